@@ -194,13 +194,13 @@ func (s *Series) Min() (p Point, ok bool) {
 type NoteKind uint8
 
 const (
-	NoteInfo      NoteKind = iota // anything else worth telling
-	NoteColumns                   // which input columns were used, and how
-	NoteIgnored                   // input columns or fields that were not used
-	NoteSkipped                   // a row or line that could not be used
-	NoteGap                       // the server did not answer a poll
-	NoteRestart                   // a process or the server restarted: new segment
-	NotePartial                   // a truncated last line (e.g. a crash mid-write)
+	NoteInfo    NoteKind = iota // anything else worth telling
+	NoteColumns                 // which input columns were used, and how
+	NoteIgnored                 // input columns or fields that were not used
+	NoteSkipped                 // a row or line that could not be used
+	NoteGap                     // the server did not answer a poll
+	NoteRestart                 // a process or the server restarted: new segment
+	NotePartial                 // a truncated last line (e.g. a crash mid-write)
 )
 
 var noteKindNames = [...]string{"info", "columns", "ignored", "skipped", "gap", "restart", "partial"}
