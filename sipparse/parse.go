@@ -1,0 +1,214 @@
+package sipparse
+
+import "bytes"
+
+// Parse parses buf into m without copying and, once m's Headers array has
+// grown to fit, without allocating. m is overwritten; its fields alias buf.
+//
+// Parse is lenient: a broken header never discards the message. Defects
+// (LF-only line ends, header without colon, no blank line, ...) are recorded
+// in m.Defects. The only errors are ErrEmpty and ErrNotSIP; even then m.Raw is
+// set, so Engine.Judge still gives the Kamailio verdict (a core drop).
+func Parse(buf []byte, m *Message) error {
+	m.reset(buf)
+	i := 0
+	for i < len(buf) && isLeadingWS(buf[i]) {
+		i++
+	}
+	if i == len(buf) {
+		return ErrEmpty
+	}
+	if i > 0 {
+		m.Defects |= DefectLeadingWhitespace
+	}
+	line, next := m.nextLine(i)
+	m.startLineEnd = next
+	if !m.parseStartLine(line) {
+		return ErrNotSIP
+	}
+	m.parseHeaders(next, 2)
+	m.checkContentLength()
+	return nil
+}
+
+func isLeadingWS(c byte) bool {
+	return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == 0
+}
+
+// nextLine returns the line starting at off without its line end, and the
+// offset of the following line. It records LF-only, bare-CR and NUL defects.
+func (m *Message) nextLine(off int) (line []byte, next int) {
+	rest := m.Raw[off:]
+	nl := bytes.IndexByte(rest, '\n')
+	if nl < 0 {
+		line, next = rest, len(m.Raw)
+	} else {
+		line, next = rest[:nl], off+nl+1
+		if nl == 0 || rest[nl-1] != '\r' {
+			m.Defects |= DefectLFOnly
+		}
+	}
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if bytes.IndexByte(line, '\r') >= 0 {
+		m.Defects |= DefectBareCR
+	}
+	if bytes.IndexByte(line, 0) >= 0 {
+		m.Defects |= DefectNUL
+	}
+	return line, next
+}
+
+// parseStartLine fills the request or status line fields. It returns false
+// when the line is not SIP at all.
+func (m *Message) parseStartLine(line []byte) bool {
+	if hasPrefixFold(line, "SIP/") {
+		m.IsRequest = false
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			m.Version = line
+			m.Defects |= DefectBadStartLine
+			return true
+		}
+		m.Version = line[:sp]
+		rest := line[sp+1:]
+		code := rest
+		if j := bytes.IndexByte(rest, ' '); j >= 0 {
+			code, m.Reason = rest[:j], rest[j+1:]
+		} else {
+			m.Defects |= DefectBadStartLine
+		}
+		if len(code) != 3 || !isDigit(code[0]) || !isDigit(code[1]) || !isDigit(code[2]) {
+			m.Defects |= DefectBadStartLine
+		} else {
+			m.StatusCode = int(code[0]-'0')*100 + int(code[1]-'0')*10 + int(code[2]-'0')
+		}
+		return true
+	}
+	// Request: first field, last field, everything between is the URI.
+	t := trimWS(line)
+	first := bytes.IndexAny(t, " \t")
+	last := bytes.LastIndexAny(t, " \t")
+	if first < 0 || first == last {
+		m.Defects |= DefectBadStartLine
+		return false
+	}
+	version := t[last+1:]
+	if !hasPrefixFold(version, "SIP/") {
+		m.Defects |= DefectBadStartLine
+		return false
+	}
+	m.IsRequest = true
+	m.Method, m.Version = t[:first], version
+	m.RequestURI = trimWS(t[first+1 : last])
+	if len(t) != len(line) || len(m.RequestURI) != last-first-1 || t[first] != ' ' || t[last] != ' ' {
+		m.Defects |= DefectBadStartLine
+	}
+	return true
+}
+
+// parseHeaders splits the header section starting at off into m.Headers and
+// sets m.Body. lineNo is the line number of the line at off.
+func (m *Message) parseHeaders(off, lineNo int) {
+	var vs, ve int // value span of the current header, for folding
+	cur := -1
+	for {
+		if off >= len(m.Raw) {
+			m.Defects |= DefectNoBlankLine
+			m.finishHeader(cur, vs, ve)
+			return
+		}
+		start := off
+		line, next := m.nextLine(off)
+		if len(line) == 0 {
+			m.finishHeader(cur, vs, ve)
+			m.Body = m.Raw[next:]
+			return
+		}
+		if (line[0] == ' ' || line[0] == '\t') && cur >= 0 {
+			// Folded continuation of the previous header.
+			m.Defects |= DefectFolding
+			if end := start + len(bytes.TrimRight(line, " \t")); end > ve && len(trimWS(line)) > 0 {
+				ve = end
+			}
+			off, lineNo = next, lineNo+1
+			continue
+		}
+		m.finishHeader(cur, vs, ve)
+		h := Header{Line: lineNo, Offset: start}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
+			m.Defects |= DefectNoColon
+			h.Name, h.Kind = trimWS(line), HdrMalformed
+			vs, ve = start+len(line), start+len(line)
+		} else {
+			h.Name = bytes.TrimRight(line[:colon], " \t")
+			if !validHeaderName(h.Name) {
+				m.Defects |= DefectBadHeaderName
+			}
+			h.Kind = KindOf(h.Name)
+			v := line[colon+1:]
+			lead := len(v) - len(bytes.TrimLeft(v, " \t"))
+			vs = start + colon + 1 + lead
+			ve = start + len(bytes.TrimRight(line, " \t"))
+			if ve < vs {
+				ve = vs
+			}
+		}
+		m.Headers = append(m.Headers, h)
+		cur = len(m.Headers) - 1
+		off, lineNo = next, lineNo+1
+	}
+}
+
+// finishHeader sets the value of header cur from its (possibly folded) span.
+func (m *Message) finishHeader(cur, vs, ve int) {
+	if cur < 0 || m.Headers[cur].Kind == HdrMalformed {
+		return
+	}
+	m.Headers[cur].Value = trimWS(m.Raw[vs:ve:ve])
+}
+
+func validHeaderName(name []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if !hnameChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkContentLength flags a Content-Length that is not digits only or that
+// disagrees with the body length.
+func (m *Message) checkContentLength() {
+	v := m.Get(HdrContentLength)
+	if v == nil {
+		return
+	}
+	n, ok := atoiDigits(v)
+	if !ok || n != len(m.Body) {
+		m.Defects |= DefectContentLength
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// atoiDigits parses a non-empty all-digit decimal; ok is false on anything
+// else or on overflow past 1<<31.
+func atoiDigits(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n < 1<<31
+}
