@@ -1,0 +1,236 @@
+package capture
+
+import "bytes"
+
+// maxStartLine bounds the first line of a message while we wait for its
+// end. PROTOS sends methods of 4099 characters; 16 KiB leaves room.
+const maxStartLine = 16 << 10
+
+// framer splits one direction of a TCP byte stream into SIP messages
+// (RFC 3261 section 18.3): a start line, headers up to the empty line,
+// then Content-Length bytes of body (0 when the header is missing).
+//
+// Between messages it skips CRLF keep-alives (RFC 5626). Bytes that do
+// not start with a SIP start line are skipped a line at a time until one
+// does, which also resynchronises the stream after a gap. A message that
+// cannot be framed (headers or body over the size limit, a gap, the end of
+// the stream) is handed out as it is, marked incomplete, and counted.
+type framer struct {
+	buf       []byte
+	max       int
+	st        *Stats
+	skipping  bool // inside a run of non-SIP bytes
+	keepalive bool // inside a run of CR/LF
+}
+
+// frameOut receives each message; msg is only valid during the call.
+type frameOut func(msg []byte, incomplete bool)
+
+func newFramer(maxMessage int, st *Stats) framer {
+	return framer{max: maxMessage, st: st}
+}
+
+// feed adds stream bytes and hands out every complete message. When
+// nothing is pending, messages are framed straight from data, without
+// copying; only a partial message is kept.
+func (f *framer) feed(data []byte, out frameOut) {
+	if len(f.buf) == 0 {
+		n := f.frame(data, false, out)
+		f.buf = append(f.buf, data[n:]...)
+		return
+	}
+	f.buf = append(f.buf, data...)
+	n := f.frame(f.buf, false, out)
+	f.consume(n)
+}
+
+// gap tells the framer that bytes were lost before the next feed. The
+// pending partial message, if any, goes out as incomplete; the next bytes
+// are searched for a start line.
+func (f *framer) gap(out frameOut) {
+	f.st.TCPGaps++
+	f.flush(out)
+	f.skipping = true // what follows a gap is mid-message until proven otherwise
+}
+
+// flush ends the stream: whatever is pending goes out.
+func (f *framer) flush(out frameOut) {
+	if len(f.buf) > 0 {
+		n := f.frame(f.buf, true, out)
+		f.consume(n)
+	}
+	f.buf = f.buf[:0]
+	f.keepalive = false
+}
+
+func (f *framer) consume(n int) {
+	m := copy(f.buf, f.buf[n:])
+	f.buf = f.buf[:m]
+	// Do not keep a large buffer once a big message has passed.
+	if cap(f.buf) > 4*f.max && m < f.max {
+		f.buf = append([]byte(nil), f.buf...)
+	}
+}
+
+// frame hands out the messages in b and returns how many bytes it used.
+// With final set, nothing more will come: a partial message goes out as
+// incomplete and everything is used.
+func (f *framer) frame(b []byte, final bool, out frameOut) int {
+	off := 0
+	for off < len(b) {
+		if c := b[off]; c == '\r' || c == '\n' {
+			if !f.keepalive && !f.skipping {
+				f.st.TCPKeepAlives++
+			}
+			f.keepalive = true
+			for off < len(b) && (b[off] == '\r' || b[off] == '\n') {
+				off++
+			}
+			continue
+		}
+		f.keepalive = false
+		rest := b[off:]
+		nl := bytes.IndexByte(rest[:min(len(rest), maxStartLine)], '\n')
+		if nl < 0 {
+			if len(rest) < maxStartLine && !final {
+				return off // wait for the end of the line
+			}
+			if final && !f.skipping && LooksLikeSIP(rest) {
+				f.emit(rest, true, out)
+			} else {
+				f.skip(len(rest))
+			}
+			off = len(b)
+			continue
+		}
+		if !isStartLine(rest[:nl]) {
+			f.skipLine(rest[:nl+1])
+			off += nl + 1
+			continue
+		}
+		f.skipping = false
+		n, complete := f.message(rest, final)
+		if n == 0 {
+			return off // wait for more
+		}
+		f.emit(rest[:n], !complete, out)
+		off += n
+	}
+	return off
+}
+
+// message returns the length of the message at the start of b and whether
+// it is complete; 0 means wait for more bytes.
+func (f *framer) message(b []byte, final bool) (int, bool) {
+	hdrEnd, cl := scanHeaders(b[:min(len(b), f.max)], f.st)
+	if hdrEnd < 0 {
+		if final || len(b) >= f.max {
+			return min(len(b), f.max), false
+		}
+		return 0, false
+	}
+	total := hdrEnd + cl
+	if total > f.max || total < hdrEnd { // over the limit (or overflow)
+		if final || len(b) >= f.max {
+			return min(len(b), f.max), false
+		}
+		return 0, false
+	}
+	if len(b) < total {
+		if final {
+			return len(b), false
+		}
+		return 0, false
+	}
+	return total, true
+}
+
+func (f *framer) emit(msg []byte, incomplete bool, out frameOut) {
+	if incomplete {
+		f.st.Unframed++
+	}
+	out(msg, incomplete)
+}
+
+// skipLine drops one non-SIP line. WebSocket handshakes offering the "sip"
+// subprotocol are counted: SIP over WebSocket is not decoded yet.
+func (f *framer) skipLine(line []byte) {
+	if hasPrefixFold(line, "Sec-WebSocket-Protocol:") && bytes.Contains(bytes.ToLower(line), []byte("sip")) {
+		f.st.WebSocket++
+	}
+	f.skip(len(line))
+}
+
+func (f *framer) skip(n int) {
+	if !f.skipping {
+		f.st.TCPResyncs++
+		f.skipping = true
+	}
+	f.st.TCPSkippedBytes += uint64(n)
+}
+
+// scanHeaders finds the end of the header block (the byte after the empty
+// line; -1 if not in b) and the first Content-Length (or compact "l")
+// value. A value that is not a number counts as 0 and is counted.
+func scanHeaders(b []byte, st *Stats) (hdrEnd, cl int) {
+	seenCL := false
+	off := bytes.IndexByte(b, '\n') + 1 // skip the start line
+	if off == 0 {
+		return -1, 0
+	}
+	for off < len(b) {
+		nl := bytes.IndexByte(b[off:], '\n')
+		if nl < 0 {
+			return -1, 0
+		}
+		line := b[off : off+nl]
+		off += nl + 1
+		if len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
+			return off, cl
+		}
+		if seenCL {
+			continue
+		}
+		if v, ok := contentLength(line); ok {
+			seenCL = true
+			n, valid := parseLength(v)
+			if !valid {
+				st.TCPBadContentLength++
+			}
+			cl = n
+		}
+	}
+	return -1, 0
+}
+
+// contentLength returns the value of a Content-Length or l header line.
+func contentLength(line []byte) ([]byte, bool) {
+	c := bytes.IndexByte(line, ':')
+	if c < 0 {
+		return nil, false
+	}
+	name := trimRightSpace(line[:c])
+	if !(len(name) == 1 && lower(name[0]) == 'l') && !(len(name) == 14 && hasPrefixFold(name, "content-length")) {
+		return nil, false
+	}
+	return trimLeftSpace(trimRightSpace(line[c+1:])), true
+}
+
+// parseLength reads a decimal length; anything else (empty, sign, junk)
+// is invalid and means 0. Values of more than 9 digits saturate at 1 GiB,
+// which no message limit allows.
+func parseLength(v []byte) (int, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, false
+		}
+		if n < 1<<30 {
+			n = n*10 + int(c-'0')
+		}
+	}
+	return min(n, 1<<30), true
+}

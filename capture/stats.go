@@ -1,0 +1,81 @@
+package capture
+
+import "reflect"
+
+// Stats counts everything the Decoder saw, and every packet or byte it
+// skipped, with the reason. The JSON names are stable (they appear in
+// sipcorr's JSON report); desc is the human name used in run summaries.
+type Stats struct {
+	Packets uint64 `json:"packets" desc:"packets read"`
+	Bytes   uint64 `json:"bytes" desc:"bytes captured"`
+
+	SIPMessages uint64 `json:"sip_messages" desc:"SIP messages decoded"`
+	SIPUDP      uint64 `json:"sip_udp" desc:"SIP messages over UDP"`
+	SIPTCP      uint64 `json:"sip_tcp" desc:"SIP messages over TCP"`
+
+	Truncated       uint64 `json:"truncated" desc:"packets truncated by the snaplen"`
+	UnsupportedLink uint64 `json:"unsupported_link" desc:"packets of an unsupported link type"`
+	LinkErrors      uint64 `json:"link_errors" desc:"packets with a broken link-layer header"`
+	NonIP           uint64 `json:"non_ip" desc:"non-IP frames (ARP, LLDP, ...)"`
+	IPErrors        uint64 `json:"ip_errors" desc:"packets with a broken IPv4/IPv6 header"`
+	TransportErrors uint64 `json:"transport_errors" desc:"packets with a broken UDP/TCP header"`
+	OtherProtocol   uint64 `json:"other_protocol" desc:"IP packets neither UDP nor TCP (ICMP, ESP, ...)"`
+	SCTP            uint64 `json:"sctp" desc:"SCTP packets (not decoded)"`
+	PortFiltered    uint64 `json:"port_filtered" desc:"UDP/TCP packets outside --ports"`
+	NonSIP          uint64 `json:"non_sip" desc:"UDP payloads that are not SIP (RTP, DNS, ...)"`
+	EmptyUDP        uint64 `json:"empty_udp" desc:"UDP datagrams without payload"`
+
+	TunnelIPinIP     uint64 `json:"tunnel_ipip" desc:"IP-in-IP packets decapsulated"`
+	TunnelGRE        uint64 `json:"tunnel_gre" desc:"GRE packets decapsulated"`
+	TunnelGTP        uint64 `json:"tunnel_gtpu" desc:"GTP-U packets decapsulated"`
+	TunnelNotDecoded uint64 `json:"tunnel_not_decoded" desc:"tunnel packets not decoded (GRE payload type, depth limit)"`
+
+	FragmentsReassembled uint64 `json:"fragments_reassembled" desc:"IP datagrams reassembled from fragments"`
+	FragmentsExpired     uint64 `json:"fragments_expired" desc:"incomplete IP datagrams expired"`
+	FragmentsInvalid     uint64 `json:"fragments_invalid" desc:"IP fragments rejected (overlap, bad length)"`
+	FragmentsDropped     uint64 `json:"fragments_dropped" desc:"IP fragments dropped over the reassembly limit"`
+
+	TCPSegments         uint64 `json:"tcp_segments" desc:"TCP segments"`
+	TCPStreams          uint64 `json:"tcp_streams" desc:"TCP connections tracked"`
+	TCPStreamsDropped   uint64 `json:"tcp_streams_dropped" desc:"TCP packets of connections over the stream limit"`
+	TCPGaps             uint64 `json:"tcp_gaps" desc:"TCP gaps (lost segments)"`
+	TCPResyncs          uint64 `json:"tcp_resyncs" desc:"TCP resynchronisations after non-SIP bytes"`
+	TCPSkippedBytes     uint64 `json:"tcp_skipped_bytes" desc:"TCP bytes skipped as not SIP"`
+	TCPKeepAlives       uint64 `json:"tcp_keepalives" desc:"CRLF keep-alives on TCP"`
+	TCPBadContentLength uint64 `json:"tcp_bad_content_length" desc:"TCP messages with an unreadable Content-Length (body taken as 0)"`
+	Unframed            uint64 `json:"unframed" desc:"TCP messages emitted incomplete (gap, end of stream, size limit)"`
+	WebSocket           uint64 `json:"websocket_sip" desc:"SIP WebSocket handshakes (WebSocket not decoded)"`
+}
+
+// Counter is one named value of Stats.
+type Counter struct {
+	Name  string // JSON name, e.g. "fragments_expired"
+	Desc  string // human name, e.g. "incomplete IP datagrams expired"
+	Value uint64
+}
+
+// Counters lists the non-zero counters in declaration order, for run
+// summaries.
+func (s Stats) Counters() []Counter {
+	v := reflect.ValueOf(s)
+	t := v.Type()
+	var out []Counter
+	for i := 0; i < t.NumField(); i++ {
+		n := v.Field(i).Uint()
+		if n == 0 {
+			continue
+		}
+		f := t.Field(i)
+		out = append(out, Counter{Name: f.Tag.Get("json"), Desc: f.Tag.Get("desc"), Value: n})
+	}
+	return out
+}
+
+// Add adds o's counters to s, for totals over several decoders.
+func (s *Stats) Add(o Stats) {
+	a := reflect.ValueOf(s).Elem()
+	b := reflect.ValueOf(o)
+	for i := 0; i < a.NumField(); i++ {
+		a.Field(i).SetUint(a.Field(i).Uint() + b.Field(i).Uint())
+	}
+}

@@ -1,0 +1,194 @@
+package capture
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// Reassembly buffers: a page holds up to 1900 bytes of out-of-order data.
+// Per connection this is about the largest SIP message; in total about 8 MB.
+const (
+	maxPagesPerConnection = 64
+	maxPagesTotal         = 4096
+)
+
+// tcpState reassembles TCP per direction with gopacket's reassembly and
+// frames each direction into SIP messages.
+type tcpState struct {
+	d       *Decoder
+	asm     *reassembly.Assembler
+	streams int             // live connections
+	emit    func(*Datagram) // emit of the Decode/Flush call in progress
+	gap     time.Duration
+	idle    time.Duration
+}
+
+// tcpCtx carries the capture info and packet number of a segment through
+// the assembler, so that a message gets the packet that completed it. The
+// assembler keeps it with out-of-order data, so each segment has its own.
+type tcpCtx struct {
+	ci  gopacket.CaptureInfo
+	pkt uint64
+}
+
+func (c *tcpCtx) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+func newTCPState(d *Decoder) *tcpState {
+	t := &tcpState{d: d, gap: d.opts.TCPGapTimeout, idle: d.opts.TCPIdleTimeout}
+	t.asm = reassembly.NewAssembler(reassembly.NewStreamPool(t))
+	t.asm.MaxBufferedPagesPerConnection = maxPagesPerConnection
+	t.asm.MaxBufferedPagesTotal = maxPagesTotal
+	return t
+}
+
+func (d *Decoder) tcpPacket(src, dst netip.Addr, b []byte, emit func(*Datagram)) {
+	tcp := &d.tcp
+	d.fb.truncated = false
+	if err := tcp.DecodeFromBytes(b, &d.fb); err != nil {
+		d.stats.TransportErrors++
+		return
+	}
+	d.markTruncated()
+	if !d.ports.match(uint16(tcp.SrcPort), uint16(tcp.DstPort)) {
+		d.stats.PortFiltered++
+		return
+	}
+	d.stats.TCPSegments++
+	if d.tcpa == nil {
+		d.tcpa = newTCPState(d)
+	}
+	var flow gopacket.Flow
+	if src.Is4() {
+		s, t := src.As4(), dst.As4()
+		flow = gopacket.NewFlow(layers.EndpointIPv4, s[:], t[:])
+	} else {
+		s, t := src.As16(), dst.As16()
+		flow = gopacket.NewFlow(layers.EndpointIPv6, s[:], t[:])
+	}
+	d.tcpa.emit = emit
+	d.tcpa.asm.AssembleWithContext(flow, tcp, &tcpCtx{ci: d.ci, pkt: d.pkt})
+	d.tcpa.emit = nil
+}
+
+// sweep declares gaps for data that waited too long and closes idle
+// connections.
+func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
+	t.emit = emit
+	t.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-t.gap), TC: now.Add(-t.idle)})
+	t.emit = nil
+}
+
+// flushAll closes every connection, handing out what it holds.
+func (t *tcpState) flushAll(emit func(*Datagram)) {
+	t.emit = emit
+	t.asm.FlushAll()
+	t.emit = nil
+}
+
+// New implements reassembly.StreamFactory. Over the stream limit it
+// returns nil, which makes the assembler ignore the packet.
+func (t *tcpState) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
+	if t.streams >= t.d.opts.MaxTCPStreams {
+		t.d.stats.TCPStreamsDropped++
+		return nil
+	}
+	t.streams++
+	t.d.stats.TCPStreams++
+	a, _ := netip.AddrFromSlice(netFlow.Src().Raw())
+	b, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
+	ap := binary.BigEndian.Uint16(tcpFlow.Src().Raw())
+	bp := binary.BigEndian.Uint16(tcpFlow.Dst().Raw())
+	s := &sipStream{t: t}
+	// The first packet seen defines client-to-server.
+	s.half[0].init(s, netip.AddrPortFrom(a, ap), netip.AddrPortFrom(b, bp))
+	s.half[1].init(s, netip.AddrPortFrom(b, bp), netip.AddrPortFrom(a, ap))
+	return s
+}
+
+// sipStream is one TCP connection: two directions, each framed on its own.
+type sipStream struct {
+	t    *tcpState
+	half [2]streamHalf
+	done bool
+}
+
+type streamHalf struct {
+	s        *sipStream
+	src, dst netip.AddrPort
+	f        framer
+	out      frameOut // h.emit, bound once
+	time     time.Time
+	pkt      uint64
+}
+
+func (h *streamHalf) init(s *sipStream, src, dst netip.AddrPort) {
+	h.s, h.src, h.dst = s, src, dst
+	h.f = newFramer(s.t.d.opts.MaxMessageSize, &s.t.d.stats)
+	h.out = h.emit
+}
+
+func dirIndex(dir reassembly.TCPFlowDirection) int {
+	if dir == reassembly.TCPDirClientToServer {
+		return 0
+	}
+	return 1
+}
+
+// Accept implements reassembly.Stream: every segment is taken, and a
+// connection whose SYN was not captured starts at its first segment.
+func (s *sipStream) Accept(_ *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, _ reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	*start = true
+	return true
+}
+
+// ReassembledSG implements reassembly.Stream: in-order bytes of one
+// direction, possibly after a gap.
+func (s *sipStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	dir, _, end, skip := sg.Info()
+	h := &s.half[dirIndex(dir)]
+	if c, ok := ac.(*tcpCtx); ok && c != nil {
+		h.time, h.pkt = c.ci.Timestamp, c.pkt
+	}
+	if skip > 0 {
+		h.f.gap(h.out)
+	}
+	if n, _ := sg.Lengths(); n > 0 {
+		h.f.feed(sg.Fetch(n), h.out)
+	}
+	if end {
+		h.f.flush(h.out)
+	}
+}
+
+// ReassemblyComplete implements reassembly.Stream: both directions are
+// closed (FIN/RST, idle timeout, or end of input).
+func (s *sipStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	for i := range s.half {
+		s.half[i].f.flush(s.half[i].out)
+		s.half[i].f.buf = nil
+	}
+	if !s.done {
+		s.done = true
+		s.t.streams--
+	}
+	return true
+}
+
+// emit hands out one framed message of this direction.
+func (h *streamHalf) emit(msg []byte, incomplete bool) {
+	d := h.s.t.d
+	d.stats.SIPMessages++
+	d.stats.SIPTCP++
+	if h.s.t.emit == nil {
+		return
+	}
+	d.dg = Datagram{Time: h.time, Src: h.src, Dst: h.dst, Transport: TransportTCP,
+		Payload: msg, Packet: h.pkt, Truncated: incomplete}
+	h.s.t.emit(&d.dg)
+	d.dg.Payload = nil
+}
