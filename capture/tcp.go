@@ -139,12 +139,21 @@ func dirIndex(dir reassembly.TCPFlowDirection) int {
 	return 1
 }
 
-// Accept implements reassembly.Stream: every segment is taken, and a
-// connection whose SYN was not captured starts at its first segment.
-func (s *sipStream) Accept(_ *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, _ reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+// Accept implements reassembly.Stream. A direction whose SYN was not
+// captured starts at its first segment with data. Segments without data
+// cannot start a direction: a stray ACK or FIN after a close would
+// otherwise fix the sequence number, and the SYN of the next connection
+// on the same ports (port reuse) would be ignored.
+func (s *sipStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	if nextSeq == invalidSequence && !tcp.SYN && len(tcp.Payload) == 0 {
+		return false
+	}
 	*start = true
 	return true
 }
+
+// invalidSequence is reassembly's "no sequence number yet".
+const invalidSequence reassembly.Sequence = -1
 
 // ReassembledSG implements reassembly.Stream: in-order bytes of one
 // direction, possibly after a gap.

@@ -1,0 +1,78 @@
+package capture
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// fixtureUDPOptions is one SIP OPTIONS over UDP/IPv4/Ethernet:
+//
+//	Ethernet II, Src: 00:11:22:33:44:55, Dst: 66:77:88:99:aa:bb, Type: IPv4
+//	Internet Protocol Version 4, Src: 192.0.2.1, Dst: 192.0.2.2, Len 154, TTL 64, Proto UDP
+//	User Datagram Protocol, Src Port: 5060, Dst Port: 5060, Len 134
+//	Session Initiation Protocol (OPTIONS)
+//	    OPTIONS sip:192.0.2.2 SIP/2.0
+//	    Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1
+//	    User-Agent: Yealink SIP-T48G
+//	    Content-Length: 0
+var fixtureUDPOptions = []byte{
+	0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x08, 0x00, 0x45, 0x00, 
+	0x00, 0x9a, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0xf6, 0x4f, 0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 
+	0x02, 0x02, 0x13, 0xc4, 0x13, 0xc4, 0x00, 0x86, 0xec, 0x4a, 0x4f, 0x50, 0x54, 0x49, 0x4f, 0x4e, 
+	0x53, 0x20, 0x73, 0x69, 0x70, 0x3a, 0x31, 0x39, 0x32, 0x2e, 0x30, 0x2e, 0x32, 0x2e, 0x32, 0x20, 
+	0x53, 0x49, 0x50, 0x2f, 0x32, 0x2e, 0x30, 0x0d, 0x0a, 0x56, 0x69, 0x61, 0x3a, 0x20, 0x53, 0x49, 
+	0x50, 0x2f, 0x32, 0x2e, 0x30, 0x2f, 0x55, 0x44, 0x50, 0x20, 0x31, 0x39, 0x32, 0x2e, 0x30, 0x2e, 
+	0x32, 0x2e, 0x31, 0x3b, 0x62, 0x72, 0x61, 0x6e, 0x63, 0x68, 0x3d, 0x7a, 0x39, 0x68, 0x47, 0x34, 
+	0x62, 0x4b, 0x31, 0x0d, 0x0a, 0x55, 0x73, 0x65, 0x72, 0x2d, 0x41, 0x67, 0x65, 0x6e, 0x74, 0x3a, 
+	0x20, 0x59, 0x65, 0x61, 0x6c, 0x69, 0x6e, 0x6b, 0x20, 0x53, 0x49, 0x50, 0x2d, 0x54, 0x34, 0x38, 
+	0x47, 0x0d, 0x0a, 0x43, 0x6f, 0x6e, 0x74, 0x65, 0x6e, 0x74, 0x2d, 0x4c, 0x65, 0x6e, 0x67, 0x74, 
+	0x68, 0x3a, 0x20, 0x30, 0x0d, 0x0a, 0x0d, 0x0a, 
+}
+
+func TestDecodeUDPFixture(t *testing.T) {
+	d := NewDecoder(Options{})
+	var s sink
+	ci := gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(fixtureUDPOptions), Length: len(fixtureUDPOptions)}
+	d.Decode(ci, layers.LinkTypeEthernet, fixtureUDPOptions, 7, s.emit)
+	if len(s.got) != 1 {
+		t.Fatalf("got %d datagrams, want 1", len(s.got))
+	}
+	g := s.got[0]
+	want := Datagram{Time: t0, Src: netip.MustParseAddrPort("192.0.2.1:5060"), Dst: netip.MustParseAddrPort("192.0.2.2:5060"),
+		Transport: TransportUDP, Packet: 7}
+	if !sameDatagram(g.Datagram, want) {
+		t.Errorf("datagram %+v, want %+v", g.Datagram, want)
+	}
+	if s.got[0].text[:8] != "OPTIONS " || len(s.got[0].text) != 126 {
+		t.Errorf("payload %q", s.got[0].text)
+	}
+	st := d.Stats()
+	if st.Packets != 1 || st.SIPMessages != 1 || st.SIPUDP != 1 || st.Bytes != uint64(len(fixtureUDPOptions)) {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestDecodeUDPZeroAlloc guards the hot path: link, IPv4, UDP, SIP
+// recognition and emit of a non-fragmented packet allocate nothing.
+func TestDecodeUDPZeroAlloc(t *testing.T) {
+	d := NewDecoder(Options{Ports: []uint16{5060}})
+	ci := gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(fixtureUDPOptions), Length: len(fixtureUDPOptions)}
+	n := 0
+	emit := func(*Datagram) { n++ }
+	v6 := udp6Packet(t, "2001:db8::1", "2001:db8::2", 5060, 5060, sipOK)
+	var pkt uint64
+	allocs := testing.AllocsPerRun(1000, func() {
+		pkt++
+		d.Decode(ci, layers.LinkTypeEthernet, fixtureUDPOptions, pkt, emit)
+		d.Decode(ci, layers.LinkTypeRaw, v6, pkt, emit)
+	})
+	if allocs != 0 {
+		t.Errorf("Decode allocates %.1f times per UDP packet pair, want 0", allocs)
+	}
+	if n == 0 {
+		t.Fatal("nothing emitted")
+	}
+}
