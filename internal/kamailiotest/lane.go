@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -224,7 +225,9 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			case 'R', 'P':
 				results = append(results, ev)
 			case 'E':
-				r.dropLog = append(r.dropLog, ev.text)
+				if t := cleanLogLine(ev.text); t != "" {
+					r.dropLog = append(r.dropLog, t)
+				}
 			}
 		case <-timer.C:
 			return fmt.Errorf("lane %v: no log line for sentinel %s within %v (Kamailio stuck or dead?)", l.call, id, timeout)
@@ -299,14 +302,19 @@ var errBadReply = errors.New("unparsable reply from kamailio")
 // sanity_reply() sent.
 func parseReply(d []byte) (Reply, error) {
 	line, rest, _ := bytes.Cut(d, []byte("\r\n"))
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("SIP/2.0 ")) || line[11] != ' ' {
+	// sl copies the request's version token into the status line (a
+	// request with "SIP/2.00" gets "SIP/2.00 505 ..."), so the version is
+	// whatever precedes the first space.
+	sp := bytes.IndexByte(line, ' ')
+	if sp < 0 || len(line) < sp+5 || line[sp+4] != ' ' {
 		return Reply{}, fmt.Errorf("%w: %q", errBadReply, line)
 	}
-	code, err := strconv.Atoi(string(line[8:11]))
+	code, err := strconv.Atoi(string(line[sp+1 : sp+4]))
 	if err != nil {
 		return Reply{}, fmt.Errorf("%w: %q", errBadReply, line)
 	}
-	rep := Reply{Kind: ReplyCode, Code: code, Reason: string(line[12:])}
+	line = line[sp+1:]
+	rep := Reply{Kind: ReplyCode, Code: code, Reason: string(line[4:])}
 	if code == 500 && rep.Reason == "Server Sanity Failure" {
 		rep.Kind = ReplySilent
 	}
@@ -322,4 +330,27 @@ func parseReply(d []byte) (Reply, error) {
 		}
 	}
 	return rep, nil
+}
+
+// cleanLogLine shortens a Kamailio log record for a drop reason: without
+// the source location, without message dumps and without the client's
+// port, so that the text is the same on every run.
+func cleanLogLine(s string) string {
+	level, rest, ok := strings.Cut(s, ": ")
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(rest, "]: "); i >= 0 && strings.HasPrefix(rest, "<") {
+		rest = rest[i+3:]
+	}
+	if i := strings.Index(rest, "message=<"); i >= 0 {
+		return "" // parse_msg's dump of the message: the bytes are known
+	}
+	if i := strings.Index(rest, " (127.0.0.1:"); i >= 0 {
+		rest = rest[:i]
+	}
+	if len(rest) > 160 {
+		rest = rest[:160] + "..."
+	}
+	return level + ": " + rest
 }

@@ -32,7 +32,7 @@ type Options struct {
 
 // DefaultCalls returns the calls the oracle runs unless told otherwise:
 // every 5.6 check bit alone (uri_checks 15; it only matters for 1024),
-// parse_uris with each uri_checks bit alone and with 7, and the whole
+// parse_uris with each uri_checks bit alone and with 6 and 7, and the whole
 // masks the project compares against: Kamailio's default 3047/7, the stock
 // cfg's request mask 17895/7 and reply mask 17604/6, and all checks
 // 32767/15.
@@ -41,7 +41,7 @@ func DefaultCalls() []Call {
 	for _, b := range bits56 {
 		c = append(c, Call{Msg: b, URI: 15})
 	}
-	for _, u := range []uint8{1, 2, 4, 8, 7} {
+	for _, u := range []uint8{1, 2, 4, 8, 6, 7} {
 		c = append(c, Call{Msg: 1024, URI: u})
 	}
 	return append(c,
@@ -127,15 +127,36 @@ func New(dir string, opts Options) (*Oracle, error) {
 		}
 		o.index[c] = i
 	}
-	ports, err := freeUDPPorts(len(opts.Calls))
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		lastErr = o.start(bin, opts)
+		if lastErr == nil {
+			return o, nil
+		}
+		if !errors.Is(lastErr, errAddrInUse) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// errAddrInUse means Kamailio could not bind a port reserved for it: some
+// other process took it between release and bind.
+var errAddrInUse = errors.New("kamailio: address already in use")
+
+// start makes one attempt at starting Kamailio on fresh ports.
+func (o *Oracle) start(bin string, opts Options) error {
+	o.lanes = nil
+	ports, release, err := reserveUDPPorts(len(opts.Calls))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, c := range opts.Calls {
 		l, err := newLane(c, ports[i])
 		if err != nil {
+			release()
 			o.closeLanes()
-			return nil, err
+			return err
 		}
 		o.lanes = append(o.lanes, l)
 	}
@@ -143,21 +164,25 @@ func New(dir string, opts Options) (*Oracle, error) {
 	o.rt = newRouter(o.lanes)
 	pr, pw := io.Pipe()
 	go o.rt.run(pr)
-	o.proc, err = startKamailio(bin, dir, cfg, pw)
+	release()
+	o.proc, err = startKamailio(bin, o.dir, cfg, pw)
 	if err != nil {
 		pw.Close()
 		o.closeLanes()
-		return nil, err
+		return err
 	}
 	go func() {
 		<-o.proc.exited
 		pw.Close()
 	}()
 	if err := o.waitReady(15 * time.Second); err != nil {
-		o.Close()
-		return nil, err
+		if cerr := o.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		o.proc = nil
+		return err
 	}
-	return o, nil
+	return nil
 }
 
 // waitReady pings every lane with sentinels until each answers.
@@ -168,7 +193,12 @@ func (o *Oracle) waitReady(limit time.Duration) error {
 			select {
 			case <-o.proc.exited:
 				<-o.rt.done
-				return fmt.Errorf("kamailio exited during startup (%v); log:\n%s", o.proc.err, o.rt.lastLines())
+				log := o.rt.lastLines()
+				err := fmt.Errorf("kamailio exited during startup (%v); log:\n%s", o.proc.err, log)
+				if strings.Contains(log, "Address already in use") {
+					err = fmt.Errorf("%w: %w", errAddrInUse, err)
+				}
+				return err
 			default:
 			}
 			var r [1]probeResult
@@ -312,4 +342,25 @@ func classify(raw []byte) (response, ack bool) {
 		return true, false
 	}
 	return false, len(raw) >= 4 && string(raw[:4]) == "ACK "
+}
+
+// Version runs `kamailio -v` and returns the version it prints
+// (e.g. "5.6.3").
+func (o Options) Version() (string, error) {
+	bin, err := o.binary()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command(bin, "-v").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s -v: %w", bin, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "version: kamailio "); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return f[0], nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s -v: no version line in %q", bin, out)
 }

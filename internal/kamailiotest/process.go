@@ -98,7 +98,7 @@ func (r *router) route(line string) {
 		}
 	}
 	r.mu.Unlock()
-	if l != nil {
+	if l != nil && ok { // continuation lines (message dumps) are not kept
 		l.logs <- logEvent{kind: 'E', text: text}
 	}
 }
@@ -204,26 +204,29 @@ func trimEOL(s string) string {
 	return s
 }
 
-// freeUDPPorts reserves n distinct loopback UDP ports by binding them and
-// releases them just before Kamailio binds them. Another process could take
-// one in between; Kamailio then fails to start with a clear bind error.
-func freeUDPPorts(n int) ([]int, error) {
+// reserveUDPPorts binds n distinct loopback UDP ports and returns them
+// with a function that releases them. The caller keeps them bound while it
+// opens its own client sockets (so those cannot get one of these ports)
+// and releases them just before Kamailio binds them; another process could
+// still take one in between, which New handles by retrying.
+func reserveUDPPorts(n int) ([]int, func(), error) {
 	conns := make([]*net.UDPConn, 0, n)
-	defer func() {
+	release := func() {
 		for _, c := range conns {
 			c.Close()
 		}
-	}()
+	}
 	ports := make([]int, 0, n)
 	for len(ports) < n {
 		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
-			return nil, fmt.Errorf("reserve loopback UDP port: %w", err)
+			release()
+			return nil, nil, fmt.Errorf("reserve loopback UDP port: %w", err)
 		}
 		conns = append(conns, c)
 		ports = append(ports, c.LocalAddr().(*net.UDPAddr).Port)
 	}
-	return ports, nil
+	return ports, release, nil
 }
 
 // proc is a running Kamailio.

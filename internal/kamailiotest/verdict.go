@@ -111,7 +111,7 @@ func (ob *Observation) fillReply(v *Verdict, out Outcome) {
 		v.NoReply = v.NoReplyKnown
 	}
 	if out.ReplyErr {
-		v.Note = "sanity_reply() failed: the reply could not be built or sent"
+		v.Note = "kamailio could not build its reply (the headers do not parse), so nothing is sent"
 	}
 }
 

@@ -1,0 +1,110 @@
+package kamailiotest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// repoRoot is the repository root relative to this package.
+const repoRoot = "../.."
+
+// sipDir is the project's own message files.
+var sipDir = filepath.Join(repoRoot, "testdata", "sip")
+
+// corpusDir finds ../shared/corpus relative to the repository root, or
+// skips (fails under CI=true).
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot, "..", "shared", "corpus")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("corpus directory %s missing (CI=true)", dir)
+		}
+		t.Skipf("corpus directory %s not found; skipping (CI=true makes this fatal)", dir)
+	}
+	return dir
+}
+
+// loadAll returns testdata/sip, the corpus message files and the corpus
+// captures' messages, in that order.
+func loadAll(t testing.TB) (own, files, caps []Item) {
+	t.Helper()
+	own, err := LoadSIPDir(sipDir, repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(own) == 0 {
+		t.Fatalf("no message files in %s", sipDir)
+	}
+	corpus := corpusDir(t)
+	base := filepath.Dir(corpus)
+	files, sk, err := LoadCorpusMessages(corpus, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sk) > 0 {
+		t.Logf("corpus message files skipped: %v", sk)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	caps, sk, err = LoadCorpusCaptures(ctx, corpus, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sk) > 0 {
+		t.Logf("capture messages skipped: %v", sk)
+	}
+	return own, files, caps
+}
+
+func raws(items []Item) [][]byte {
+	out := make([][]byte, len(items))
+	for i, it := range items {
+		out[i] = it.Raw
+	}
+	return out
+}
+
+// TestCombinedMasks checks, on every message of the corpus, that the
+// verdict of a whole-mask call equals the one derived from single-check
+// calls and Kamailio's order. Disagreements are Kamailio facts (lazy
+// header parsing), so they are listed, not failed; the test fails when the
+// oracle cannot judge.
+func TestCombinedMasks(t *testing.T) {
+	own, files, caps := loadAll(t)
+	all := append(append(append([]Item(nil), own...), files...), caps...)
+	o := Start(t, Options{})
+	start := time.Now()
+	obs, err := o.JudgeBatch(raws(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("judged %d messages (%d own, %d corpus files, %d from captures) on %d calls in %v",
+		len(all), len(own), len(files), len(caps), len(o.Calls()), time.Since(start).Round(time.Millisecond))
+	masks := []Call{{3047, 7}, {17895, 7}, {17604, 6}, {AllChecks56, 15}}
+	for _, m := range masks {
+		agree, compared, drops, errs := 0, 0, 0, 0
+		for i, ob := range obs {
+			v, err := ob.Verdict(m.Msg, m.URI)
+			if err != nil {
+				errs++
+				t.Logf("%s: %v", all[i].Source, err)
+				continue
+			}
+			if v.CoreDrop {
+				drops++
+				continue
+			}
+			compared++
+			if v.CombinedAgrees {
+				agree++
+			} else {
+				t.Logf("%v %s: %s", m, all[i].Source, v.Note)
+			}
+		}
+		t.Logf("%v: whole-mask call agrees with per-check derivation on %d of %d routed messages (%d core drops, %d not judged)", m, agree, compared, drops, errs)
+	}
+}
