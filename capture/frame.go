@@ -83,8 +83,12 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 				f.st.TCPKeepAlives++
 			}
 			f.keepalive = true
+			n := off
 			for off < len(b) && (b[off] == '\r' || b[off] == '\n') {
 				off++
+			}
+			if f.skipping {
+				f.st.TCPSkippedBytes += uint64(off - n)
 			}
 			continue
 		}
@@ -103,10 +107,21 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 			off = len(b)
 			continue
 		}
-		if !isStartLine(rest[:nl]) {
+		start := 0
+		if f.skipping {
+			start = resyncPoint(rest[:nl])
+		} else if !isStartLine(rest[:nl]) {
+			start = -1
+		}
+		if start < 0 {
 			f.skipLine(rest[:nl+1])
 			off += nl + 1
 			continue
+		}
+		if start > 0 {
+			f.skip(start)
+			off += start
+			rest = rest[start:]
 		}
 		f.skipping = false
 		n, complete := f.message(rest, final)
@@ -233,4 +248,47 @@ func parseLength(v []byte) (int, bool) {
 		}
 	}
 	return min(n, 1<<30), true
+}
+
+// resyncPoint finds where a message starts in a line met while skipping
+// (after garbage or a gap), or -1. A message body need not end in CRLF,
+// so after a gap the next start line can follow the tail of a body on the
+// same line ("helloREGISTER sip:..."): a known method or "SIP/2.0 " found
+// inside the line is preferred to the odd method token the whole line
+// would make.
+func resyncPoint(line []byte) int {
+	if isStartLine(line) && (hasPrefixFold(line, "SIP/") || isKnownMethod(methodToken(line))) {
+		return 0
+	}
+	for p := 1; p < len(line); p++ {
+		if !startsMessage(line[p:]) {
+			continue // cheap test first: the line may be 16 KiB of garbage
+		}
+		if rest := line[p:]; isStartLine(rest) {
+			return p
+		}
+	}
+	if isStartLine(line) {
+		return 0
+	}
+	return -1
+}
+
+// startsMessage tells whether b begins with "SIP/" or a known method
+// followed by a space.
+func startsMessage(b []byte) bool {
+	if hasPrefixFold(b, "SIP/") {
+		return true
+	}
+	m := methodToken(b)
+	return len(m) < len(b) && isKnownMethod(m)
+}
+
+// methodToken is the leading token of a request line.
+func methodToken(line []byte) []byte {
+	i := 0
+	for i < len(line) && isTokenChar(line[i]) {
+		i++
+	}
+	return line[:i]
 }
