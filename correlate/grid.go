@@ -1,0 +1,260 @@
+package correlate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+)
+
+// grid is the analysis time axis: n buckets of step, starting at start,
+// each made of ratio Timeline buckets from timeline bucket tlFrom.
+type grid struct {
+	start  time.Time
+	step   time.Duration
+	n      int
+	tlFrom int64
+	ratio  int64
+}
+
+func (g *grid) at(k int) time.Time { return g.start.Add(time.Duration(k) * g.step) }
+
+// tlRange returns the timeline buckets [from, to) of grid bucket k.
+func (g *grid) tlRange(k int) (int64, int64) {
+	from := g.tlFrom + int64(k)*g.ratio
+	return from, from + g.ratio
+}
+
+// pollInterval is the median sampling interval over all series.
+func pollInterval(mem []MemSeries) time.Duration {
+	var iv []float64
+	for _, s := range mem {
+		pts := sortedPoints(s.Points)
+		for i := 1; i < len(pts); i++ {
+			if d := pts[i].Time.Sub(pts[i-1].Time); d > 0 {
+				iv = append(iv, float64(d))
+			}
+		}
+	}
+	return time.Duration(median(iv))
+}
+
+// memSpan is the earliest and latest sample over all series.
+func memSpan(mem []MemSeries) (first, last time.Time) {
+	for _, s := range mem {
+		for _, p := range s.Points {
+			if first.IsZero() || p.Time.Before(first) {
+				first = p.Time
+			}
+			if p.Time.After(last) {
+				last = p.Time
+			}
+		}
+	}
+	return first, last
+}
+
+// newGrid aligns the analysis window [from, to) to whole steps, where the
+// step is a multiple of the timeline bucket (rounded up).
+func newGrid(from, to time.Time, step, tlBucket time.Duration) (grid, bool) {
+	if step < tlBucket {
+		step = tlBucket
+	}
+	step = (step + tlBucket - 1) / tlBucket * tlBucket
+	s := int64(step)
+	a := floorDiv(from.UnixNano()+s-1, s) * s // ceil: no bucket before coverage
+	b := floorDiv(to.UnixNano(), s) * s
+	if b <= a {
+		return grid{step: step}, false
+	}
+	return grid{
+		start:  time.Unix(0, a).UTC(),
+		step:   step,
+		n:      int((b - a) / s),
+		tlFrom: a / int64(tlBucket),
+		ratio:  s / int64(tlBucket),
+	}, true
+}
+
+// target is one memory series to regress, as steps per grid bucket
+// (NaN where the step cannot be measured).
+type target struct {
+	name    string
+	pool    Pool
+	metric  string
+	members int
+	names   []string // the series summed (pkg sum only)
+	total   float64
+	delta   []float64
+	pts     []MemPoint // for projection; nil for sums
+}
+
+// buildTargets turns the memory series into per-bucket steps: every shm
+// series and aggregate pkg series as is, the per-process pkg series summed
+// (a leak spreads over whichever worker reads the message, the sum sees all
+// of it). A bucket whose ends cannot be interpolated within one segment
+// (gap, restart) is NaN; the counts go to notes.
+func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
+	var out []target
+	var sum *target
+	for _, s := range mem {
+		pts := sortedPoints(s.Points)
+		d, gaps, restarts := seriesSteps(pts, g)
+		if gaps > 0 {
+			*notes = append(*notes, Note{"gap", fmt.Sprintf("%s: %d of %d buckets have no usable samples at their ends (gap longer than 3 poll intervals)", s.Name, gaps, g.n)})
+		}
+		if restarts > 0 {
+			*notes = append(*notes, Note{"restart", fmt.Sprintf("%s: %d restart(s) in the analysis window; buckets spanning one are left out", s.Name, restarts)})
+		}
+		if s.Pool == PoolPkg && !s.Aggregate {
+			if sum == nil {
+				sum = &target{name: "pkg (sum of processes)", pool: PoolPkg, metric: s.Metric, delta: make([]float64, g.n)}
+			}
+			sum.members++
+			sum.names = append(sum.names, s.Name)
+			if sum.metric != s.Metric {
+				sum.metric = ""
+			}
+			for k := range d {
+				sum.delta[k] += d[k] // NaN spreads: a bucket needs every process
+			}
+			continue
+		}
+		out = append(out, target{name: s.Name, pool: s.Pool, metric: s.Metric, members: 1, total: s.Total, delta: d, pts: pts})
+	}
+	if sum != nil {
+		out = append(out, *sum)
+	}
+	return out
+}
+
+// seriesSteps interpolates the series at the grid boundaries and returns the
+// step of each bucket.
+func seriesSteps(pts []MemPoint, g *grid) (d []float64, gaps, restarts int) {
+	maxGap := 3 * time.Duration(medianInterval(pts))
+	vals := make([]float64, g.n+1)
+	segs := make([]int, g.n+1)
+	for k := 0; k <= g.n; k++ {
+		vals[k], segs[k] = interpAt(pts, g.at(k), maxGap)
+	}
+	d = make([]float64, g.n)
+	for k := 0; k < g.n; k++ {
+		switch {
+		case math.IsNaN(vals[k]) || math.IsNaN(vals[k+1]):
+			d[k] = math.NaN()
+			gaps++
+		case segs[k] != segs[k+1]:
+			d[k] = math.NaN()
+			restarts++
+		default:
+			d[k] = vals[k+1] - vals[k]
+		}
+	}
+	return d, gaps, restarts
+}
+
+func medianInterval(pts []MemPoint) float64 {
+	var iv []float64
+	for i := 1; i < len(pts); i++ {
+		if d := pts[i].Time.Sub(pts[i-1].Time); d > 0 {
+			iv = append(iv, float64(d))
+		}
+	}
+	return median(iv)
+}
+
+// interpAt returns the linearly interpolated value at t and its segment;
+// NaN when t is outside the samples, the bracketing samples are further
+// apart than maxGap or lie in different segments.
+func interpAt(pts []MemPoint, t time.Time, maxGap time.Duration) (float64, int) {
+	i := sort.Search(len(pts), func(i int) bool { return !pts[i].Time.Before(t) })
+	if i < len(pts) && pts[i].Time.Equal(t) && finite(pts[i].Used) {
+		return pts[i].Used, pts[i].Segment
+	}
+	if i == 0 || i == len(pts) {
+		return math.NaN(), 0
+	}
+	a, b := pts[i-1], pts[i]
+	if a.Segment != b.Segment || b.Time.Sub(a.Time) > maxGap || !finite(a.Used) || !finite(b.Used) {
+		return math.NaN(), 0
+	}
+	f := float64(t.Sub(a.Time)) / float64(b.Time.Sub(a.Time))
+	return a.Used + f*(b.Used-a.Used), a.Segment
+}
+
+// column is one regressor: the per-bucket malformed counts of one
+// (UA, rule) cell, of a collinear group of them, or a control.
+type column struct {
+	ua      *uaEntry // leaf: the UA of its one cell
+	cells   []*cell  // leaf: the cell
+	members []*column // group: the leaves summed into it
+	control string    // "" for candidates; else the control's name
+	// joined names the controls a candidate group is collinear with.
+	joined []string
+	x      []float64
+	total  float64
+}
+
+// leaves returns the (UA, rule) cells a column stands for.
+func (c *column) leaves() []*column {
+	if len(c.members) > 0 {
+		return c.members
+	}
+	if c.ua != nil {
+		return []*column{c}
+	}
+	return nil
+}
+
+// cellColumns returns, for the chosen source, one column per malformed
+// (UA, rule) cell that has messages in the window, sorted by volume (ties
+// by UA, then rule, so that input order never matters), and the per-bucket
+// well-formed counts of all UAs.
+func cellColumns(tl *Timeline, g *grid, src Source) (cols []*column, wellFormed []float64) {
+	wellFormed = make([]float64, g.n)
+	from, _ := g.tlRange(0)
+	_, to := g.tlRange(g.n - 1)
+	for _, u := range tl.entries() {
+		for _, c := range u.cells {
+			if c.source != src || c.sum(from, to) == 0 {
+				continue
+			}
+			x := make([]float64, g.n)
+			tot := 0.0
+			for k := range x {
+				a, b := g.tlRange(k)
+				x[k] = float64(c.sum(a, b))
+				tot += x[k]
+			}
+			if c.rule == 0 {
+				for k := range x {
+					wellFormed[k] += x[k]
+				}
+				continue
+			}
+			cols = append(cols, &column{ua: u, cells: []*cell{c}, x: x, total: tot})
+		}
+	}
+	slices.SortStableFunc(cols, func(a, b *column) int {
+		switch {
+		case a.total != b.total:
+			if a.total > b.total {
+				return -1
+			}
+			return 1
+		case a.ua.folded != b.ua.folded:
+			if b.ua.folded {
+				return -1
+			}
+			return 1
+		case a.ua.raw != b.ua.raw:
+			if a.ua.raw < b.ua.raw {
+				return -1
+			}
+			return 1
+		}
+		return int(int64(a.cells[0].rule) - int64(b.cells[0].rule))
+	})
+	return cols, wellFormed
+}

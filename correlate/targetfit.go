@@ -1,0 +1,219 @@
+package correlate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// groupCollinear merges candidates (and controls) whose counts are
+// collinear (|r| ≥ thr over rows) into one column each: their effects
+// cannot be told apart, so one coefficient is estimated for the group and
+// every member is reported with it. With drift, candidates sending at a
+// near-constant rate (coefficient of variation < 5 %) are collinear with
+// the intercept; they are left out and returned separately.
+func groupCollinear(cand, controls []*column, rows []int, thr float64, drift bool) (cols []*column, ncand int, constant []*column) {
+	var use []*column
+	for _, c := range cand {
+		if drift && cv(c.x, rows) < 0.05 {
+			constant = append(constant, c)
+			continue
+		}
+		use = append(use, c)
+	}
+	nc := len(use)
+	use = append(use, controls...)
+	parent := make([]int, len(use))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	for i := range use {
+		for j := i + 1; j < len(use); j++ {
+			if math.Abs(corr(use[i].x, use[j].x, rows)) >= thr {
+				if a, b := find(i), find(j); a != b {
+					parent[max(a, b)] = min(a, b) // the root is the earliest (largest) member
+				}
+			}
+		}
+	}
+	var ctl []*column
+	for i, c := range use {
+		if find(i) != i {
+			continue
+		}
+		var members []*column
+		for j := range use {
+			if find(j) == i {
+				members = append(members, use[j])
+			}
+		}
+		if len(members) == 1 {
+			if i < nc {
+				cols = append(cols, c)
+			} else {
+				ctl = append(ctl, c)
+			}
+			continue
+		}
+		g := &column{x: make([]float64, len(c.x))}
+		for _, m := range members {
+			for k := range g.x {
+				g.x[k] += m.x[k]
+			}
+			g.total += m.total
+			if m.control != "" {
+				g.joined = append(g.joined, m.control)
+			} else {
+				g.members = append(g.members, m.leaves()...)
+			}
+		}
+		if i < nc {
+			cols = append(cols, g)
+		} else {
+			g.control = c.control
+			for _, m := range members[1:] {
+				g.control += " + " + m.control
+			}
+			ctl = append(ctl, g)
+		}
+	}
+	return append(cols, ctl...), len(cols), constant
+}
+
+// fitTarget regresses one target's memory steps on the columns: the
+// common lag minimising the residuals, NNLS at that lag, each candidate's
+// partial R², its own best lag (profiled with the others held), a
+// moving-block bootstrap for the intervals, and the lift in growth windows.
+func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFit, []colResult) {
+	o := a.o
+	fit := TargetFit{Series: t.name, Pool: t.pool.String(), Metric: t.metric, Members: t.members}
+	res := make([]colResult, len(a.cols))
+	var rows []int
+	for k := o.MaxLag; k < a.g.n; k++ {
+		if finite(t.delta[k]) {
+			rows = append(rows, k)
+			fit.Growth += t.delta[k]
+		}
+	}
+	fit.Rows = len(rows)
+	valid := make([]bool, a.g.n)
+	d := make([]float64, a.g.n)
+	for k, v := range t.delta {
+		valid[k], d[k] = finite(v), v
+		if !valid[k] {
+			d[k] = 0
+		}
+	}
+	fit.Noise = noiseFloor(d, valid)
+	marked := markGrowth(d, valid, fit.Noise, o.Growth.withDefaults().K, o.Growth.withDefaults().MaxScale)
+	for _, k := range rows {
+		if marked[k] {
+			fit.Windowed++
+		}
+	}
+	if len(rows) < o.MinBuckets {
+		*notes = append(*notes, Note{"coverage", fmt.Sprintf("%s: only %d usable buckets, not regressed", t.name, len(rows))})
+		return fit, res
+	}
+	p := len(a.cols)
+	drift := o.Baseline == BaselineDrift
+	lagsAll := func(l int) []int {
+		ls := make([]int, p)
+		for i := range ls {
+			ls[i] = l
+		}
+		return ls
+	}
+	beta := make([]float64, p)
+	bestRSS := math.Inf(1)
+	for l := 0; l <= o.MaxLag; l++ {
+		ds := newDataset(a.cols, lagsAll(l), t.delta, rows, drift)
+		if _, rss := ds.fit(nil, beta); rss < bestRSS*(1-1e-9) {
+			bestRSS, fit.Lag = rss, l
+		}
+	}
+	lags := lagsAll(fit.Lag)
+	ds := newDataset(a.cols, lags, t.delta, rows, drift)
+	c, rss := ds.fit(nil, beta)
+	tss := ds.tss()
+	fit.Drift = c
+	if tss > 0 {
+		fit.R2 = 1 - rss/tss
+	}
+	boot := ds.bootstrap(o.Bootstrap, blockLen(len(rows), o.MaxLag), rng)
+	scratch := make([]float64, p)
+	for j := 0; j < a.ncand; j++ {
+		cr := &res[j]
+		cr.tested, cr.beta = true, beta[j]
+		var se float64
+		cr.ci, se = coefStats(boot, j)
+		cr.se = se
+		switch {
+		case beta[j] <= 0:
+			cr.p = 1
+		case se == 0:
+			cr.p = 0
+		default:
+			cr.p = pOneSided(beta[j] / se)
+		}
+		if _, rj := ds.without(j).fit(nil, scratch); tss > 0 {
+			cr.partial = math.Max(0, (rj-rss)/tss)
+		}
+		cr.lag = a.profileLag(j, lags, t.delta, rows, drift)
+		cr.lift = lift(a.cols[j].x, marked, rows, fit.Lag)
+		if fit.Growth > 0 {
+			sum := 0.0
+			for _, k := range rows {
+				sum += a.cols[j].x[k-fit.Lag]
+			}
+			cr.share = beta[j] * sum / fit.Growth
+		}
+	}
+	return fit, res
+}
+
+// profileLag returns the lag of column j that fits best with the other
+// columns held at their lags.
+func (a *analysis) profileLag(j int, lags []int, y []float64, rows []int, drift bool) int {
+	ls := append([]int(nil), lags...)
+	beta := make([]float64, len(lags))
+	best, bestRSS := lags[j], math.Inf(1)
+	for l := 0; l <= a.o.MaxLag; l++ {
+		ls[j] = l
+		if _, rss := newDataset(a.cols, ls, y, rows, drift).fit(nil, beta); rss < bestRSS*(1-1e-9) {
+			best, bestRSS = l, rss
+		}
+	}
+	return best
+}
+
+// lift is the column's rate inside growth buckets over its rate outside,
+// add-½ smoothed; 0 when either side has no bucket.
+func lift(x []float64, marked []bool, rows []int, lag int) float64 {
+	var in, out, nin, nout float64
+	for _, k := range rows {
+		if marked[k] {
+			in += x[k-lag]
+			nin++
+		} else {
+			out += x[k-lag]
+			nout++
+		}
+	}
+	if nin == 0 || nout == 0 {
+		return 0
+	}
+	return ((in + 0.5) / nin) / ((out + 0.5) / nout)
+}
+
+// blockLen is the moving-block length: n^(1/3), at least the lag span.
+func blockLen(n, maxLag int) int {
+	return max(int(math.Round(math.Cbrt(float64(n)))), maxLag+1, 1)
+}
