@@ -129,18 +129,18 @@ func Attribute(tl *Timeline, mem []MemSeries, o Options) Report {
 
 // analysis carries one Attribute run.
 type analysis struct {
-	tl      *Timeline
-	o       Options
-	src     Source
-	g       grid
-	targets []target
-	cols    []*column // candidate groups, then controls
-	ncand   int
-	all      []*column // every malformed cell column, by volume
-	constant []*column // candidates confounded with the drift
-	res     [][]colResult // [target][column]
-	fits    []TargetFit
-	best    []int // per candidate group: the target it is judged in (-1 none)
+	tl       *Timeline
+	o        Options
+	src      Source
+	g        grid
+	targets  []target
+	cols     []*column // candidate groups, then controls
+	ncand    int
+	all      []*column     // every malformed cell column, by volume
+	constant []*column     // candidates confounded with the drift
+	res      [][]colResult // [target][column]
+	fits     []TargetFit
+	best     []int // per candidate group: the target it is judged in (-1 none)
 }
 
 func chooseSource(tl *Timeline, mem []MemSeries, want Source, notes *[]Note) Source {

@@ -186,8 +186,8 @@ func interpAt(pts []MemPoint, t time.Time, maxGap time.Duration) (float64, int) 
 // column is one regressor: the per-bucket malformed counts of one
 // (UA, rule) cell, of a collinear group of them, or a control.
 type column struct {
-	ua      *uaEntry // leaf: the UA of its one cell
-	cells   []*cell  // leaf: the cell
+	ua      *uaEntry  // leaf: the UA of its one cell
+	cells   []*cell   // leaf: the cell
 	members []*column // group: the leaves summed into it
 	control string    // "" for candidates; else the control's name
 	// joined names the controls a candidate group is collinear with.

@@ -25,8 +25,8 @@ type Report struct {
 	Windows []Window `json:"growth_windows"`
 	// Projections give, per series with a known pool size, the time until
 	// it runs out; Weakest indexes the soonest (-1: none runs out).
-	Projections []Projection `json:"projections"`
-	Weakest     int          `json:"weakest"`
+	Projections []Projection  `json:"projections"`
+	Weakest     int           `json:"weakest"`
 	Remediation []Remediation `json:"remediation_steps"`
 	Notes       []Note        `json:"notes"`
 }
