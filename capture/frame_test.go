@@ -7,9 +7,9 @@ import (
 )
 
 const (
-	msgReg = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1\r\nContent-Length: 0\r\n\r\n"
-	msgMsg = "MESSAGE sip:bob@example.com SIP/2.0\r\nl: 5\r\nContent-Type: text/plain\r\n\r\nhello"
-	msgLF  = "SIP/2.0 200 OK\nCSeq: 1 REGISTER\nContent-Length: 2\n\nok"
+	msgReg  = "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1\r\nContent-Length: 0\r\n\r\n"
+	msgMsg  = "MESSAGE sip:bob@example.com SIP/2.0\r\nl: 5\r\nContent-Type: text/plain\r\n\r\nhello"
+	msgLF   = "SIP/2.0 200 OK\nCSeq: 1 REGISTER\nContent-Length: 2\n\nok"
 	msgNoCL = "OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n\r\n"
 )
 

@@ -10,11 +10,11 @@ func TestLooksLikeSIP(t *testing.T) {
 		{"INVITE sip:bob@example.com SIP/2.0\r\n", true},
 		{"SIP/2.0 200 OK\r\n", true},
 		{"SIP/2.0 200\r\n", true},
-		{"SIP/2.0 180 Ringing", true},                        // no line end
-		{"invite sip:bob@example.com sip/2.0\n", true},       // lowercase, LF only
-		{"INVITE sip:bob@example.com SIP/7.0\r\n", true},     // RFC 4475 badvers
-		{"INVITE sip:x@y.z SIP/2.0/UDP\r\n", true},           // kamailio bad_via
-		{"INVITE sip:alan@jasomi.com\nTO : alan\n", true},    // RFC 4475 test.dat, no version
+		{"SIP/2.0 180 Ringing", true},                     // no line end
+		{"invite sip:bob@example.com sip/2.0\n", true},    // lowercase, LF only
+		{"INVITE sip:bob@example.com SIP/7.0\r\n", true},  // RFC 4475 badvers
+		{"INVITE sip:x@y.z SIP/2.0/UDP\r\n", true},        // kamailio bad_via
+		{"INVITE sip:alan@jasomi.com\nTO : alan\n", true}, // RFC 4475 test.dat, no version
 		{"!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\r\n", true},
 		{"REGISTER sip:example.com SIP/2.0\r\n", true},
 		{"FOO sip:x SIP/2.0", true},

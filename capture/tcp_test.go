@@ -191,7 +191,7 @@ func TestTCPStreamLimit(t *testing.T) {
 	var s sink
 	decodeAt(d, tcp4Frame(t, seg{seq: 1, payload: msgReg}), 1, 0, s.emit)
 	decodeAt(d, tcp4Frame(t, seg{rev: true, seq: 1, payload: msgReg}), 2, 0, s.emit) // same connection
-	other := udp4Frame(t, "192.0.2.9", "192.0.2.2", 1, 1, "")                       // placeholder to keep helpers simple
+	other := udp4Frame(t, "192.0.2.9", "192.0.2.2", 1, 1, "")                        // placeholder to keep helpers simple
 	_ = other
 	ip := ip4("192.0.2.3", "192.0.2.2", layers.IPProtocolTCP)
 	tcp := &layers.TCP{SrcPort: 1234, DstPort: 5060, Seq: 1, ACK: true, Window: 1}
