@@ -127,7 +127,8 @@ func LoadCorpusMessages(corpus, base string) ([]Item, Skipped, error) {
 
 // SplitLioneagle splits lioneagle's sip_msg.txt: sections start with a line
 // of '=' signs, then `name = "..."` and an empty line, then the message;
-// the line break before the next separator belongs to the separator.
+// the line break before the next separator belongs to the separator, and
+// empty lines before the message (some sections have two) are layout.
 func SplitLioneagle(text []byte) [][]byte {
 	var out [][]byte
 	lines := bytes.SplitAfter(text, []byte("\n"))
@@ -165,6 +166,9 @@ func SplitLioneagle(text []byte) [][]byte {
 			continue
 		}
 		if inMsg {
+			if len(cur) == 0 && len(bytes.TrimRight(l, "\r\n")) == 0 {
+				continue // layout: empty lines before the start line
+			}
 			cur = append(cur, l...)
 		}
 	}

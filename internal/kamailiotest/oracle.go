@@ -336,8 +336,14 @@ func (o *Oracle) JudgeBatch(msgs [][]byte) ([]*Observation, error) {
 }
 
 // classify tells SIP responses and ACKs apart by the first bytes, the way
-// Kamailio's first-line parser does (case-insensitive "SIP/2.0 ").
+// Kamailio's first-line parser does: leading whitespace and empty lines are
+// skipped, "SIP/2.0 " is matched case-insensitively.
 func classify(raw []byte) (response, ack bool) {
+	i := 0
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n') {
+		i++
+	}
+	raw = raw[i:]
 	if len(raw) >= 8 && strings.EqualFold(string(raw[:8]), "SIP/2.0 ") {
 		return true, false
 	}

@@ -1,0 +1,244 @@
+package kamailiotest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// The differential test: sipcorr's sanity engine against Kamailio 5.6.3 on
+// every message of testdata/sip, the corpus message files and every SIP
+// message in the corpus captures. Any disagreement fails.
+//
+//	go test ./internal/kamailiotest -run Diff -v
+//	KAMAILIOTEST_DIFF_OUT=/tmp/diff.jsonl go test ./internal/kamailiotest -run Diff   # every disagreement as JSON lines
+
+// engineVersion is the Kamailio version the engine is asked to imitate.
+var engineVersion = sipparse.Version{Major: 5, Minor: 6, Patch: 3}
+
+// diffConfig is one engine configuration compared with one whole-mask
+// verdict of the oracle.
+type diffConfig struct {
+	name         string
+	checks       uint32
+	uri          uint8
+	proxyRequire string
+}
+
+// diffConfigs: every 5.6 check with each uri_checks variant, and the masks
+// operators run (module default, stock cfg), plus a non-empty
+// proxy_require list.
+var diffConfigs = []diffConfig{
+	{"all/15", AllChecks56, 15, ""},
+	{"all/1", AllChecks56, 1, ""},
+	{"all/2", AllChecks56, 2, ""},
+	{"all/4", AllChecks56, 4, ""},
+	{"all/8", AllChecks56, 8, ""},
+	{"all/7", AllChecks56, 7, ""},
+	{"default 3047/7", 3047, 7, ""},
+	{"stock 17895/7", 17895, 7, ""},
+	{"stock reply 17604/6", 17604, 6, ""},
+	{"all/15 proxy_require", AllChecks56, 15, testProxyRequire},
+	{"default 3047/7 proxy_require", 3047, 7, testProxyRequire},
+}
+
+// disagreement is one field on which sipcorr and Kamailio differ.
+type disagreement struct {
+	Config   string `json:"config"`
+	Source   string `json:"source"`
+	Field    string `json:"field"` // core_drop, bit N, first, code, reason, no_reply
+	Kamailio string `json:"kamailio"`
+	Sipcorr  string `json:"sipcorr"`
+	Detail   string `json:"detail,omitempty"` // sipcorr's Detail()
+}
+
+// tally counts comparisons per field.
+type tally struct {
+	compared, agreed map[string]int
+}
+
+func newTally() tally { return tally{compared: map[string]int{}, agreed: map[string]int{}} }
+
+func (t tally) add(field string, ok bool) {
+	t.compared[field]++
+	if ok {
+		t.agreed[field]++
+	}
+}
+
+func TestDiff(t *testing.T) {
+	own, files, caps := loadAll(t)
+	all := append(append(append([]Item(nil), own...), files...), caps...)
+	t.Logf("corpus: %d messages (%d testdata/sip, %d corpus message files, %d from corpus captures)",
+		len(all), len(own), len(files), len(caps))
+
+	byPR := map[string][]*Observation{}
+	for _, dc := range diffConfigs {
+		if _, done := byPR[dc.proxyRequire]; done {
+			continue
+		}
+		o := Start(t, Options{ProxyRequire: dc.proxyRequire})
+		start := time.Now()
+		obs, err := o.JudgeBatch(raws(all))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("kamailio (proxy_require %q) judged %d messages × %d sanity_check calls in %v",
+			dc.proxyRequire, len(all), len(o.Calls()), time.Since(start).Round(time.Millisecond))
+		byPR[dc.proxyRequire] = obs
+	}
+
+	var diffs []disagreement
+	totalCompared := 0
+	for _, dc := range diffConfigs {
+		eng, err := sipparse.NewEngine(sipparse.Config{
+			Version:      engineVersion,
+			Checks:       sipparse.Check(dc.checks),
+			URIChecks:    dc.uri,
+			ProxyRequire: sipparse.ParseProxyRequireList(dc.proxyRequire),
+		})
+		if err != nil {
+			t.Fatalf("%s: NewEngine: %v", dc.name, err)
+		}
+		tl := newTally()
+		var m sipparse.Message
+		var sv sipparse.Verdict
+		notJudged := 0
+		for i, it := range all {
+			kv, err := byPR[dc.proxyRequire][i].Verdict(dc.checks, dc.uri)
+			if err != nil {
+				notJudged++
+				continue
+			}
+			// Parse errors (not SIP at all) still leave m ready for Judge,
+			// which then reports the core drop.
+			_ = sipparse.Parse(it.Raw, &m) //nolint:errcheck // see above
+			eng.Judge(&m, &sv)
+			diffs = append(diffs, compare(dc, it.Source, kv, &sv, tl)...)
+		}
+		n := 0
+		for _, c := range tl.compared {
+			n += c
+		}
+		totalCompared += n
+		t.Logf("%-30s %s", dc.name+":", summary(tl, notJudged))
+	}
+	t.Logf("compared %d values (core_drop, each check bit, first, code, reason, no-reply flag) over %d messages and %d configurations: %d disagreements",
+		totalCompared, len(all), len(diffConfigs), len(diffs))
+	if len(diffs) == 0 {
+		return
+	}
+	if path := os.Getenv("KAMAILIOTEST_DIFF_OUT"); path != "" {
+		writeDiffs(t, path, diffs)
+	}
+	reportDiffs(t, diffs)
+}
+
+// compare records every field of one message under one configuration.
+func compare(dc diffConfig, source string, kv Verdict, sv *sipparse.Verdict, tl tally) []disagreement {
+	var out []disagreement
+	check := func(field string, k, s any) bool {
+		ok := fmt.Sprint(k) == fmt.Sprint(s)
+		tl.add(field, ok)
+		if !ok {
+			out = append(out, disagreement{Config: dc.name, Source: source, Field: field,
+				Kamailio: fmt.Sprint(k), Sipcorr: fmt.Sprint(s), Detail: sv.Detail()})
+		}
+		return ok
+	}
+	if !check("core_drop", kv.CoreDrop, sv.CoreDrop) || kv.CoreDrop {
+		return out
+	}
+	for _, b := range bits56 {
+		if dc.checks&b != 0 {
+			check(fmt.Sprintf("bit %5d %s", b, bitNames[b]), kv.Failed&b != 0, uint32(sv.Failed)&b != 0)
+		}
+	}
+	check("first", bitName(kv.First), bitName(uint32(sv.First)))
+	check("code", kv.Code, sv.Code)
+	check("reason", kv.Reason, sv.Reason)
+	if kv.NoReplyKnown && kv.First != 0 {
+		check("no_reply_flag", kv.NoReply, sv.NoReplyFlag)
+	}
+	return out
+}
+
+func summary(tl tally, notJudged int) string {
+	fields := make([]string, 0, len(tl.compared))
+	for f := range tl.compared {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	var b strings.Builder
+	for _, f := range fields {
+		if tl.agreed[f] != tl.compared[f] {
+			fmt.Fprintf(&b, " [%s %d/%d]", strings.Join(strings.Fields(f), " "), tl.agreed[f], tl.compared[f])
+		}
+	}
+	n, a := 0, 0
+	for _, f := range fields {
+		n += tl.compared[f]
+		a += tl.agreed[f]
+	}
+	s := fmt.Sprintf("%d/%d values agree", a, n)
+	if b.Len() > 0 {
+		s += "; disagreeing fields:" + b.String()
+	}
+	if notJudged > 0 {
+		s += fmt.Sprintf("; %d messages Kamailio could not be asked about (too large for UDP)", notJudged)
+	}
+	return s
+}
+
+// reportDiffs fails the test with the disagreements, grouped by config and
+// field, at most a few examples per group.
+func reportDiffs(t *testing.T, diffs []disagreement) {
+	t.Helper()
+	type key struct{ config, field string }
+	groups := map[key][]disagreement{}
+	var keys []key
+	for _, d := range diffs {
+		k := key{d.Config, d.Field}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], d)
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		g := groups[k]
+		fmt.Fprintf(&b, "\n== %s, %s: %d messages", k.config, k.field, len(g))
+		for i, d := range g {
+			if i == 5 {
+				fmt.Fprintf(&b, "\n   ... %d more", len(g)-5)
+				break
+			}
+			fmt.Fprintf(&b, "\n   %s: kamailio %s, sipcorr %s (%s)", d.Source, d.Kamailio, d.Sipcorr, d.Detail)
+		}
+	}
+	t.Errorf("sipcorr disagrees with Kamailio 5.6.3 on %d values:%s", len(diffs), b.String())
+}
+
+func writeDiffs(t *testing.T, path string, diffs []disagreement) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(f)
+	for _, d := range diffs {
+		if err := enc.Encode(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d disagreements to %s", len(diffs), path)
+}
