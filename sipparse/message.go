@@ -51,6 +51,9 @@ type Message struct {
 
 	// startLineEnd is the offset just after the first line's line end.
 	startLineEnd int
+	// core caches Kamailio's core-parser view of Raw (see core.go); it is
+	// filled by the engine on first use and reset by Parse.
+	core coreMsg
 }
 
 // Header is one header field. Name and Value alias Message.Raw.
@@ -159,7 +162,9 @@ func (m *Message) CallID() []byte { return m.Get(HdrCallID) }
 // reset prepares m for a new Parse, keeping the Headers backing array.
 func (m *Message) reset(buf []byte) {
 	h := m.Headers[:0]
-	*m = Message{Raw: buf, Headers: h}
+	c := m.core
+	c.reset()
+	*m = Message{Raw: buf, Headers: h, core: c}
 }
 
 // trimWS trims SP, HT, CR and LF at both ends without allocating.

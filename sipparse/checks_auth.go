@@ -1,0 +1,207 @@
+package sipparse
+
+import "bytes"
+
+// digest results of parse_credentials()/check_dig_cred().
+const (
+	digOK = iota
+	digNotDigest
+	digParseErr
+	digBadCred
+	digEmptyUser
+	digEmptyNonce
+	digEmptyResponse
+)
+
+// checkAuth is check_digest_only() for 2048 (non-digest fails silently) and
+// 8192 (non-digest passes).
+func checkAuth(bit Check, b []byte, c *coreMsg) result {
+	if c.walkErr {
+		return reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: c.errSpan(b)})
+	}
+	for _, k := range [2]HeaderKind{HdrAuthorization, HdrProxyAuthorization} {
+		for i := range c.hdrs {
+			h := &c.hdrs[i]
+			if h.kind != k {
+				continue
+			}
+			ev := evidence{span: h.body()}
+			switch checkDigest(b[h.bodyStart:h.bodyEnd]) {
+			case digNotDigest:
+				if bit == CheckAuthorization {
+					return pass()
+				}
+				ev.kind = evAuthScheme
+				return silent(false, ev)
+			case digParseErr:
+				ev.kind = evAuthParse
+				return reply(400, "Bad Auth Header", ev)
+			case digBadCred:
+				ev.kind = evAuthCred
+				return reply(400, "Bad Auth Credentials", ev)
+			case digEmptyUser:
+				ev.kind = evAuthEmpty
+				return reply(400, "Auth Empty User", ev)
+			case digEmptyNonce:
+				ev.kind = evAuthEmpty
+				return reply(400, "Auth Empty Nonce", ev)
+			case digEmptyResponse:
+				ev.kind = evAuthEmpty
+				return reply(400, "Auth Empty Response", ev)
+			}
+		}
+	}
+	return pass()
+}
+
+// checkDigest ports parse_digest_cred() and the checks sanity runs on it.
+func checkDigest(s []byte) int {
+	s = bytes.TrimLeft(s, " \t\r\n")
+	if len(s) < 7 || !equalFold(s[:6], "digest") {
+		return digNotDigest
+	}
+	switch s[6] {
+	case ' ', '\r', '\n', '\t', ',':
+	default:
+		return digNotDigest
+	}
+	s = bytes.TrimLeft(s[7:], " \t\r\n")
+	var have [10]bool
+	var empty [10]bool
+	var qop []byte
+	for {
+		eq := bytes.IndexByte(s, '=')
+		if eq < 0 {
+			return digParseErr
+		}
+		name := bytes.TrimRight(s[:eq], " \t\r\n")
+		t := digestParam(name)
+		s = bytes.TrimLeft(s[eq+1:], " \t\r\n")
+		if len(s) == 0 {
+			return digParseErr
+		}
+		var val []byte
+		if s[0] == '"' {
+			if len(s) < 2 {
+				return digParseErr
+			}
+			q := bytes.IndexByte(s[1:], '"')
+			if q < 0 {
+				return digParseErr
+			}
+			val, s = s[1:1+q], s[q+2:]
+		} else {
+			i := 0
+			for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n' && s[i] != ',' {
+				i++
+			}
+			if i == 0 {
+				return digParseErr
+			}
+			val, s = s[:i], s[i:]
+		}
+		if t >= 0 {
+			have[t], empty[t] = true, len(val) == 0
+			if t == 7 {
+				qop = val
+			}
+		}
+		comma := bytes.IndexByte(s, ',')
+		if comma < 0 {
+			break
+		}
+		s = bytes.TrimLeft(s[comma+1:], " \t\r\n")
+	}
+	// username realm nonce uri response cnonce opaque qop nc algorithm
+	if !have[0] || !have[1] || !have[2] || !have[3] || !have[4] {
+		return digBadCred
+	}
+	q := trimWS(qop)
+	if have[7] && (equalFold(q, "auth") || equalFold(q, "auth-int")) && (!have[5] || !have[8]) {
+		return digBadCred
+	}
+	switch {
+	case empty[0]:
+		return digEmptyUser
+	case empty[2]:
+		return digEmptyNonce
+	case empty[4]:
+		return digEmptyResponse
+	}
+	return digOK
+}
+
+var digestNames = [10]string{"username", "realm", "nonce", "uri", "response", "cnonce", "opaque", "qop", "nc", "algorithm"}
+
+func digestParam(name []byte) int {
+	for i, n := range digestNames {
+		if equalFold(name, n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkDuptags is check_duptags().
+func checkDuptags(b []byte, c *coreMsg) result {
+	fh, fa, ok := fromSpec(b, c)
+	ti := c.find(HdrTo)
+	if fh == nil || !ok || ti < 0 {
+		return silent(true, evidence{kind: evTagsParse})
+	}
+	if fa.tagSet && fa.tags > 1 {
+		return reply(400, "Many From Tag Params", evidence{kind: evTagsMany, hdr: HdrFrom, span: fh.body()})
+	}
+	th := &c.hdrs[ti]
+	if th.to.tagSet && th.to.tags > 1 {
+		return reply(400, "Many To Tag Params", evidence{kind: evTagsMany, hdr: HdrTo, span: th.body()})
+	}
+	return pass()
+}
+
+// checkSizes is master's sanity_check_sizes() with the default limits.
+func checkSizes(b []byte, c *coreMsg) result {
+	ev := evidence{kind: evSizes}
+	if len(b) > 16384 || (!c.isReply && c.ruri[1]-c.ruri[0] > 256) || c.walkErr {
+		ev.span = c.errSpan(b)
+		return silent(false, ev)
+	}
+	if !c.isReply && c.method[1]-c.method[0] > 32 {
+		return silent(false, ev)
+	}
+	for i := range c.hdrs {
+		h := &c.hdrs[i]
+		end := len(b)
+		if i+1 < len(c.hdrs) {
+			end = c.hdrs[i+1].start
+		} else if c.eoh >= 0 {
+			end = c.eoh
+		}
+		if end-h.start > 2048 {
+			ev.span = h.body()
+			return silent(false, ev)
+		}
+	}
+	fh, fa, ok := fromSpec(b, c)
+	ti := c.find(HdrTo)
+	if fh == nil || !ok || ti < 0 || fa.uriEnd-fa.uriStart > 256 || c.hdrs[ti].to.uriEnd-c.hdrs[ti].to.uriStart > 256 {
+		return silent(false, ev)
+	}
+	if c.eoh >= 0 && len(b)-c.eoh > 8192+2 {
+		return silent(false, ev)
+	}
+	if c.eoh >= 0 && c.eoh-c.headersOff > 8192 {
+		return silent(false, ev)
+	}
+	for i := range c.hdrs {
+		h := &c.hdrs[i]
+		if h.kind != HdrContact {
+			continue
+		}
+		star, uri, ok := parseContactBody(b[h.bodyStart:h.bodyEnd])
+		if !ok || (!star && len(uri) > 256) {
+			return silent(false, ev)
+		}
+	}
+	return pass()
+}

@@ -1,0 +1,354 @@
+package sipparse
+
+import "bytes"
+
+// coreHdr is one header as Kamailio's get_hdr_field() sees it.
+type coreHdr struct {
+	kind               HeaderKind
+	start              int // first byte of the name
+	bodyStart, bodyEnd int // body after leading LWS, trailing CR/LF/NUL trimmed
+	via                viaInfo
+	to                 addrSpec
+	cseqNum            [2]int // CSeq number span
+	cseqMethod         [2]int // CSeq method span
+	cl                 int32  // Content-Length value (C int arithmetic)
+}
+
+// coreMsg is Kamailio's core-parser view of a message: first line, the
+// headers parse_headers() can walk, and where (if anywhere) it stops with an
+// error. Because parse_headers() is lazy and sequential, "is header X
+// reachable" is exactly "is X before the first bad header, or is there no
+// bad header"; one full walk answers every later question.
+type coreMsg struct {
+	done       bool
+	flineOK    bool
+	isReply    bool
+	methodACK  bool
+	protoSIP   bool
+	method     [2]int
+	ruri       [2]int
+	version    [2]int
+	hdrs       []coreHdr
+	walkErr    bool // a header failed to parse; hdrs holds those before it
+	errOff     int  // offset of the bad header
+	eoh        int  // offset of the empty line ending the headers, -1 if none
+	via1       int  // index of the first Via in hdrs, -1 if none
+	firstLine  int  // offset of the first byte after leading whitespace
+	headersOff int
+}
+
+// reset clears the cache keeping the header array.
+func (c *coreMsg) reset() {
+	h := c.hdrs[:0]
+	*c = coreMsg{hdrs: h, eoh: -1, via1: -1}
+}
+
+// coreView returns Kamailio's view of m.Raw, computing it on first use.
+func (m *Message) coreView(p *profile) *coreMsg {
+	c := &m.core
+	if c.done {
+		return c
+	}
+	c.reset()
+	c.done = true
+	b := m.Raw
+	i := 0
+	for i < len(b) && isLeadingWS(b[i]) {
+		i++
+	}
+	c.firstLine = i
+	next, ok := c.parseFirstLine(b, i)
+	if !ok {
+		return c
+	}
+	c.flineOK = true
+	c.headersOff = next
+	// The duplicate-header error is raised for requests only (5.6.3).
+	c.walk(b, next, p.coreDupErr && !c.isReply)
+	return c
+}
+
+// parseFirstLine ports parse_first_line() (parse_fline.c).
+func (c *coreMsg) parseFirstLine(b []byte, start int) (int, bool) {
+	buf := b[start:]
+	n := len(buf)
+	if n <= 16 {
+		return 0, false
+	}
+	var tmp int
+	switch {
+	case lower(buf[0]) == 's' && equalFold(buf[1:7], "IP/2.0") && buf[7] == ' ':
+		c.isReply = true
+		tmp = 7
+	default:
+		if l, ack := knownMethod(buf); l > 0 {
+			tmp = l
+			c.methodACK = ack
+		} else {
+			tmp = tokenEnd(buf, 0)
+			if tmp == 0 || tmp >= n || buf[tmp] != ' ' {
+				return 0, false
+			}
+		}
+	}
+	c.method = [2]int{start, start + tmp}
+	second := tmp + 1
+	tmp = tokenEnd(buf, second)
+	if tmp >= n {
+		return 0, false
+	}
+	third := spaceEnd(buf, tmp)
+	if third == tmp {
+		return 0, false
+	}
+	c.ruri = [2]int{start + second, start + tmp}
+	if c.isReply {
+		if tmp-second != 3 || !isDigit(buf[second]) || !isDigit(buf[second+1]) || !isDigit(buf[second+2]) {
+			return 0, false
+		}
+		tmp = third
+		for tmp < n && buf[tmp] != '\r' && buf[tmp] != '\n' {
+			tmp++
+		}
+		if tmp >= n {
+			return 0, false
+		}
+	} else {
+		tmp = tokenEnd(buf, third)
+		if tmp == third || tmp >= n {
+			return 0, false
+		}
+		e := spaceEnd(buf, tmp)
+		if !(e < n && (buf[e] == '\r' || buf[e] == '\n')) {
+			return 0, false
+		}
+	}
+	nl := eatLine(buf, tmp)
+	if nl >= n {
+		return 0, false
+	}
+	c.version = [2]int{start + third, start + tmp}
+	if !c.isReply {
+		v := buf[third:tmp]
+		c.protoSIP = len(v) >= 7 && equalFold(v[:7], "SIP/2.0")
+	}
+	return start + nl, true
+}
+
+// knownMethod mirrors parse_first_line's IFISMETHOD: a known method name
+// (case-insensitive) followed by exactly one SP.
+func knownMethod(b []byte) (int, bool) {
+	for _, name := range [...]string{"INVITE", "CANCEL", "ACK", "BYE", "INFO", "REGISTER",
+		"SUBSCRIBE", "NOTIFY", "MESSAGE", "OPTIONS", "PRACK", "UPDATE", "REFER",
+		"PUBLISH", "KDMQ", "GET", "POST", "PUT", "DELETE"} {
+		if len(b) > len(name) && equalFold(b[:len(name)], name) && b[len(name)] == ' ' {
+			return len(name), name == "ACK"
+		}
+	}
+	return 0, false
+}
+
+func tokenEnd(b []byte, p int) int {
+	for p < len(b) && b[p] != ' ' && b[p] != '\t' && b[p] != '\n' && b[p] != '\r' {
+		p++
+	}
+	return p
+}
+
+func spaceEnd(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	return p
+}
+
+// eatLine ports eat_line(): past the next LF, and past one CR right after it.
+func eatLine(b []byte, p int) int {
+	i := bytes.IndexByte(b[p:], '\n')
+	if i < 0 {
+		return len(b)
+	}
+	nl := p + i
+	if nl+1 < len(b) {
+		nl++
+	}
+	if nl+1 < len(b) && b[nl] == '\r' {
+		nl++
+	}
+	return nl
+}
+
+// walk runs get_hdr_field() over the headers until the end of headers, the
+// end of the buffer or the first error.
+//
+// Kamailio 5.6 also refuses a second From, To, Call-ID, CSeq, Max-Forwards or
+// Content-Length header while walking ("duplicate ... header field"): the
+// duplicate is a bad header like any other (verified on 5.6.3).
+func (c *coreMsg) walk(b []byte, tmp int, dupErr bool) {
+	var seen [numHeaderKinds]bool
+	for tmp < len(b) {
+		if b[tmp] == '\n' || b[tmp] == '\r' {
+			c.eoh = tmp
+			return
+		}
+		h, next, ok := getHdrField(b, tmp)
+		if !ok {
+			c.walkErr, c.errOff = true, tmp
+			return
+		}
+		switch h.kind {
+		case HdrFrom, HdrTo, HdrCallID, HdrCSeq, HdrMaxForwards, HdrContentLength:
+			if dupErr && seen[h.kind] {
+				c.walkErr, c.errOff = true, tmp
+				return
+			}
+			seen[h.kind] = true
+		}
+		if h.kind == HdrVia && c.via1 < 0 {
+			c.via1 = len(c.hdrs)
+		}
+		c.hdrs = append(c.hdrs, h)
+		tmp = next
+	}
+}
+
+// getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp.
+func getHdrField(b []byte, tmp int) (h coreHdr, next int, ok bool) {
+	h.start = tmp
+	// parse_hname2: header-name chars, optional SP/HT, then ':'.
+	if !hnameChar(b[tmp]) {
+		return h, tmp, false
+	}
+	p := tmp + 1
+	for p < len(b) && hnameChar(b[p]) {
+		p++
+	}
+	name := b[tmp:p]
+	for p < len(b) && b[p] != ':' {
+		if b[p] != ' ' && b[p] != '\t' {
+			return h, tmp, false
+		}
+		p++
+	}
+	if p >= len(b) {
+		return h, tmp, false
+	}
+	h.kind = KindOf(name)
+	p = skipLWS(b, p+1)
+	if p >= len(b) {
+		return h, p, false
+	}
+	h.bodyStart = p
+	switch h.kind {
+	case HdrVia:
+		h.via, next, ok = parseVia(b, p)
+	case HdrCSeq:
+		next, ok = parseCSeq(b, p, &h)
+	case HdrTo:
+		h.to, next, ok = parseAddrSpec(b, p, len(b))
+	case HdrContentLength:
+		h.cl, next, ok = parseContentLength(b, p)
+	case HdrRetryAfter:
+		next, ok = parseRetryAfter(b, p)
+	default:
+		next, ok = skipHeaderBody(b, p)
+	}
+	if !ok {
+		return h, next, false
+	}
+	e := next
+	for e > h.bodyStart && (b[e-1] == '\r' || b[e-1] == '\n' || b[e-1] == 0) {
+		e--
+	}
+	h.bodyEnd = e
+	return h, next, true
+}
+
+// skipHeaderBody finds the end of an unparsed header: the LF not followed
+// by SP/HT. No LF at all is an error.
+func skipHeaderBody(b []byte, p int) (int, bool) {
+	for {
+		i := bytes.IndexByte(b[p:], '\n')
+		if i < 0 {
+			return len(b), false
+		}
+		p += i + 1
+		if p >= len(b) || (b[p] != ' ' && b[p] != '\t') {
+			return p, true
+		}
+	}
+}
+
+// parseCSeq ports parse_cseq(): number token, SP/HT, method token, LWS, EOL.
+func parseCSeq(b []byte, p int, h *coreHdr) (int, bool) {
+	t := tokenEnd(b, p)
+	if t >= len(b) {
+		return t, false
+	}
+	h.cseqNum = [2]int{p, t}
+	m := spaceEnd(b, t)
+	me := tokenEnd(b, m)
+	if me >= len(b) || me == m {
+		return me, false
+	}
+	h.cseqMethod = [2]int{m, me}
+	t = skipLWS(b, me)
+	if t >= len(b) {
+		return t, false
+	}
+	if b[t] == '\r' && t+1 < len(b) && b[t+1] == '\n' {
+		return t + 2, true
+	}
+	if b[t] == '\n' {
+		return t + 1, true
+	}
+	return t, false
+}
+
+// parseContentLength ports parse_content_length() as in 5.6: digits only,
+// C int arithmetic (wraps), then SP/HT and a line end.
+func parseContentLength(b []byte, p int) (int32, int, bool) {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || (b[p] == '\n' && p+1 < len(b) && (b[p+1] == ' ' || b[p+1] == '\t'))) {
+		p++
+	}
+	if p >= len(b) {
+		return 0, p, false
+	}
+	var n int64
+	d := p
+	for p < len(b) && isDigit(b[p]) {
+		if n = n*10 + int64(b[p]-'0'); n > 1<<31-1 {
+			return 0, p, false // 5.6.3 rejects values that overflow a C int
+		}
+		p++
+	}
+	if p >= len(b) || p == d {
+		return 0, p, false
+	}
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || (b[p] == '\n' && p+1 < len(b) && (b[p+1] == ' ' || b[p+1] == '\t'))) {
+		p++
+	}
+	if p >= len(b) {
+		return 0, p, false
+	}
+	if b[p] == '\n' {
+		return int32(n), p + 1, true
+	}
+	if b[p] == '\r' && p+1 < len(b) && b[p+1] == '\n' {
+		return int32(n), p + 2, true
+	}
+	return 0, p, false
+}
+
+// parseRetryAfter approximates parse_retry_after(): a delta-seconds number
+// (at most 10 digits) followed by anything up to the end of the header.
+func parseRetryAfter(b []byte, p int) (int, bool) {
+	d := p
+	for p < len(b) && isDigit(b[p]) {
+		p++
+	}
+	if p == d || p-d > 10 {
+		return p, false
+	}
+	return skipHeaderBody(b, p)
+}

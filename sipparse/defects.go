@@ -1,0 +1,84 @@
+package sipparse
+
+// KnownDefect is an entry of the reference's leak/crash table (section 4.2)
+// that applies to a Kamailio version.
+type KnownDefect struct {
+	ID       string // stable identifier, e.g. "GH1990"
+	Title    string
+	Check    Check  // sanity bit involved (0 for core defects)
+	Affected string // affected versions, as the reference states them
+	FixedIn  string // first fixed releases ("" if not fixed)
+	Ref      string // commits / issue
+	// LeakUsedBytes / LeakRealUsedBytes are the pkg bytes leaked per
+	// triggering message and per token (0 when not a leak or unknown);
+	// real_used is approximate (q_malloc fragment overhead, MEMDBG build).
+	LeakUsedBytes, LeakRealUsedBytes int
+	PerToken                         bool // the leak is per Proxy-Require token
+	Crash                            bool // the trigger crashes the worker
+	affects                          func(Version) bool
+	trigger                          func(*Verdict) bool
+}
+
+var knownDefects = []KnownDefect{
+	{
+		ID: "GH1990", Title: "sanity proxy_require 420 path leaks the parsed Proxy-Require token list (pkg)",
+		Check: CheckProxyRequire, Affected: "4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3",
+		FixedIn: "5.1.9, 5.2.4, 5.3.0", Ref: "kamailio#1990; ffa2aa438e, bf5e1698e5, 6a47560d75",
+		LeakUsedBytes: 24, LeakRealUsedBytes: 128, PerToken: true,
+		affects: func(v Version) bool {
+			n := v.num()
+			return !v.Master && (n < ver(5, 1, 9) || n >= ver(5, 2, 0) && n < ver(5, 2, 4))
+		},
+		trigger: func(v *Verdict) bool { return v.First == CheckProxyRequire && v.Code == 420 },
+	},
+	{
+		ID: "UNSUPPORTED-BUF", Title: "sanity proxy_require 420 path no longer frees the Unsupported header buffer (pkg, regression)",
+		Check: CheckProxyRequire, Affected: "6.0.7, 6.1.3, 6.1.4, master >= 2026-04-26",
+		FixedIn: "", Ref: "0bfdf5f75a (backports 35e73ca599, c4dea19877); no upstream issue",
+		LeakUsedBytes: 15, PerToken: false,
+		affects: func(v Version) bool {
+			return v.Master || v.num() == ver(6, 0, 7) || v.num() >= ver(6, 1, 3) && v.num() < ver(6, 2, 0)
+		},
+		trigger: func(v *Verdict) bool { return v.First == CheckProxyRequire && v.Code == 420 },
+	},
+	{
+		ID: "CONTACT-STAR-CRASH", Title: "sanity parse_uris with uri_checks 8 dereferences NULL on \"Contact: *\" (worker crash)",
+		Check: CheckParseURIs, Affected: "<= 5.5.5, 5.6.0-5.6.2", FixedIn: "5.5.6, 5.6.3, 5.7.0",
+		Ref: "f1bac3433c (backports ddc188bcd0, ee9cbc7585)", Crash: true,
+		affects: func(v Version) bool { return v.profile().contactStarCrash },
+		trigger: func(v *Verdict) bool { return v.ContactStar && v.contactChecked },
+	},
+	{
+		ID: "TO-PARAM-LEAK", Title: "core parse_to_param/parse_addr_spec leak a to_param on malformed To/From parameters (pkg)",
+		Affected: "all 5.2.x, <= 5.3.8, 5.4.0-5.4.6, 5.5.0-5.5.2", FixedIn: "5.3.9, 5.4.7, 5.5.3, 5.6.0",
+		Ref: "116ef94420, f624e17010, f2b133e24e",
+		affects: func(v Version) bool {
+			return !v.atLeastPerBranch([3]int{5, 3, 9}, [3]int{5, 4, 7}, [3]int{5, 5, 3})
+		},
+		trigger: func(v *Verdict) bool { return v.toParamBroken },
+	},
+}
+
+// KnownDefects lists the defects of the reference table that affect v.
+func KnownDefects(v Version) []KnownDefect {
+	var out []KnownDefect
+	for _, d := range knownDefects {
+		if d.affects(v) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// DefectsFor returns the known defects of version v that the judged message
+// triggers (e.g. a 420 Proxy-Require failure on 5.2.3 -> GH1990). It does not
+// allocate when nothing applies.
+func DefectsFor(v Version, verdict *Verdict) []KnownDefect {
+	var out []KnownDefect
+	for _, d := range knownDefects {
+		if d.trigger(verdict) && d.affects(v) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

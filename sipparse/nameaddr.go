@@ -1,0 +1,413 @@
+package sipparse
+
+// addrSpec is what the engine needs from Kamailio's to_body.
+type addrSpec struct {
+	uriStart, uriEnd int  // URI span in the buffer
+	tags             int  // number of parameters of type tag
+	tagSet           bool // to_b->tag_value.s != NULL after parsing
+}
+
+// parseAddrSpec is a port of Kamailio's parse_addr_spec()/parse_to_param()
+// (src/core/parser/parse_addr_spec.c, used by parse_to for To and From) on
+// b[start:end], commas not treated as separators. It returns the offset where
+// parsing stopped (the next header when end is the message end) and ok=false
+// where Kamailio sets PARSE_ERROR. The state machine is kept as in C because
+// its quirks decide verdicts: a backslash outside a quoted display name is an
+// error, a display name needs '<', "tag" is matched case-insensitively.
+func parseAddrSpec(b []byte, start, end int) (res addrSpec, next int, ok bool) {
+	const (
+		startTo = iota
+		displayQuoted
+		eDisplayQuoted
+		displayToken
+		displayTokenSP
+		sURIEnclosed
+		uriEnclosed
+		eURIEnclosed
+		uriOrToken
+		maybeURIEnd
+		stEnd
+		fCR
+		fLF
+		fCRLF
+		ePara = 100 // returned by the parameter parser
+	)
+	status, saved := startTo, startTo
+	foo := -1
+	res.uriStart = -1
+	tmp := start
+	for ; tmp < end; tmp++ {
+		c := b[tmp]
+		switch c {
+		case ' ', '\t':
+			switch status {
+			case fCRLF, fLF, fCR:
+				status = saved
+			case uriEnclosed:
+				res.uriEnd = tmp
+				status = eURIEnclosed
+			case uriOrToken:
+				foo, status = tmp, maybeURIEnd
+			case displayToken:
+				foo, status = tmp, displayTokenSP
+			}
+		case '\n', '\r':
+			switch status {
+			case uriOrToken, maybeURIEnd, displayTokenSP, eDisplayQuoted, stEnd:
+				if status == uriOrToken {
+					foo, status = tmp, maybeURIEnd
+				}
+				saved = status
+				if c == '\n' {
+					status = fLF
+				} else {
+					status = fCR
+				}
+			case displayToken:
+				foo, saved = tmp, displayTokenSP
+				if c == '\n' {
+					status = fLF
+				} else {
+					status = fCR
+				}
+			case fCR:
+				if c == '\n' {
+					status = fCRLF
+				} else {
+					status = saved
+					goto endOfHeader
+				}
+			case fCRLF, fLF:
+				status = saved
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		case 0:
+			switch status {
+			case uriOrToken, maybeURIEnd:
+				res.uriEnd = tmp
+				fallthrough
+			case stEnd:
+				saved, status = stEnd, stEnd
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		case '\\':
+			if status != displayQuoted {
+				return res, tmp, false
+			}
+			tmp++
+		case '<':
+			switch status {
+			case startTo, eDisplayQuoted, uriOrToken, displayToken, displayTokenSP, maybeURIEnd:
+				status = sURIEnclosed
+			case displayQuoted:
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		case '>':
+			switch status {
+			case displayQuoted:
+			case uriEnclosed:
+				res.uriEnd = tmp
+				status, foo = stEnd, -1
+			case eURIEnclosed:
+				status, foo = stEnd, -1
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		case '"':
+			switch status {
+			case startTo:
+				status = displayQuoted
+			case displayQuoted:
+				status = eDisplayQuoted
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		case ';':
+			switch status {
+			case displayQuoted, uriEnclosed:
+			case uriOrToken, maybeURIEnd, stEnd:
+				if status == uriOrToken {
+					foo = tmp
+				}
+				if status != stEnd {
+					res.uriEnd = foo
+				}
+				var pok bool
+				tmp, saved, pok = parseToParams(b, tmp, end, &res)
+				if !pok {
+					return res, tmp, false
+				}
+				status = saved
+				goto endOfHeader
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		default:
+			switch status {
+			case startTo:
+				res.uriStart = tmp
+				status = uriOrToken
+			case sURIEnclosed:
+				res.uriStart = tmp
+				status = uriEnclosed
+			case maybeURIEnd, displayTokenSP:
+				status = displayToken
+			case displayQuoted, displayToken, uriEnclosed, uriOrToken:
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return res, tmp, false
+			}
+		}
+	}
+	switch status {
+	case uriOrToken, maybeURIEnd, stEnd:
+		saved = status
+		foo = tmp
+	}
+endOfHeader:
+	switch saved {
+	case uriOrToken, maybeURIEnd:
+		res.uriEnd = foo
+	case stEnd, ePara:
+	default:
+		return res, tmp, false
+	}
+	if res.uriStart < 0 || res.uriEnd < res.uriStart {
+		res.uriStart, res.uriEnd = tmp, tmp
+	}
+	return res, tmp, true
+}
+
+// parseToParams ports parse_to_param(): ";name[=value]" parameters of a To
+// or From body starting at the ';' at b[start]. It returns where it stopped,
+// the status to continue with (ePara when the header ended cleanly) and ok.
+func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
+	const (
+		sParaName = iota + 20
+		paraName
+		sEqual
+		sParaValue
+		tag1
+		tag2
+		tag3
+		paraValueToken
+		paraValueQuoted
+		eParaValue
+		fCR   = 11
+		fLF   = 12
+		fCRLF = 13
+		ePara = 100
+	)
+	status, saved := eParaValue, eParaValue
+	isTag, valSet, have := false, false, false
+	add := func() {
+		if isTag {
+			res.tags++
+			res.tagSet = valSet
+		}
+		have = false
+	}
+	tmp := start
+	for ; tmp < end; tmp++ {
+		c := b[tmp]
+		switch c {
+		case ' ', '\t':
+			switch status {
+			case tag3:
+				isTag = true
+				status = sEqual
+			case paraName, tag1, tag2:
+				status = sEqual
+			case paraValueToken:
+				status = eParaValue
+				add()
+			case fCRLF, fLF, fCR:
+				status = saved
+			}
+		case '\n', '\r':
+			fs := fLF
+			if c == '\r' {
+				fs = fCR
+			}
+			switch status {
+			case sParaName, sEqual, sParaValue, eParaValue:
+				saved, status = status, fs
+			case tag3, paraName, tag1, tag2:
+				if status == tag3 {
+					isTag = true
+				}
+				saved, status = sEqual, fs
+			case paraValueToken:
+				saved, status = eParaValue, fs
+				add()
+			case fCR:
+				if c == '\n' {
+					status = fCRLF
+				} else {
+					status = saved
+					goto endOfHeader
+				}
+			case fCRLF, fLF:
+				status = saved
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		case 0:
+			switch status {
+			case tag3, paraName, tag1, tag2:
+				if status == tag3 {
+					isTag = true
+				}
+				status = sEqual
+				saved = status
+				goto endOfHeader
+			case sEqual, sParaValue:
+				saved = status
+				goto endOfHeader
+			case paraValueToken:
+				status = eParaValue
+				valSet = true
+				add()
+				saved = status
+				goto endOfHeader
+			case eParaValue:
+				saved = status
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		case '\\':
+			// Kamailio falls through to its error branch here in every state.
+			return tmp, status, false
+		case '"':
+			switch status {
+			case sParaValue:
+				valSet = true
+				status = paraValueQuoted
+			case paraValueQuoted:
+				add()
+				status = eParaValue
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		case ';':
+			switch status {
+			case paraValueQuoted:
+			case tag3, paraName, tag1, tag2, sEqual:
+				if status == tag3 {
+					isTag = true
+				}
+				valSet = false
+				add()
+				fallthrough
+			case eParaValue:
+				isTag, valSet, have = false, false, true
+				status = sParaName
+			case sParaValue, paraValueToken:
+				valSet = true
+				add()
+				isTag, valSet, have = false, false, true
+				status = sParaName
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		case '=':
+			switch status {
+			case paraValueQuoted:
+			case tag3, paraName, tag1, tag2:
+				if status == tag3 {
+					isTag = true
+				}
+				status = sParaValue
+			case sEqual:
+				status = sParaValue
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		case ',':
+			if status == paraValueQuoted {
+				break
+			}
+			if (status == sParaValue || status == paraValueToken) && isTag {
+				break
+			}
+			fallthrough
+		default:
+			lc := lower(c)
+			switch status {
+			case paraValueQuoted, paraValueToken, paraName:
+			case sParaName:
+				if lc == 't' {
+					status = tag1
+				} else {
+					status = paraName
+				}
+			case sParaValue:
+				valSet = true
+				status = paraValueToken
+			case tag1:
+				if lc == 'a' {
+					status = tag2
+				} else {
+					status = paraName
+				}
+			case tag2:
+				if lc == 'g' {
+					status = tag3
+				} else {
+					status = paraName
+				}
+			case tag3:
+				status = paraName
+			case fCRLF, fLF, fCR:
+				goto endOfHeader
+			default:
+				return tmp, status, false
+			}
+		}
+	}
+	if !(status == fCR || status == fLF || status == fCRLF) {
+		saved = status
+	}
+endOfHeader:
+	switch saved {
+	case tag3, paraName, tag1, tag2, sEqual:
+		if saved == tag3 {
+			isTag = true
+		}
+		valSet = false
+		add()
+	case sParaValue:
+		valSet = true
+		add()
+	case paraValueToken:
+		valSet = true
+		add()
+	case eParaValue:
+	default:
+		return tmp, saved, false
+	}
+	_ = have
+	return tmp, ePara, true
+}

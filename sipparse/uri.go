@@ -1,0 +1,287 @@
+package sipparse
+
+// uriInfo is what the sanity engine needs from Kamailio's parse_uri().
+type uriInfo struct {
+	hasLR bool // an "lr" parameter is present (master's rfc3261 check)
+}
+
+// parseURI reports whether Kamailio's core parse_uri() (src/core/parser/
+// parse_uri.c) accepts b. It is a port of that state machine reduced to the
+// states that decide acceptance: the many parameter sub-states of the C code
+// (transport, ttl, user, method, maddr, lr, r2, gr, comp) behave exactly like
+// its generic parameter state for acceptance, so they are folded into one.
+//
+// strictHost selects the host-character check added after 5.6 (host must
+// start alphanumeric and contain only alnum, '.', '-'); 5.2/5.6 accept any
+// byte in a host except the delimiters.
+//
+// Why not sipgo's sip.ParseUri: it accepts any scheme, accepts empty hosts,
+// does not limit the port to 5 digits, and allocates; Kamailio's answer
+// differs on exactly the inputs sanity check 2/1024 exists for.
+func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
+	const (
+		sInit = iota
+		sUser
+		sPassword
+		sPasswordAlpha
+		sHost
+		sHostP
+		sHost6P
+		sHost6End
+		sPort
+		sParam  // start of a parameter name
+		sParamP // inside a parameter name or value
+		sHeaders
+	)
+	var info uriInfo
+	if len(b) < 5 {
+		return info, false
+	}
+	p := 4
+	urn := false
+	switch {
+	case equalFold(b[:4], "sip:"), equalFold(b[:4], "tel:"):
+	case equalFold(b[:4], "sips"):
+		if b[4] != ':' {
+			return info, false
+		}
+		p = 5
+	case equalFold(b[:4], "urn:"):
+		urn = true
+	default:
+		return info, false
+	}
+	state := sInit
+	foundUser := false
+	pass := -1
+	errorHeaders := false
+	portLen := 0
+	portStart := 0
+	portNo := 0      // accumulated like case_port(); Kamailio 5.6 rejects > 65535
+	paramStart := -1 // start of the current parameter name
+	s := p
+	// stillAtUser handles '@' seen after we thought the user part was over.
+	stillAtUser := func(i int) bool {
+		if foundUser {
+			return false
+		}
+		info = uriInfo{}
+		s = i + 1
+		foundUser = true
+		errorHeaders = false
+		state = sHost
+		pass = -1
+		return true
+	}
+	endParam := func(i int) {
+		if paramStart >= 0 && i-paramStart == 2 && equalFold(b[paramStart:i], "lr") {
+			info.hasLR = true
+		}
+		paramStart = -1
+	}
+	for i := p; i < len(b); i++ {
+		c := b[i]
+		switch state {
+		case sInit:
+			switch c {
+			case '[':
+				state, s = sHost6P, i
+			case ']', ':':
+				return info, false
+			case '@':
+				// 5.2 is "forgiving" here; 5.6.3 rejects "sip:@host".
+				if strictHost {
+					return info, false
+				}
+				state = sUser
+			default:
+				state = sUser
+			}
+		case sUser:
+			switch c {
+			case '@':
+				state, foundUser, s = sHost, true, i+1
+			case ':':
+				state, s = sPassword, i+1
+			case ';':
+				state, s = sParam, i+1
+			case '?':
+				state, s = sHeaders, i+1
+			case '[', ']':
+				return info, false
+			}
+		case sPassword:
+			switch {
+			case c == '@':
+				portNo = 0
+				state, foundUser, s = sHost, true, i+1
+			case c == ';':
+				portLen = i - s
+				state, foundUser, s = sParam, true, i+1
+			case c == '?':
+				portLen = i - s
+				state, foundUser, s = sHeaders, true, i+1
+			case isDigit(c):
+				if portNo = portNo*10 + int(c-'0'); portNo > 65535 {
+					return info, false
+				}
+			case c == '[' || c == ']' || c == ':':
+				return info, false
+			default:
+				portNo = 0
+				state = sPasswordAlpha
+			}
+		case sPasswordAlpha:
+			switch c {
+			case '@':
+				state, foundUser, s = sHost, true, i+1
+			case ';', '?', '[', ']', ':':
+				return info, false
+			}
+		case sHost:
+			if c == '[' {
+				state = sHost6P
+				break
+			}
+			if strictHost {
+				if !isAlnum(c) {
+					return info, false
+				}
+			} else if c == ':' || c == ';' || c == '?' || c == '&' || c == '@' {
+				return info, false
+			}
+			state = sHostP
+		case sHostP, sHost6End:
+			switch c {
+			case ':':
+				state, s, portStart, portNo = sPort, i+1, i+1, 0
+			case ';':
+				state, s = sParam, i+1
+			case '?':
+				state, s = sHeaders, i+1
+			case '&', '@':
+				return info, false
+			default:
+				if state == sHost6End {
+					return info, false
+				}
+				if strictHost && !isAlnum(c) && c != '.' && c != '-' {
+					return info, false
+				}
+			}
+		case sHost6P:
+			switch c {
+			case ']':
+				state = sHost6End
+			case '[', '&', '@', ';', '?':
+				return info, false
+			}
+		case sPort:
+			switch {
+			case c == ';':
+				portLen = i - portStart
+				state, s = sParam, i+1
+			case c == '?':
+				portLen = i - portStart
+				state, s = sHeaders, i+1
+			case isDigit(c):
+				if portNo = portNo*10 + int(c-'0'); portNo > 65535 {
+					return info, false
+				}
+			default:
+				return info, false
+			}
+		case sParam, sParamP:
+			if state == sParam {
+				paramStart = i
+			}
+			switch c {
+			case '@':
+				if !stillAtUser(i) {
+					return info, false
+				}
+			case ';':
+				endParam(i)
+				if pass >= 0 {
+					foundUser, pass = true, -1
+				}
+				state = sParam
+			case '?':
+				endParam(i)
+				state, s = sHeaders, i+1
+				if pass >= 0 {
+					foundUser, pass = true, -1
+				}
+			case ':':
+				if !foundUser {
+					if pass >= 0 {
+						foundUser, pass = true, -1
+					} else {
+						pass = i
+					}
+				}
+				endParam(i)
+				state = sParamP
+			case '=':
+				endParam(i)
+				state = sParamP
+			default:
+				state = sParamP
+			}
+		case sHeaders:
+			switch c {
+			case '@':
+				if !stillAtUser(i) {
+					return info, false
+				}
+			case ';':
+				if foundUser || pass >= 0 {
+					return info, false
+				}
+				errorHeaders = true
+			case ':':
+				if !foundUser {
+					if pass >= 0 {
+						foundUser, pass = true, -1
+					} else {
+						pass = i
+					}
+				}
+			case '?':
+				if pass >= 0 {
+					foundUser, pass = true, -1
+				}
+			}
+		}
+	}
+	switch state {
+	case sInit, sHost, sHost6P:
+		return info, false
+	case sUser:
+		if foundUser {
+			return info, false
+		}
+	case sPassword:
+		if foundUser {
+			return info, false
+		}
+		portLen = len(b) - s
+	case sPasswordAlpha:
+		if !urn {
+			return info, false
+		}
+	case sPort:
+		portLen = len(b) - portStart
+	case sParam, sParamP:
+		endParam(len(b))
+	case sHeaders:
+		if errorHeaders {
+			return info, false
+		}
+	}
+	return info, portLen <= 5
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

@@ -1,0 +1,271 @@
+package sipparse
+
+import "bytes"
+
+// viaInfo is what the engine needs from the first via-parm of a Via header.
+type viaInfo struct {
+	hostLen   int
+	branch    []byte // value of the branch parameter (nil if absent)
+	hasBranch bool
+}
+
+// parseVia approximates Kamailio's parse_via() (src/core/parser/parse_via.c)
+// on buf[off:]: "SIP" / "2.0" / transport, host (name or [IPv6]), optional
+// port, parameters, comments, comma-separated further via-parms, and the end
+// of the header line (a line end not followed by SP/HT). It returns the info
+// of the first via-parm, the offset of the next header and ok=false where
+// Kamailio reports a bad Via.
+func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
+	p := off
+	first := true
+	for {
+		p = skipLWS(buf, p)
+		if !hasPrefixFold(buf[p:], "SIP") {
+			return info, p, false
+		}
+		p = skipLWS(buf, p+3)
+		if p >= len(buf) || buf[p] != '/' {
+			return info, p, false
+		}
+		p = skipLWS(buf, p+1)
+		if !hasPrefixFold(buf[p:], "2.0") {
+			return info, p, false
+		}
+		p = skipLWS(buf, p+3)
+		if p >= len(buf) || buf[p] != '/' {
+			return info, p, false
+		}
+		p = skipLWS(buf, p+1)
+		t := p
+		for p < len(buf) && buf[p] != ' ' && buf[p] != '\t' && buf[p] != '\r' && buf[p] != '\n' {
+			p++
+		}
+		if !viaTransport(buf[t:p]) {
+			return info, p, false
+		}
+		q := skipLWS(buf, p)
+		if q == p {
+			return info, p, false // transport must be followed by whitespace
+		}
+		p = q
+		// host
+		h := p
+		if p < len(buf) && buf[p] == '[' {
+			for p < len(buf) && buf[p] != ']' && buf[p] != '\r' && buf[p] != '\n' {
+				p++
+			}
+			if p >= len(buf) || buf[p] != ']' {
+				return info, p, false
+			}
+			p++
+		} else {
+			for p < len(buf) && viaHostChar(buf[p]) {
+				p++
+			}
+		}
+		if p == h {
+			return info, p, false
+		}
+		if first {
+			info.hostLen = p - h
+		}
+		p = skipLWS(buf, p)
+		if p < len(buf) && buf[p] == ':' {
+			p = skipLWS(buf, p+1)
+			d := p
+			for p < len(buf) && isDigit(buf[p]) {
+				p++
+			}
+			if p == d || p-d > 5 {
+				return info, p, false
+			}
+			p = skipLWS(buf, p)
+		}
+		// parameters and comments
+		for p < len(buf) && (buf[p] == ';' || buf[p] == '(') {
+			if buf[p] == '(' {
+				for p < len(buf) && buf[p] != ')' {
+					p++
+				}
+				if p >= len(buf) {
+					return info, p, false
+				}
+				p = skipLWS(buf, p+1)
+				continue
+			}
+			var val []byte
+			var hasVal, isBranch, ok bool
+			p, val, hasVal, isBranch, ok = parseViaParam(buf, p+1)
+			if !ok {
+				return info, p, false
+			}
+			if first && isBranch {
+				info.hasBranch = true
+				if hasVal {
+					info.branch = val
+				}
+			}
+			p = skipLWS(buf, p)
+		}
+		if p < len(buf) && buf[p] == ',' {
+			first = false
+			p++
+			continue
+		}
+		// end of header; Kamailio also accepts the end of the buffer here
+		if p >= len(buf) {
+			return info, p, true
+		}
+		if buf[p] == '\r' && p+1 < len(buf) && buf[p+1] == '\n' {
+			return info, p + 2, true
+		}
+		if buf[p] == '\n' {
+			return info, p + 1, true
+		}
+		return info, p, false
+	}
+}
+
+// skipLWS skips SP, HT and folded line ends (CRLF or LF followed by SP/HT).
+func skipLWS(b []byte, p int) int {
+	for p < len(b) {
+		switch {
+		case b[p] == ' ' || b[p] == '\t':
+			p++
+		case b[p] == '\n' && p+1 < len(b) && (b[p+1] == ' ' || b[p+1] == '\t'):
+			p += 2
+		case b[p] == '\r' && p+2 < len(b) && b[p+1] == '\n' && (b[p+2] == ' ' || b[p+2] == '\t'):
+			p += 3
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// viaTransport mirrors parse_via's transport automaton: UDP, TCP, TLS,
+// SCTP, WS, WSS and any other token (PROTO_OTHER) are accepted, except that
+// a token may not start with a letter the automaton only expects later in a
+// keyword (P, I, D, C, L, or '2', '.', '0'), nor contain '/'.
+func viaTransport(t []byte) bool {
+	if len(t) == 0 || bytes.IndexByte(t, '/') >= 0 {
+		return false
+	}
+	switch lower(t[0]) {
+	case 'p', 'i', 'd', 'c', 'l', '2', '.', '0':
+		return false
+	}
+	return true
+}
+
+// parseViaParam ports parse_via_param() from just after a ';'. It returns
+// the offset after the parameter, its value, whether it had one, whether it
+// is "branch", and ok=false where Kamailio fails.
+func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, ok bool) {
+	p = skipLWS(buf, p)
+	n := p
+	for p < len(buf) {
+		c := buf[p]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' || c == ';' || c == ',' {
+			break
+		}
+		p++
+	}
+	if p >= len(buf) {
+		return p, nil, false, false, false // end of buffer inside a parameter
+	}
+	name := buf[n:p]
+	// Kind of parameter, as the name automaton classifies it.
+	needValue := equalFold(name, "branch") || equalFold(name, "ttl") || equalFold(name, "maddr") ||
+		equalFold(name, "received") || equalFold(name, "i")
+	noValue := equalFold(name, "hidden") || equalFold(name, "alias")
+	generic := !needValue && !noValue && !equalFold(name, "rport")
+	isBranch = equalFold(name, "branch")
+	c := buf[p]
+	switch {
+	case c == ';' || c == ',':
+		return p, nil, false, isBranch, !needValue
+	case c == '=':
+		if noValue || len(name) == 0 {
+			return p, nil, false, isBranch, false
+		}
+		p++
+	default: // whitespace: look for '=' (L_VALUE)
+		if noValue {
+			return p, nil, false, isBranch, true
+		}
+		q := skipLWS(buf, p)
+		if q >= len(buf) {
+			return q, nil, false, isBranch, false
+		}
+		switch buf[q] {
+		case '=':
+			p = q + 1
+		case ';':
+			return q, nil, false, isBranch, true
+		case ',':
+			return q, nil, false, isBranch, equalFold(name, "rport")
+		case '\r', '\n':
+			return q, nil, false, isBranch, generic || equalFold(name, "rport")
+		default:
+			return q, nil, false, isBranch, false
+		}
+	}
+	// F_VALUE
+	p = spaceEnd(buf, p)
+	if p >= len(buf) {
+		return p, nil, true, isBranch, false
+	}
+	switch c := buf[p]; {
+	case c == ';':
+		return p, buf[p:p], true, isBranch, true
+	case c == '\r' || c == '\n':
+		return p, buf[p:p], true, isBranch, generic || equalFold(name, "rport")
+	case c == ',':
+		return p, nil, true, isBranch, false
+	case c == '"':
+		q := bytes.IndexByte(buf[p+1:], '"')
+		if q < 0 {
+			return len(buf), nil, true, isBranch, false
+		}
+		return p + q + 2, buf[p+1 : p+1+q], true, isBranch, true
+	}
+	v := p
+	for p < len(buf) {
+		switch buf[p] {
+		case ';', ',', ' ', '\t', '\r', '\n':
+			return p, buf[v:p], true, isBranch, true
+		case '=', '"':
+			return p, nil, true, isBranch, false
+		}
+		p++
+	}
+	return p, nil, true, isBranch, false // end of buffer inside a value
+}
+
+// viaParamStop ends a Via parameter name or value; Kamailio's parse_via
+// accepts any other byte (even NUL or 8-bit) inside them.
+func viaParamStop(c byte) bool {
+	switch c {
+	case ';', ',', ' ', '\t', '\r', '\n', '(':
+		return true
+	}
+	return false
+}
+
+func viaHostChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '-' || c == '_'
+}
+
+// isTokenChar is RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" /
+// "_" / "+" / "`" / "'" / "~".
+func isTokenChar(c byte) bool {
+	if isAlnum(c) {
+		return true
+	}
+	switch c {
+	case '-', '.', '!', '%', '*', '_', '+', '`', '\'', '~':
+		return true
+	}
+	return false
+}
