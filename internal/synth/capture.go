@@ -68,7 +68,14 @@ type Capture struct {
 	// when KeepSnapshots is called (fixtures of broken files use them).
 	snapshots []FileEntry
 	keep      bool
+	// wrap, when set, encapsulates every packet before framing (tunnels).
+	wrap func([]byte) ([]byte, error)
 }
+
+// Wrap makes Packet pass every IP packet through fn first (nil to stop),
+// e.g. to carry the traffic inside a tunnel. Wrapped frames are counted
+// as tunneled.
+func (c *Capture) Wrap(fn func(ip []byte) ([]byte, error)) { c.wrap = fn }
 
 // KeepSnapshots makes the Capture remember the counts before each frame,
 // for EntryBefore.
@@ -202,6 +209,13 @@ func (c *Capture) CommentNext(s string) { c.comment = s }
 // Packet adds a frame with mark m on the current interface (see
 // UseInterface).
 func (c *Capture) Packet(ip []byte, m Mark) error {
+	if c.wrap != nil {
+		var err error
+		if ip, err = c.wrap(ip); err != nil {
+			return err
+		}
+		c.Entry.Tunneled++
+	}
 	f := Frame{IP: ip, Mark: m, Iface: c.iface, Simple: c.simple, Comment: c.comment}
 	c.comment = ""
 	return c.Emit(f)

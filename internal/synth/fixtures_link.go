@@ -1,11 +1,21 @@
 package synth
 
-import "bytes"
+import (
+	"bytes"
+	"net/netip"
+)
 
 // linkFixtures covers every link type with the same small UDP exchange.
 func linkFixtures() []Fixture {
 	one := func(name, desc string, link Link, v6 bool) Fixture {
 		return pcapFixture(name, desc, link, PcapOptions{}, func(c *Capture, g *IDs) error {
+			return basicFlow(c, g, NewCast(v6))
+		})
+	}
+	tunnel := func(name, desc string, t Tunnel, v6 bool) Fixture {
+		return pcapFixture(name, desc, LinkEthernet, PcapOptions{}, func(c *Capture, g *IDs) error {
+			src, dst := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+			c.Wrap(func(ip []byte) ([]byte, error) { return c.Packer().Tunnel(t, src, dst, ip) })
 			return basicFlow(c, g, NewCast(v6))
 		})
 	}
@@ -36,5 +46,9 @@ func linkFixtures() []Fixture {
 				}
 				return c.Finish("", ""), nil
 			}},
+		tunnel("tunnel_ipip.pcap", "IPv4-in-IPv4 (protocol 4) between 192.0.2.1 and 192.0.2.2 carrying the eth_udp_v4 exchange", TunnelIPIP, false),
+		tunnel("tunnel_ip6in4.pcap", "IPv6-in-IPv4 (protocol 41) carrying the eth_udp_v6 exchange", TunnelIPIP, true),
+		tunnel("tunnel_gre.pcap", "GRE with key 42 (protocol 47, type 0x0800) carrying the eth_udp_v4 exchange", TunnelGRE, false),
+		tunnel("tunnel_gtpu_v6.pcap", "GTPv1-U G-PDUs (UDP 2152, TEID 0x0badcafe) carrying the exchange over IPv6, as VoLTE traffic looks on the S1-U/S5 interface", TunnelGTPU, true),
 	}
 }

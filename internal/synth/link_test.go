@@ -95,3 +95,39 @@ func TestEncapRejectsWrongFamily(t *testing.T) {
 		t.Errorf("mixed families: %v", err)
 	}
 }
+
+// TestTunnelsDecodeWithGopacket checks each tunnel with gopacket's
+// decoders down to the inner UDP payload.
+func TestTunnelsDecodeWithGopacket(t *testing.T) {
+	p := NewPacker(1)
+	payload := []byte("OPTIONS sip:x SIP/2.0\r\n\r\n")
+	inner, err := p.UDP(netip.MustParseAddrPort("[2001:db8:1::1]:5060"), EdgeV6, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	for tun, mid := range map[Tunnel]gopacket.LayerType{
+		TunnelIPIP: layers.LayerTypeIPv4,
+		TunnelGRE:  layers.LayerTypeGRE,
+		TunnelGTPU: layers.LayerTypeGTPv1U,
+	} {
+		outer, err := p.Tunnel(tun, src, dst, inner)
+		if err != nil {
+			t.Fatalf("%s: %v", tun, err)
+		}
+		pkt := gopacket.NewPacket(outer, layers.LayerTypeIPv4, gopacket.Default)
+		if pkt.Layer(mid) == nil || pkt.Layer(layers.LayerTypeIPv6) == nil {
+			t.Errorf("%s: layers %v", tun, pkt.Layers())
+			continue
+		}
+		var last *layers.UDP // GTP-U has an outer UDP too
+		for _, l := range pkt.Layers() {
+			if u, ok := l.(*layers.UDP); ok {
+				last = u
+			}
+		}
+		if last == nil || !bytes.Equal(last.Payload, payload) {
+			t.Errorf("%s: inner UDP lost", tun)
+		}
+	}
+}

@@ -74,6 +74,9 @@ type FileEntry struct {
 	TCPRetransmissions int `json:"tcp_retransmissions"`
 	TCPKeepAlives      int `json:"tcp_keepalives"`
 	TCPMessagesLost    int `json:"tcp_messages_lost"`
+	// Tunneled is the number of frames whose IP packet is carried inside
+	// a tunnel (IP-in-IP, GRE, GTP-U).
+	Tunneled int `json:"tunneled"`
 	// Truncated is the number of frames with captured length < length.
 	// A SIP message cut by the snaplen is not counted in SIPMessages.
 	Truncated int `json:"truncated"`
