@@ -1,0 +1,134 @@
+package kamcfg
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// stockCfg is the kamailio.cfg Debian's kamailio package installs.
+const stockCfg = "/etc/kamailio/kamailio.cfg"
+
+func needStock(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(stockCfg)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %v (install Debian package kamailio)", err)
+		}
+		t.Skipf("skipping: %v (install Debian package kamailio)", err)
+	}
+	return b
+}
+
+// TestStockCfg reads Debian's 5.6.3 kamailio.cfg: sanity_check("17895",
+// "7") in route[REQINIT], sanity_check("17604", "6") in reply_route,
+// autodrop 0, under every combination of the WITH_* switches that matter.
+func TestStockCfg(t *testing.T) {
+	src := needStock(t)
+	for _, defs := range [][]string{nil, {"WITH_MYSQL", "WITH_AUTH", "WITH_USRLOCDB"}, {"WITH_NAT", "WITH_TLS", "WITH_JSONRPC", "WITH_DEBUG"}} {
+		cfg, err := Options{Defines: defs, NoIncludes: true}.ParseBytes(src, stockCfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.Loaded || cfg.Autodrop != 0 || cfg.Noreply != 0 || cfg.DefaultChecks != DefaultMsgChecks || cfg.URIChecks != DefaultURIChecks || cfg.ProxyRequire != "" {
+			t.Errorf("%v: params %+v", defs, cfg)
+		}
+		type rc struct {
+			Route    string
+			Msg, URI int
+		}
+		var got []rc
+		lines := bytes.Split(src, []byte("\n"))
+		for _, c := range cfg.Calls {
+			got = append(got, rc{c.Route, c.MsgChecks, c.URIChecks})
+			if c.Line < 1 || c.Line > len(lines) || !bytes.Contains(lines[c.Line-1], []byte("sanity_check(")) {
+				t.Errorf("%v: call %s says line %d, which does not hold it", defs, c.Raw, c.Line)
+			}
+		}
+		want := []rc{{"route[REQINIT]", 17895, 7}, {"reply_route", 17604, 6}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v: calls %v, want %v", defs, got, want)
+		}
+		for _, w := range cfg.Warnings {
+			if !strings.Contains(w, "not followed") { // import_file "kamailio-local.cfg"
+				t.Errorf("%v: warning %s", defs, w)
+			}
+		}
+	}
+}
+
+// TestCfgPrintAgrees checks the preprocessor against Kamailio's own:
+// `kamailio --cfg-print` evaluates #!ifdef and includes (not defines), so
+// parsing its output must give the same calls and params as parsing the
+// original. Runs every table case Kamailio accepts, plus the stock cfg.
+func TestCfgPrintAgrees(t *testing.T) {
+	bin, err := exec.LookPath("kamailio")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but kamailio not found")
+		}
+		t.Skip("skipping: kamailio not found")
+	}
+	all := append([]cfgCase(nil), cases...)
+	if b, err := os.ReadFile(stockCfg); err == nil {
+		all = append(all, cfgCase{name: "debian stock", cfg: string(b), defines: []string{"WITH_AUTH", "WITH_NAT"}})
+	}
+	compared := 0
+	for _, c := range all {
+		dir := t.TempDir()
+		main := filepath.Join(dir, "kamailio.cfg")
+		writeFiles(t, dir, main, c)
+		args := []string{"--cfg-print", "-f", main}
+		for _, d := range c.defines {
+			args = append(args, "-A", d)
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Logf("%s: kamailio --cfg-print refuses it (%v), not compared", c.name, err)
+			continue
+		}
+		orig, err := Options{Defines: c.defines}.ParseFile(main)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		// Defines stay in the printed text, but their directives too, so
+		// parsing it resolves them the same way; -A defines must be given
+		// again because the printed text does not carry them.
+		printed, err := Options{Defines: c.defines, NoIncludes: true}.ParseBytes(out.Bytes(), main)
+		if err != nil {
+			t.Fatalf("%s: parse --cfg-print output: %v", c.name, err)
+		}
+		if !sameSanity(orig, printed) {
+			t.Errorf("%s: kamcfg and kamailio --cfg-print disagree:\n ours:     %+v\n kamailio: %+v\n printed:\n%s", c.name, summary(orig), summary(printed), out.String())
+		}
+		compared++
+	}
+	t.Logf("compared %d of %d cfgs with kamailio --cfg-print", compared, len(all))
+	if compared < len(all)/2 {
+		t.Errorf("kamailio --cfg-print accepted only %d of %d cfgs", compared, len(all))
+	}
+}
+
+type sanitySummary struct {
+	DefaultChecks, URIChecks, Autodrop, Noreply int
+	ProxyRequire                                string
+	Calls                                       []string
+}
+
+func summary(c *Config) sanitySummary {
+	s := sanitySummary{c.DefaultChecks, c.URIChecks, c.Autodrop, c.Noreply, c.ProxyRequire, nil}
+	for _, k := range c.Calls {
+		s.Calls = append(s.Calls, k.Route+" "+k.Raw)
+	}
+	return s
+}
+
+func sameSanity(a, b *Config) bool { return reflect.DeepEqual(summary(a), summary(b)) }
