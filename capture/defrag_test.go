@@ -15,13 +15,13 @@ var bigInvite = strings.Replace(sipInvite, "Content-Length: 4\r\n\r\nv=0\n",
 	"Content-Length: 2400\r\n\r\n"+strings.Repeat("a=x-padding:0123456789abcdef0123456789abcdef0123\r\n", 48), 1)
 
 // udpBytes is a UDP header and payload, checksummed for ip.
-func udpBytes(t *testing.T, ip gopacket.NetworkLayer, payload string) []byte {
+func udpBytes(t testing.TB, ip gopacket.NetworkLayer, payload string) []byte {
 	return serialize(t, udpL(5060, 5060, ip), gopacket.Payload(payload))
 }
 
 // frag4 splits a UDP datagram into IPv4 fragments of at most size bytes
 // of payload (a multiple of 8), as Ethernet frames.
-func frag4(t *testing.T, id uint16, payload string, size int) [][]byte {
+func frag4(t testing.TB, id uint16, payload string, size int) [][]byte {
 	base := ip4("192.0.2.1", "192.0.2.2", layers.IPProtocolUDP)
 	data := udpBytes(t, base, payload)
 	var out [][]byte
@@ -38,7 +38,7 @@ func frag4(t *testing.T, id uint16, payload string, size int) [][]byte {
 }
 
 // frag6 does the same with an IPv6 fragment header.
-func frag6(t *testing.T, id uint32, payload string, size int) [][]byte {
+func frag6(t testing.TB, id uint32, payload string, size int) [][]byte {
 	base := ip6("2001:db8::1", "2001:db8::2", layers.IPProtocolUDP)
 	data := udpBytes(t, base, payload)
 	var out [][]byte

@@ -59,7 +59,6 @@ type FileReader struct {
 // OpenFile opens a capture file and reads its file header. Errors are
 // *FileError values naming the file.
 func OpenFile(path string) (*FileReader, error) {
-	r := &FileReader{path: path}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
@@ -71,8 +70,19 @@ func OpenFile(path string) (*FileReader, error) {
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
 	}
+	r, err := NewReader(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	r.file = f
-	r.br = bufio.NewReaderSize(f, readBufferSize)
+	return r, nil
+}
+
+// NewReader reads a capture from any stream (standard input, a pipe);
+// name is used in errors. Close does not close rd.
+func NewReader(name string, rd io.Reader) (*FileReader, error) {
+	r := &FileReader{path: name, br: bufio.NewReaderSize(rd, readBufferSize)}
 	if err := r.start(); err != nil {
 		r.Close()
 		return nil, err
@@ -185,7 +195,7 @@ func (r *FileReader) Format() string {
 // Path is the file name given to OpenFile.
 func (r *FileReader) Path() string { return r.path }
 
-// Close releases the file.
+// Close releases the file (if OpenFile opened it) and the decompressor.
 func (r *FileReader) Close() error {
 	var err error
 	if r.gz != nil {

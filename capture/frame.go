@@ -100,11 +100,19 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 				return off // wait for the end of the line
 			}
 			if final && !f.skipping && LooksLikeSIP(rest) {
-				f.emit(rest, true, out)
-			} else {
-				f.skip(len(rest))
+				n := min(len(rest), f.max)
+				f.emit(rest[:n], true, out)
+				if n < len(rest) {
+					f.skip(len(rest) - n)
+				}
+				off = len(b)
+				continue
 			}
-			off = len(b)
+			// A line this long is no start line: skip the window only,
+			// a message may begin after it.
+			n := min(len(rest), maxStartLine)
+			f.skip(n)
+			off += n
 			continue
 		}
 		start := 0
@@ -276,12 +284,17 @@ func resyncPoint(line []byte) int {
 
 // startsMessage tells whether b begins with "SIP/" or a known method
 // followed by a space.
+// It looks at a few bytes only: it runs at every position of a line.
 func startsMessage(b []byte) bool {
 	if hasPrefixFold(b, "SIP/") {
 		return true
 	}
-	m := methodToken(b)
-	return len(m) < len(b) && isKnownMethod(m)
+	for _, m := range knownMethods {
+		if len(b) > len(m) && b[len(m)] == ' ' && hasPrefixFold(b, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // methodToken is the leading token of a request line.

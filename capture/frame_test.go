@@ -116,3 +116,14 @@ func TestFramer(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionFinalStartLineOverLimit: a stream ending inside a start
+// line longer than the message limit handed out the whole line, over the
+// limit (found by FuzzFramer, testdata/fuzz/FuzzFramer/0e187d2240be2965).
+func TestRegressionFinalStartLineOverLimit(t *testing.T) {
+	line := "0 " + strings.Repeat("0", 600) + " SIP/"
+	got, st := runFramer([]string{line}, 256)
+	if len(got) != 1 || got[0].msg != line[:256] || !got[0].incomplete || st.TCPSkippedBytes != uint64(len(line)-256) {
+		t.Errorf("got %d messages, skipped %d", len(got), st.TCPSkippedBytes)
+	}
+}
