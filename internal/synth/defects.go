@@ -54,9 +54,9 @@ type DefectInfo struct {
 	Reason string
 }
 
-// AllDefects lists every Defect with its expected sanity outcome, in check
-// bit order.
-var AllDefects = []DefectInfo{
+// defectTable lists every Defect with its expected sanity outcome, in
+// check bit order. It is an array so that AllDefects hands out copies.
+var defectTable = [...]DefectInfo{
 	{DefectVersion, 1, true, 505, "Version Not Supported (R-URI)"},
 	{DefectRURIScheme, 2, true, 400, "Bad Request URI"},
 	{DefectMissingCallID, 4, true, 0, ""},
@@ -69,9 +69,16 @@ var AllDefects = []DefectInfo{
 	{DefectDupToTag, 4096, false, 400, "Many To Tag Params"},
 }
 
+// AllDefects returns every Defect with its expected sanity outcome, in
+// check bit order.
+func AllDefects() []DefectInfo {
+	t := defectTable
+	return t[:]
+}
+
 // Info returns the DefectInfo of d and whether d is known.
 func (d Defect) Info() (DefectInfo, bool) {
-	for _, i := range AllDefects {
+	for _, i := range defectTable {
 		if i.Defect == d {
 			return i, true
 		}

@@ -39,7 +39,7 @@ func sanityFixtures() []Fixture {
 				if err := c.UDP(cs.Edge.Addr, cs.Polycom.Addr, NewResponse(reg, 200, "OK", g.Hex(4), ServerEdge)); err != nil {
 					return err
 				}
-				for _, info := range AllDefects {
+				for _, info := range AllDefects() {
 					req := defectRequest(g, cs, info.Defect, "UDP")
 					if err := c.UDP(cs.Grandstream.Addr, cs.Edge.Addr, req); err != nil {
 						return err
@@ -60,7 +60,7 @@ func sanityFixtures() []Fixture {
 				if err != nil {
 					return err
 				}
-				for _, info := range AllDefects {
+				for _, info := range AllDefects() {
 					if info.Defect == DefectContentLength {
 						continue
 					}

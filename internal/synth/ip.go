@@ -13,9 +13,6 @@ import (
 // not both IPv4 or both IPv6.
 var ErrMixedFamilies = errors.New("synth: source and destination address families differ")
 
-// serializeOpts fills lengths and checksums, like a real stack would.
-var serializeOpts = gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-
 // Packer builds IP packets (starting at the IP header, no link layer).
 // It numbers IPv4 Identification and IPv6 fragment IDs from a counter so
 // that output is deterministic. A Packer is not safe for concurrent use.
@@ -52,7 +49,9 @@ func (p *Packer) ipLayer(src, dst netip.Addr, proto layers.IPProtocol) (gopacket
 // serialize runs gopacket's serialiser and returns a copy of the bytes
 // (the buffer is reused).
 func (p *Packer) serialize(ls ...gopacket.SerializableLayer) ([]byte, error) {
-	if err := gopacket.SerializeLayers(p.buf, serializeOpts, ls...); err != nil {
+	// Fill lengths and checksums, like a real stack would.
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	if err := gopacket.SerializeLayers(p.buf, opts, ls...); err != nil {
 		return nil, fmt.Errorf("synth: serialize: %w", err)
 	}
 	return append([]byte(nil), p.buf.Bytes()...), nil

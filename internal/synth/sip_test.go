@@ -62,10 +62,10 @@ func TestDefectsApply(t *testing.T) {
 		DefectDupToTag:      "To: <sip:1001@sip.example.net>;tag=a1;tag=b2\r\n",
 		DefectNonDigestAuth: "Authorization: Basic ",
 	}
-	if len(want)+1 != len(AllDefects) {
-		t.Fatalf("test covers %d defects, AllDefects has %d", len(want)+1, len(AllDefects))
+	if len(want)+1 != len(AllDefects()) {
+		t.Fatalf("test covers %d defects, AllDefects has %d", len(want)+1, len(AllDefects()))
 	}
-	for _, info := range AllDefects {
+	for _, info := range AllDefects() {
 		got := string(info.Defect.Apply(base).Bytes())
 		if info.Defect == DefectMissingCallID {
 			if strings.Contains(got, "Call-ID") {
