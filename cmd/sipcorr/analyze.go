@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+func runAnalyze(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet("analyze", e)
+	var (
+		sf         sanityFlags
+		format     = fs.String("format", "table", "output format: table, json or csv")
+		out        = fs.String("o", "", "write the report to this file instead of stdout")
+		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
+		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
+		topSources = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
+	)
+	sf.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(e.stderr, "sipcorr analyze: no capture file given")
+		fs.Usage()
+		return exitUsage
+	}
+	f, err := report.ParseFormat(*format)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: --format: %v\n", err)
+		return exitUsage
+	}
+	portList, err := parsePorts(*ports)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: --ports: %v\n", err)
+		return exitUsage
+	}
+	j, err := sf.build(fs, e.stderr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
+		return exitUsage
+	}
+
+	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j,
+		correlate.InventoryLimits{MaxUAs: *maxUAs})
+	a.TopSources = *topSources
+	if err := writeOutput(e, *out, func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }); err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
+		return exitInput
+	}
+	if faulty || ctx.Err() != nil {
+		return exitInput
+	}
+	return exitOK
+}
+
+// analyzeFiles runs every file through one pipeline and one inventory. A
+// faulty file is reported and the run goes on; faulty says whether any was.
+func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, limits correlate.InventoryLimits) (a *report.Analysis, faulty bool) {
+	p := newPipeline(opts, j)
+	inv := correlate.NewInventory(limits)
+	a = &report.Analysis{Inventory: inv, Sanity: sanityConfig(j)}
+	var defects defectCounter
+	prog := newProgress(e, len(paths))
+	var obs correlate.Observation
+	add := func(m *judged) {
+		prog.message()
+		if m.parseErr != nil {
+			return
+		}
+		toObservation(m, &obs)
+		inv.Add(&obs)
+		countTotals(&a.Totals, &obs)
+		defects.add(j.version, m)
+	}
+	for _, path := range paths {
+		if ctx.Err() != nil {
+			a.Notes = append(a.Notes, "interrupted: inputs after "+path+" were not read")
+			break
+		}
+		before := p.decoder.Stats().Packets
+		prog.file(path)
+		err := p.readFile(ctx, path, add)
+		fsum := report.FileSummary{Path: path, Packets: p.decoder.Stats().Packets - before}
+		if err != nil {
+			faulty = true
+			fsum.Error = fileError(path, err)
+			fmt.Fprintf(e.stderr, "sipcorr: %s\n", report.TerminalSafe(fsum.Error))
+		}
+		a.Files = append(a.Files, fsum)
+	}
+	p.flush(add)
+	prog.done()
+
+	st := p.decoder.Stats()
+	a.Totals.Packets, a.Totals.Bytes = st.Packets, st.Bytes
+	a.Totals.Unparsable, a.Totals.Incomplete = p.unparsable, p.incomplete
+	a.Counters = counters(st)
+	a.Defects = defects.list()
+	if inv.Folded.UAMessages > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("more than %d distinct User-Agents: %d messages of later ones are counted in the 'other' row",
+			limits.MaxUAs, inv.Folded.UAMessages))
+	}
+	if inv.Folded.TruncatedUAs > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("%d messages had a User-Agent longer than %d bytes; it was cut to that length",
+			inv.Folded.TruncatedUAs, correlate.DefaultMaxUALen))
+	}
+	return a, faulty
+}
+
+func toObservation(m *judged, o *correlate.Observation) {
+	msg, v := m.msg, m.verdict
+	*o = correlate.Observation{
+		Time:     m.dg.Time,
+		UA:       msg.Get(sipparse.HdrUserAgent),
+		Src:      m.dg.Src,
+		Request:  msg.IsRequest,
+		Status:   msg.StatusCode,
+		Failed:   uint32(v.Failed),
+		First:    uint32(v.First),
+		CoreDrop: v.CoreDrop,
+	}
+	if msg.IsRequest {
+		o.Method = msg.Method
+	} else {
+		o.Method = cseqMethod(msg.Get(sipparse.HdrCSeq))
+	}
+}
+
+func countTotals(t *report.Totals, o *correlate.Observation) {
+	t.SIPMessages++
+	if o.Request {
+		t.Requests++
+	} else {
+		t.Responses++
+	}
+	if o.Malformed() {
+		t.Malformed++
+	}
+	if o.CoreDrop {
+		t.CoreDrops++
+	}
+	if t.First.IsZero() || o.Time.Before(t.First) {
+		t.First = o.Time
+	}
+	if o.Time.After(t.Last) {
+		t.Last = o.Time
+	}
+}
+
+func sanityConfig(j *judge) report.SanityConfig {
+	return report.SanityConfig{
+		Version:      j.version.String(),
+		Checks:       uint32(j.reqCfg.Checks),
+		URIChecks:    j.reqCfg.URIChecks,
+		ProxyRequire: j.reqCfg.ProxyRequire,
+		From:         j.from,
+	}
+}
+
+// decodedCounters are the capture counters that describe decoded traffic;
+// every other counter counts something skipped, broken or repaired.
+var decodedCounters = map[string]bool{
+	"packets": true, "bytes": true, "sip_messages": true, "sip_udp": true, "sip_tcp": true,
+	"tunnel_ipip": true, "tunnel_gre": true, "tunnel_gtpu": true, "fragments_reassembled": true,
+	"tcp_segments": true, "tcp_streams": true, "tcp_keepalives": true,
+}
+
+func counters(st capture.Stats) []report.Counter {
+	var out []report.Counter
+	for _, c := range st.Counters() {
+		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: !decodedCounters[c.Name]})
+	}
+	return out
+}
+
+func parsePorts(s string) ([]uint16, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []uint16
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 16)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("%q is not a port number", f)
+		}
+		out = append(out, uint16(n))
+	}
+	return out, nil
+}
+
+// writeOutput writes to the -o file, or to stdout when path is empty or "-".
+// Output is buffered; a write error (disk full, closed pipe) is returned.
+func writeOutput(e *env, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		bw := bufio.NewWriter(e.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

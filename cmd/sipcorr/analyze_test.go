@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// manifest is the part of testdata/captures/MANIFEST.json (written by
+// cmd/synthcap, checked against tshark there) that analyze must reproduce.
+type manifest struct {
+	Files []struct {
+		File        string            `json:"file"`
+		Packets     uint64            `json:"packets"`
+		SIPMessages uint64            `json:"sip_messages"`
+		Requests    uint64            `json:"requests"`
+		Responses   uint64            `json:"responses"`
+		UserAgents  map[string]uint64 `json:"user_agents"`
+		NoUA        uint64            `json:"no_user_agent"`
+		Error       *struct {
+			Kind   string `json:"kind"`
+			Offset int64  `json:"offset"`
+			Record uint64 `json:"record"`
+		} `json:"error"`
+	} `json:"files"`
+}
+
+type analyzeOut struct {
+	Summary struct {
+		Packets     uint64 `json:"packets"`
+		SIPMessages uint64 `json:"sip_messages"`
+		Requests    uint64 `json:"requests"`
+		Responses   uint64 `json:"responses"`
+		Files       []struct {
+			Path  string `json:"path"`
+			Error string `json:"error"`
+		} `json:"files"`
+	} `json:"summary"`
+	UAs []struct {
+		UA       string `json:"ua"`
+		Present  bool   `json:"ua_present"`
+		Messages uint64 `json:"messages"`
+	} `json:"uas"`
+}
+
+func readManifest(t *testing.T) manifest {
+	t.Helper()
+	b, err := os.ReadFile(repo("testdata", "captures", "MANIFEST.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestAnalyzeMatchesManifest runs analyze on every generated capture and
+// compares what it finds with what the generator put in.
+func TestAnalyzeMatchesManifest(t *testing.T) {
+	for _, f := range readManifest(t).Files {
+		t.Run(f.File, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "analyze", "--format", "json", repo("testdata", "captures", f.File))
+			var out analyzeOut
+			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+				t.Fatalf("exit %d, output is not JSON: %v\n%s", code, err, stderr)
+			}
+			faulty := out.Summary.Files[0].Error != ""
+			if wantFault := code == exitInput; faulty != wantFault || (code != exitOK && code != exitInput) {
+				t.Fatalf("exit %d with file error %q", code, out.Summary.Files[0].Error)
+			}
+			if faulty != (f.Error != nil) {
+				t.Fatalf("file error %q, manifest expects %+v", out.Summary.Files[0].Error, f.Error)
+			}
+			if faulty {
+				e := out.Summary.Files[0].Error
+				if !strings.Contains(stderr, f.File) || !strings.Contains(e, fmt.Sprintf("offset %d", f.Error.Offset)) {
+					t.Errorf("error %q (stderr %q) must name the file and offset %d", e, stderr, f.Error.Offset)
+				}
+				if f.Error.Record > 0 && !strings.Contains(e, fmt.Sprintf("packet %d", f.Error.Record)) {
+					t.Errorf("error %q must name packet %d", e, f.Error.Record)
+				}
+			}
+			s := out.Summary
+			if s.Packets != f.Packets || s.SIPMessages != f.SIPMessages || s.Requests != f.Requests || s.Responses != f.Responses {
+				t.Errorf("packets/sip/req/resp = %d/%d/%d/%d, manifest %d/%d/%d/%d",
+					s.Packets, s.SIPMessages, s.Requests, s.Responses, f.Packets, f.SIPMessages, f.Requests, f.Responses)
+			}
+			got := map[string]uint64{}
+			var noUA uint64
+			for _, u := range out.UAs {
+				if u.Present {
+					got[u.UA] = u.Messages
+				} else {
+					noUA += u.Messages
+				}
+			}
+			for ua, n := range f.UserAgents {
+				if got[ua] != n {
+					t.Errorf("UA %q: %d messages, manifest %d", ua, got[ua], n)
+				}
+			}
+			if len(got) != len(f.UserAgents) || noUA != f.NoUA {
+				t.Errorf("UAs %v (+%d without UA), manifest %v (+%d)", got, noUA, f.UserAgents, f.NoUA)
+			}
+		})
+	}
+}
+
+// TestAnalyzeGoesOnAfterBadFile: a broken file is reported with its name and
+// offset, exit code 1, and the other files are still analysed.
+func TestAnalyzeGoesOnAfterBadFile(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json",
+		repo("testdata", "captures", "truncated_record.pcap"),
+		repo("testdata", "captures", "bad_magic.pcap"),
+		repo("testdata", "captures", "eth_udp_v4.pcap"),
+		repo("testdata", "captures"), // a directory
+		repo("testdata", "captures", "no-such-file.pcap"))
+	if code != exitInput {
+		t.Fatalf("exit %d, want %d", code, exitInput)
+	}
+	var out analyzeOut
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Summary.Files) != 5 {
+		t.Fatalf("files = %+v", out.Summary.Files)
+	}
+	for i, want := range []string{"offset", "bad magic", "", "directory", "no such file"} {
+		e := out.Summary.Files[i].Error
+		if (want == "") != (e == "") || !strings.Contains(e, want) {
+			t.Errorf("file %d error %q, want it to mention %q", i, e, want)
+		}
+	}
+	if out.Summary.SIPMessages == 0 {
+		t.Error("messages of the good file (and before the truncation) were lost")
+	}
+	if n := strings.Count(strings.TrimSpace(stderr), "\n") + 1; n != 4 {
+		t.Errorf("want one stderr line per faulty input (4), got %d:\n%s", n, stderr)
+	}
+}
+
+// TestAnalyzeDemoGolden pins the three formats of the README's demo command.
+func TestAnalyzeDemoGolden(t *testing.T) {
+	for _, format := range []string{"table", "json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "analyze", "--format", format, repo("testdata", "demo", "edge.pcapng"))
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden(t, "demo."+format, []byte(stdout))
+		})
+	}
+}
+
+func TestAnalyzeWritesOutputFile(t *testing.T) {
+	out := t.TempDir() + "/r.csv"
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "csv", "-o", out, repo("testdata", "captures", "eth_udp_v4.pcap"))
+	if code != exitOK || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.HasPrefix(string(b), "ua,ua_present,messages") {
+		t.Fatalf("output file: %v %q", err, b)
+	}
+}

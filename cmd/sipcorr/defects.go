@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// defectCounter counts, per known Kamailio defect, the messages of a run that
+// trigger it on the configured version.
+type defectCounter struct {
+	order []string
+	seen  map[string]*report.KnownDefect
+}
+
+func (d *defectCounter) add(v sipparse.Version, m *judged) {
+	for _, k := range sipparse.DefectsFor(v, m.verdict) {
+		kd, ok := d.seen[k.ID]
+		if !ok {
+			if d.seen == nil {
+				d.seen = map[string]*report.KnownDefect{}
+			}
+			kd = &report.KnownDefect{ID: k.ID, Title: k.Title, Rule: uint32(k.Check), FixedIn: k.FixedIn,
+				Ref: k.Ref, Effect: defectEffect(k)}
+			d.seen[k.ID] = kd
+			d.order = append(d.order, k.ID)
+		}
+		kd.Messages++
+	}
+}
+
+func (d *defectCounter) list() []report.KnownDefect {
+	out := make([]report.KnownDefect, 0, len(d.order))
+	for _, id := range d.order {
+		out = append(out, *d.seen[id])
+	}
+	return out
+}
+
+func defectEffect(k sipparse.KnownDefect) string {
+	switch {
+	case k.Crash:
+		return "worker crash"
+	case k.LeakUsedBytes > 0 && k.PerToken:
+		return fmt.Sprintf("pkg leak: %d B used (~%d B real_used) per token per message", k.LeakUsedBytes, k.LeakRealUsedBytes)
+	case k.LeakUsedBytes > 0:
+		return fmt.Sprintf("pkg leak: %d B used per message", k.LeakUsedBytes)
+	}
+	return "pkg leak"
+}

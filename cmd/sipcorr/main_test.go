@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// runCmd runs sipcorr in-process and returns its exit code, stdout, stderr.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &env{stdout: &out, stderr: &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+// repo returns a path relative to the repository root.
+func repo(parts ...string) string {
+	return filepath.Join(append([]string{"..", ".."}, parts...)...)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/sipcorr -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from its golden file; if the change is right, rerun with -update.\n--- got:\n%s", name, got)
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"analyze"},
+		{"analyze", "--format", "xml", "x.pcap"},
+		{"analyze", "--ports", "50600000", "x.pcap"},
+		{"analyze", "--no-such-flag", "x.pcap"},
+		{"analyze", "--kamailio-version", "4.x", "x.pcap"},
+		{"analyze", "--checks", "0", "x.pcap"},
+		{"check"},
+	} {
+		if code, _, _ := runCmd(t, args...); code != exitUsage {
+			t.Errorf("sipcorr %q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestHelpExits0(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"analyze", "-h"}, {"check", "-h"}, {"version"}} {
+		if code, _, _ := runCmd(t, args...); code != exitOK {
+			t.Errorf("sipcorr %q: exit %d, want 0", args, code)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// judged is one SIP message with Kamailio's verdict on it. Its slices alias
+// the capture buffer and are only valid during the callback.
+type judged struct {
+	dg      *capture.Datagram
+	msg     *sipparse.Message
+	verdict *sipparse.Verdict
+	// parseErr is set when the payload was framed as SIP but is not SIP at
+	// all; msg and verdict are then not meaningful.
+	parseErr error
+}
+
+// pipeline reads captures, parses and judges every SIP message, and hands
+// each to a callback. One value serves a whole run, so its buffers are
+// reused across files and messages.
+type pipeline struct {
+	decoder *capture.Decoder
+	judge   *judge
+	msg     sipparse.Message
+	verdict sipparse.Verdict
+	// unparsable counts payloads the SIP parser rejected outright.
+	unparsable uint64
+	// incomplete counts SIP messages the capture holds only in part (cut
+	// by the snaplen, or a TCP gap): judging them would blame the device
+	// for the capture's loss, so they are counted and not judged.
+	incomplete uint64
+}
+
+func newPipeline(opts capture.Options, j *judge) *pipeline {
+	return &pipeline{decoder: capture.NewDecoder(opts), judge: j}
+}
+
+// readFile runs one capture file through the pipeline. On a fault in the
+// file it returns the error after every message before the fault was handed
+// to fn; the run goes on with the next file.
+func (p *pipeline) readFile(ctx context.Context, path string, fn func(*judged)) error {
+	return capture.ReadFile(ctx, path, p.decoder, func(dg *capture.Datagram) { p.handle(dg, fn) })
+}
+
+// flush ends the run: messages still held in TCP streams are emitted.
+func (p *pipeline) flush(fn func(*judged)) {
+	p.decoder.Flush(func(dg *capture.Datagram) { p.handle(dg, fn) })
+}
+
+func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
+	if dg.Truncated {
+		p.incomplete++
+		return
+	}
+	j := judged{dg: dg, msg: &p.msg, verdict: &p.verdict}
+	if err := sipparse.Parse(dg.Payload, &p.msg); err != nil {
+		p.unparsable++
+		j.parseErr = err
+		fn(&j)
+		return
+	}
+	p.judge.Judge(&p.msg, &p.verdict)
+	fn(&j)
+}
+
+// fileError renders a reader error as one line naming the file. capture's
+// errors already name file and offset; anything else gets the path added.
+func fileError(path string, err error) string {
+	var fe *capture.FileError
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	return fmt.Sprintf("%s: %v", path, err)
+}

@@ -1,0 +1,159 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Widths of the free-text columns of the terminal table.
+const (
+	tableUAWidth    = 44
+	tableListWidth  = 36
+	tableTimeLayout = "2006-01-02 15:04:05"
+)
+
+// writeTable renders the report for a terminal. Everything from the wire goes
+// through TerminalSafe: a User-Agent may carry escape sequences.
+func writeTable(w io.Writer, a *Analysis) error {
+	d := newAnalyzeDoc(a)
+	ew := &errWriter{w: w}
+	s := d.Summary
+	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses), %d malformed\n",
+		len(s.Files), s.Packets, humanBytes(s.Bytes), s.SIPMessages, s.Requests, s.Responses, s.Malformed)
+	if s.FirstSeen != nil {
+		ew.printf("time span: %s → %s UTC (%s)\n", s.FirstSeen.Format(tableTimeLayout),
+			s.LastSeen.Format(tableTimeLayout), s.LastSeen.Sub(*s.FirstSeen).Round(time.Second))
+	}
+	ew.printf("judged as Kamailio %s sanity: checks %d, uri_checks %d, proxy_require %s (%s)\n\n",
+		d.Sanity.KamailioVersion, d.Sanity.Checks, d.Sanity.URIChecks, listOrEmpty(d.Sanity.ProxyRequire), d.Sanity.From)
+
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER-AGENT\tMSGS\tREQ\tRESP\tMALFORMED\tFAILED CHECKS\tMETHODS\tCODES\tSOURCES\tFIRST SEEN\tLAST SEEN")
+	for _, u := range d.UAs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			uaCell(u), u.Messages, u.Requests, u.Responses, u.Malformed,
+			Truncate(TerminalSafe(rulesCell(u.Rules)), tableListWidth),
+			Truncate(TerminalSafe(mapList(u.Methods)), tableListWidth),
+			Truncate(mapList(u.ResponseCodes), tableListWidth),
+			Truncate(sourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
+			u.FirstSeen.Format(tableTimeLayout), u.LastSeen.Format(tableTimeLayout))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(d.KnownDefects) > 0 {
+		ew.printf("\nknown Kamailio defects triggered by this traffic:\n")
+		for _, k := range d.KnownDefects {
+			fixed := "not fixed yet"
+			if k.FixedIn != "" {
+				fixed = "fixed in " + k.FixedIn
+			}
+			ew.printf("  %s: %s\n    %d messages; %s; %s (%s)\n", k.ID, k.Title, k.Messages, k.Effect, fixed, k.Ref)
+		}
+	}
+	ew.printf("\ndecoded:\n")
+	for _, c := range a.Counters {
+		if c.Value > 0 && !c.Skip {
+			ew.printf("  %-48s %d\n", c.Name, c.Value)
+		}
+	}
+	ew.printf("\nnot analysed, and why:\n")
+	written := false
+	for _, c := range a.Counters {
+		if c.Value > 0 && c.Skip {
+			ew.printf("  %-48s %d\n", c.Name, c.Value)
+			written = true
+		}
+	}
+	if s.Incomplete > 0 {
+		ew.printf("  %-48s %d\n", "SIP messages only partly captured (not judged)", s.Incomplete)
+		written = true
+	}
+	if s.Unparsable > 0 {
+		ew.printf("  %-48s %d\n", "SIP-like payloads the parser rejected", s.Unparsable)
+		written = true
+	}
+	for _, f := range s.Files {
+		if f.Error != "" {
+			ew.printf("  input error: %s\n", TerminalSafe(f.Error))
+			written = true
+		}
+	}
+	if !written {
+		ew.printf("  nothing: every packet was decoded\n")
+	}
+	for _, n := range d.Notes {
+		ew.printf("note: %s\n", TerminalSafe(n))
+	}
+	return ew.err
+}
+
+func uaCell(u uaDoc) string {
+	switch {
+	case u.Other:
+		return "(other UAs, beyond the cap)"
+	case !u.Present:
+		return "(no User-Agent)"
+	}
+	return Truncate(TerminalSafe(u.UA), tableUAWidth)
+}
+
+func rulesCell(rules []ruleDoc) string {
+	if len(rules) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(rules))
+	for i, r := range rules {
+		parts[i] = fmt.Sprintf("%d:%d", r.Bit, r.Messages)
+	}
+	return strings.Join(parts, " ")
+}
+
+func listOrEmpty(l []string) string {
+	if len(l) == 0 {
+		return "(empty list)"
+	}
+	return fmt.Sprintf("%q", l)
+}
+
+func topOr(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// errWriter keeps the first write error so rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
