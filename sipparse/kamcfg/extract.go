@@ -232,7 +232,11 @@ func modparam(cfg *Config, t token, args [][]token) {
 			return
 		}
 		if isStr {
-			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s: modparam sanity %s is an int parameter given as a string", where, name))
+			// Kamailio 5.6: "parameter <default_checks> of type <1:string>
+			// not found in module <sanity>" and it does not start.
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s: modparam sanity %s is an int parameter given as a string: Kamailio refuses to start; value ignored", where, name))
+			cfg.Params = append(cfg.Params, p)
+			return
 		}
 		p.Int = n
 		switch name {
@@ -247,7 +251,9 @@ func modparam(cfg *Config, t token, args [][]token) {
 		}
 	case name == "proxy_require":
 		if !isStr {
-			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s: modparam sanity proxy_require is a string parameter; got %s", where, p.Value))
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("%s: modparam sanity proxy_require is a string parameter; got %s: Kamailio refuses to start; value ignored", where, p.Value))
+			cfg.Params = append(cfg.Params, p)
+			return
 		}
 		cfg.ProxyRequire = p.Value
 	default:

@@ -90,10 +90,9 @@ modparam("sanity", "noreply", 1)
 		noWarn: true,
 	},
 	{
-		name:          "int param as a string warns but counts",
-		cfg:           stock + `modparam("sanity", "default_checks", "2535")` + "\n",
-		defaultChecks: 2535,
-		warn:          []string{"int parameter given as a string"},
+		name: "int param as a string, string param as a number: Kamailio refuses both",
+		cfg:  stock + `modparam("sanity", "default_checks", "2535")` + "\n" + `modparam("sanity", "proxy_require", 5)` + "\n",
+		warn: []string{"int parameter given as a string: Kamailio refuses to start", "proxy_require is a string parameter; got 5"},
 	},
 	{
 		name:          "module name as a regular expression",

@@ -132,3 +132,48 @@ func summary(c *Config) sanitySummary {
 }
 
 func sameSanity(a, b *Config) bool { return reflect.DeepEqual(summary(a), summary(b)) }
+
+// TestRefusalsMatchKamailio: where kamcfg says Kamailio refuses to start,
+// `kamailio -c` must fail, and a cfg kamcfg reads without warnings must
+// pass `kamailio -c`.
+func TestRefusalsMatchKamailio(t *testing.T) {
+	bin, err := exec.LookPath("kamailio")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but kamailio not found")
+		}
+		t.Skip("skipping: kamailio not found")
+	}
+	head := "#!KAMAILIO\nlisten=udp:127.0.0.1:5060\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"sanity.so\"\n"
+	for _, c := range []struct {
+		name, cfg string
+		refused   bool
+	}{
+		{"valid", head + "#!define M 17895\n#!substdef \"/URIS/7/\"\nmodparam(\"sanity\", \"default_checks\", 2535)\nmodparam(\"sanity\", \"proxy_require\", \"foo\")\nrequest_route {\n\tif (!sanity_check(M, \"URIS\")) { exit; }\n\t$var(m) = 1;\n\tsanity_check(\"$var(m)\");\n}\n", false},
+		{"define twice", head + "#!define A 1\n#!define A 2\nrequest_route { exit; }\n", true},
+		{"int param as string", head + "modparam(\"sanity\", \"default_checks\", \"2535\")\nrequest_route { exit; }\n", true},
+		{"string param as int", head + "modparam(\"sanity\", \"proxy_require\", 5)\nrequest_route { exit; }\n", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kamailio.cfg")
+			if err := os.WriteFile(path, []byte(c.cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
+			if refused := err != nil; refused != c.refused {
+				t.Fatalf("kamailio -c: refused=%v, want %v:\n%s", refused, c.refused, out)
+			}
+			cfg, err := ParseFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var says bool
+			for _, w := range cfg.Warnings {
+				says = says || strings.Contains(w, "refuses to start")
+			}
+			if says != c.refused || !c.refused && len(cfg.Warnings) > 0 {
+				t.Errorf("kamcfg warnings %q; kamailio refused=%v", cfg.Warnings, c.refused)
+			}
+		})
+	}
+}
