@@ -70,7 +70,14 @@ type Capture struct {
 	keep      bool
 	// wrap, when set, encapsulates every packet before framing (tunnels).
 	wrap func([]byte) ([]byte, error)
+	// maxUAs bounds Entry.UserAgents (0: unbounded).
+	maxUAs int
 }
+
+// LimitUAs bounds the distinct User-Agents kept in Entry.UserAgents to n;
+// messages of further UAs are counted in Entry.UserAgentsOther, so the
+// generator's memory stays bounded on hostile scenarios.
+func (c *Capture) LimitUAs(n int) { c.maxUAs = n }
 
 // Wrap makes Packet pass every IP packet through fn first (nil to stop),
 // e.g. to carry the traffic inside a tunnel. Wrapped frames are counted
@@ -316,7 +323,11 @@ func (c *Capture) Expect(transport string, msgs ...*Message) {
 			inc(&e.Statuses, strconv.Itoa(m.Status))
 		}
 		if ua, ok := m.Get("User-Agent"); ok {
-			inc(&e.UserAgents, ua)
+			if _, known := e.UserAgents[ua]; c.maxUAs > 0 && !known && len(e.UserAgents) >= c.maxUAs {
+				e.UserAgentsOther++
+			} else {
+				inc(&e.UserAgents, ua)
+			}
 		} else {
 			e.NoUserAgent++
 		}

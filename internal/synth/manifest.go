@@ -53,6 +53,9 @@ type FileEntry struct {
 	// NoUserAgent counts emitted messages without the header.
 	UserAgents  map[string]int `json:"user_agents,omitempty"`
 	NoUserAgent int            `json:"no_user_agent"`
+	// UserAgentsOther counts messages of UAs beyond the generator's limit
+	// (benchmark captures only; see Capture.LimitUAs).
+	UserAgentsOther int `json:"user_agents_other,omitempty"`
 	// Defects counts emitted requests carrying an injected sanity defect
 	// (see Defect), by defect name.
 	Defects map[string]int `json:"defects,omitempty"`

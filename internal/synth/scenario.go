@@ -46,6 +46,10 @@ type Profile struct {
 	Defect Defect
 	// SweepSize is the number of OPTIONS per KindScanner sweep.
 	SweepSize int
+	// UniqueUA appends "/<random hex>" to UA in every request, as a
+	// scanner evading UA filters does; it makes UA cardinality grow with
+	// the traffic.
+	UniqueUA bool
 }
 
 // Scenario is a deterministic traffic model: devices of several profiles

@@ -37,6 +37,8 @@ func (r *runner) send(d *device, fromEdge bool, m *Message) error {
 	src, dst := d.party.Addr, r.edge.Addr
 	if fromEdge {
 		src, dst = dst, src
+	} else if d.prof.UniqueUA {
+		m.Set("User-Agent", d.prof.UA+"/"+r.g.Hex(4))
 	}
 	if d.prof.Transport == "TCP" {
 		if d.conn == nil {

@@ -28,7 +28,9 @@ func DemoScenario() *Scenario {
 
 // BenchScenario is the benchmark traffic: the demo's device mix scaled to
 // about 500 devices (about 9 SIP messages per second, so 200 000 messages
-// span about 6 hours), stopping after n messages.
+// span about 6 hours), plus a scanner that randomises its User-Agent on
+// every request (about 1 000 new UAs per hour, so UA cardinality grows
+// with the file), stopping after n messages.
 func BenchScenario(n int, seed uint64) *Scenario {
 	return &Scenario{
 		Start:       Start,
@@ -41,6 +43,7 @@ func BenchScenario(n int, seed uint64) *Scenario {
 			{UA: UAZoiper, Kind: KindPhone, Devices: 100, Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
 			{UA: UALinphone, Kind: KindPhone, Devices: 50, Transport: "TCP", Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
 			{UA: UAScanner, Kind: KindScanner, Devices: 3, Interval: 30 * time.Minute, SweepSize: 500},
+			{UA: "sipcli", Kind: KindScanner, Devices: 1, Interval: 12 * time.Minute, SweepSize: 200, UniqueUA: true},
 		},
 	}
 }
