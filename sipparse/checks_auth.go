@@ -56,7 +56,7 @@ func checkAuth(bit Check, b []byte, c *coreMsg) result {
 
 // checkDigest ports parse_digest_cred() and the checks sanity runs on it.
 func checkDigest(s []byte) int {
-	s = bytes.TrimLeft(s, " \t\r\n")
+	s = trimLeftWS(s)
 	if len(s) < 7 || !equalFold(s[:6], "digest") {
 		return digNotDigest
 	}
@@ -65,7 +65,7 @@ func checkDigest(s []byte) int {
 	default:
 		return digNotDigest
 	}
-	s = bytes.TrimLeft(s[7:], " \t\r\n")
+	s = trimLeftWS(s[7:])
 	var have [10]bool
 	var empty [10]bool
 	var qop []byte
@@ -74,9 +74,9 @@ func checkDigest(s []byte) int {
 		if eq < 0 {
 			return digParseErr
 		}
-		name := bytes.TrimRight(s[:eq], " \t\r\n")
+		name := trimRightWS(s[:eq])
 		t := digestParam(name)
-		s = bytes.TrimLeft(s[eq+1:], " \t\r\n")
+		s = trimLeftWS(s[eq+1:])
 		if len(s) == 0 {
 			return digParseErr
 		}
@@ -110,7 +110,7 @@ func checkDigest(s []byte) int {
 		if comma < 0 {
 			break
 		}
-		s = bytes.TrimLeft(s[comma+1:], " \t\r\n")
+		s = trimLeftWS(s[comma+1:])
 	}
 	// username realm nonce uri response cnonce opaque qop nc algorithm
 	if !have[0] || !have[1] || !have[2] || !have[3] || !have[4] {

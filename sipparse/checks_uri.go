@@ -115,113 +115,212 @@ func contactStar(b []byte, c *coreMsg) bool {
 	return len(t) > 0 && t[0] == '*'
 }
 
-// parseContactBody approximates Kamailio's parse_contact(): "*" (anything
-// starting with '*'), or a comma-separated list of contacts, each an
-// optional display name and <uri>, or a bare uri, followed by ;params. It
-// returns the URI Kamailio checks: parse_contacts() prepends each contact to
-// its list, so the list head is the header's last contact.
-func parseContactBody(body []byte) (star bool, first []byte, ok bool) {
-	s := trimWS(body)
+// parseContactBody ports Kamailio's parse_contact()/parse_contacts()
+// (contact/contact.c as in 5.6): a body starting with '*' is a star contact;
+// otherwise each contact is located with skip_name() (up to '<', or back to
+// the last whitespace before the scheme's ':'), its URI with skip_uri() (up
+// to ',' or ';' outside quotes and brackets), the URI loses one pair of <>
+// and is trimmed, then ;params follow. It returns the URI Kamailio checks:
+// 5.6's parse_contacts() prepends each contact to its list, so the list head
+// is the header's last contact.
+func parseContactBody(body []byte) (star bool, head []byte, ok bool) {
+	s := trimLeftWS(body)
 	if len(s) == 0 {
 		return false, nil, false
 	}
 	if s[0] == '*' {
 		return true, nil, true
 	}
-	p := 0
-	n := 0
 	for {
-		p = skipLWS(s, p)
-		if p >= len(s) {
-			return false, first, n > 0
-		}
-		var uri []byte
-		lt := -1
-		// find '<' outside quotes before any ',' or ';'
-		q := false
-		for j := p; j < len(s); j++ {
-			if s[j] == '"' && (j == 0 || s[j-1] != '\\') {
-				q = !q
-				continue
-			}
-			if q {
-				continue
-			}
-			if s[j] == '<' {
-				lt = j
-				break
-			}
-			if s[j] == ',' || s[j] == ';' {
-				break
-			}
-		}
-		if q {
+		u, ok := skipContactName(s)
+		if !ok {
 			return false, nil, false
 		}
-		if lt >= 0 {
-			gt := lt + 1
-			for gt < len(s) && s[gt] != '>' {
-				gt++
-			}
-			if gt >= len(s) {
-				return false, nil, false
-			}
-			uri = trimWS(s[lt+1 : gt])
-			p = gt + 1
-		} else {
-			j := p
-			for j < len(s) && s[j] != ';' && s[j] != ',' {
-				j++
-			}
-			uri = trimWS(s[p:j])
-			p = j
+		rest, ok := skipContactURI(u)
+		if !ok {
+			return false, nil, false
 		}
+		uri := trimRightWS(u[:len(u)-len(rest)])
+		if len(uri) >= 2 && uri[0] == '<' && uri[len(uri)-1] == '>' {
+			uri = uri[1 : len(uri)-1]
+		}
+		uri = trimWS(uri)
 		if len(uri) == 0 {
 			return false, nil, false
 		}
-		first = uri
-		n++
-		// params
-		p = skipLWS(s, p)
-		for p < len(s) && s[p] == ';' {
-			p = skipLWS(s, p+1)
-			st := p
-			for p < len(s) && isTokenChar(s[p]) {
-				p++
-			}
-			if p == st {
+		head = uri
+		s = rest
+		if len(s) == 0 {
+			return false, head, true
+		}
+		if s[0] == ';' {
+			s = trimLeftWS(s[1:])
+			if len(s) == 0 {
 				return false, nil, false
 			}
-			p = skipLWS(s, p)
-			if p < len(s) && s[p] == '=' {
-				p = skipLWS(s, p+1)
-				if p < len(s) && s[p] == '"' {
-					p++
-					for p < len(s) && s[p] != '"' {
-						if s[p] == '\\' {
-							p++
-						}
-						p++
-					}
-					if p >= len(s) {
-						return false, nil, false
-					}
-					p++
-				} else {
-					st = p
-					for p < len(s) && s[p] != ';' && s[p] != ',' && s[p] != ' ' && s[p] != '\t' && s[p] != '\r' && s[p] != '\n' {
-						p++
-					}
-				}
-				p = skipLWS(s, p)
+			if s, ok = skipContactParams(s); !ok {
+				return false, nil, false
+			}
+			if len(s) == 0 {
+				return false, head, true
 			}
 		}
+		// s[0] is ',' here
+		s = trimLeftWS(s[1:])
+		if len(s) == 0 {
+			return false, nil, false // "text after comma missing"
+		}
+	}
+}
+
+// skipContactName ports skip_name(): returns s from the URI start.
+func skipContactName(s []byte) ([]byte, bool) {
+	lastWSP := -1
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quoted {
+			if c == '"' && s[i-1] != '\\' {
+				quoted = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t':
+			lastWSP = i
+		case '<':
+			return s[i:], true
+		case ':', ';':
+			if lastWSP >= 0 {
+				return s[lastWSP:], true
+			}
+			return s, true
+		case '"':
+			quoted = true
+		}
+	}
+	return nil, false
+}
+
+// skipContactURI ports skip_uri(): returns the rest starting at the ',' or
+// ';' that ends the URI (empty at the end), ok=false on unbalanced <> or ".
+func skipContactURI(s []byte) ([]byte, bool) {
+	const (
+		st1 = iota // basic
+		st2        // quoted
+		st3        // angle quoted
+		st4        // angle quoted and quoted
+		st5        // escape in quoted
+		st6        // escape in angle quoted and quoted
+	)
+	st := st1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', ';':
+			if st == st1 {
+				return s[i:], true
+			}
+		case '"':
+			switch st {
+			case st1:
+				st = st2
+			case st2:
+				st = st1
+			case st3:
+				st = st4
+			case st4:
+				st = st3
+			case st5:
+				st = st2
+			case st6:
+				st = st4
+			}
+		case '<':
+			switch st {
+			case st1:
+				st = st3
+			case st3:
+				return nil, false
+			case st5:
+				st = st2
+			case st6:
+				st = st4
+			}
+		case '>':
+			switch st {
+			case st1:
+				return nil, false
+			case st3:
+				st = st1
+			case st5:
+				st = st2
+			case st6:
+				st = st4
+			}
+		case '\\':
+			switch st {
+			case st2:
+				st = st5
+			case st4:
+				st = st6
+			case st5:
+				st = st2
+			case st6:
+				st = st4
+			}
+		}
+	}
+	if st != st1 {
+		return nil, false
+	}
+	return s[len(s):], true
+}
+
+// skipContactParams approximates parse_params(CLASS_CONTACT): name[=value]
+// pairs separated by ';', values token or quoted; it stops at ',' or the end.
+func skipContactParams(s []byte) ([]byte, bool) {
+	p := 0
+	for {
+		p = skipLWS(s, p)
+		st := p
+		for p < len(s) && !isWS(s[p]) && s[p] != '=' && s[p] != ';' && s[p] != ',' {
+			p++
+		}
+		if p == st {
+			return nil, false
+		}
+		p = skipLWS(s, p)
+		if p < len(s) && s[p] == '=' {
+			p = skipLWS(s, p+1)
+			if p < len(s) && s[p] == '"' {
+				p++
+				for p < len(s) && s[p] != '"' {
+					if s[p] == '\\' {
+						p++
+					}
+					p++
+				}
+				if p >= len(s) {
+					return nil, false
+				}
+				p++
+			} else {
+				for p < len(s) && !isWS(s[p]) && s[p] != ';' && s[p] != ',' {
+					p++
+				}
+			}
+			p = skipLWS(s, p)
+		}
 		if p >= len(s) {
-			return false, first, true
+			return s[p:], true
 		}
-		if s[p] != ',' {
-			return false, nil, false
+		switch s[p] {
+		case ';':
+			p++
+		case ',':
+			return s[p:], true
+		default:
+			return nil, false
 		}
-		p++
 	}
 }

@@ -21,6 +21,7 @@ type coreHdr struct {
 // bad header"; one full walk answers every later question.
 type coreMsg struct {
 	done       bool
+	dupErr     bool // whether the walk applied 5.6's duplicate-header error
 	flineOK    bool
 	isReply    bool
 	methodACK  bool
@@ -46,11 +47,11 @@ func (c *coreMsg) reset() {
 // coreView returns Kamailio's view of m.Raw, computing it on first use.
 func (m *Message) coreView(p *profile) *coreMsg {
 	c := &m.core
-	if c.done {
+	if c.done && c.dupErr == p.coreDupErr {
 		return c
 	}
 	c.reset()
-	c.done = true
+	c.done, c.dupErr = true, p.coreDupErr
 	b := m.Raw
 	i := 0
 	for i < len(b) && isLeadingWS(b[i]) {
@@ -138,15 +139,28 @@ func (c *coreMsg) parseFirstLine(b []byte, start int) (int, bool) {
 // knownMethod mirrors parse_first_line's IFISMETHOD: a known method name
 // (case-insensitive) followed by exactly one SP.
 func knownMethod(b []byte) (int, bool) {
-	for _, name := range [...]string{"INVITE", "CANCEL", "ACK", "BYE", "INFO", "REGISTER",
-		"SUBSCRIBE", "NOTIFY", "MESSAGE", "OPTIONS", "PRACK", "UPDATE", "REFER",
-		"PUBLISH", "KDMQ", "GET", "POST", "PUT", "DELETE"} {
+	if len(b) == 0 {
+		return 0, false
+	}
+	for _, name := range methodsByLetter[lower(b[0])] {
 		if len(b) > len(name) && equalFold(b[:len(name)], name) && b[len(name)] == ' ' {
 			return len(name), name == "ACK"
 		}
 	}
 	return 0, false
 }
+
+// methodsByLetter holds parse_first_line's known methods by first letter,
+// in its order.
+var methodsByLetter = func() (t [256][]string) {
+	for _, n := range [...]string{"INVITE", "CANCEL", "ACK", "BYE", "INFO", "REGISTER",
+		"SUBSCRIBE", "NOTIFY", "MESSAGE", "OPTIONS", "PRACK", "UPDATE", "REFER",
+		"PUBLISH", "KDMQ", "GET", "POST", "PUT", "DELETE"} {
+		c := lower(n[0])
+		t[c] = append(t[c], n)
+	}
+	return t
+}()
 
 func tokenEnd(b []byte, p int) int {
 	for p < len(b) && b[p] != ' ' && b[p] != '\t' && b[p] != '\n' && b[p] != '\r' {
@@ -185,7 +199,7 @@ func eatLine(b []byte, p int) int {
 // Content-Length header while walking ("duplicate ... header field"): the
 // duplicate is a bad header like any other (verified on 5.6.3).
 func (c *coreMsg) walk(b []byte, tmp int, dupErr bool) {
-	var seen [numHeaderKinds]bool
+	var seen uint64 // bit per HeaderKind (numHeaderKinds < 64)
 	for tmp < len(b) {
 		if b[tmp] == '\n' || b[tmp] == '\r' {
 			c.eoh = tmp
@@ -198,11 +212,11 @@ func (c *coreMsg) walk(b []byte, tmp int, dupErr bool) {
 		}
 		switch h.kind {
 		case HdrFrom, HdrTo, HdrCallID, HdrCSeq, HdrMaxForwards, HdrContentLength:
-			if dupErr && seen[h.kind] {
+			if dupErr && seen&(1<<h.kind) != 0 {
 				c.walkErr, c.errOff = true, tmp
 				return
 			}
-			seen[h.kind] = true
+			seen |= 1 << h.kind
 		}
 		if h.kind == HdrVia && c.via1 < 0 {
 			c.via1 = len(c.hdrs)
@@ -305,8 +319,11 @@ func parseCSeq(b []byte, p int, h *coreHdr) (int, bool) {
 	return t, false
 }
 
-// parseContentLength ports parse_content_length() as in 5.6: digits only,
-// C int arithmetic (wraps), then SP/HT and a line end.
+// parseContentLength ports parse_content_length() as Kamailio 5.6.3 runs
+// it: optional leading whitespace, digits only, then whitespace and a line
+// end, with folded continuation lines allowed. Before each further digit the
+// value must be below INT_MAX/10 (so 2147483600 parses, 2147483640 does not;
+// verified on 5.6.3).
 func parseContentLength(b []byte, p int) (int32, int, bool) {
 	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || (b[p] == '\n' && p+1 < len(b) && (b[p+1] == ' ' || b[p+1] == '\t'))) {
 		p++
@@ -314,30 +331,38 @@ func parseContentLength(b []byte, p int) (int32, int, bool) {
 	if p >= len(b) {
 		return 0, p, false
 	}
-	var n int64
+	var n int32
 	d := p
 	for p < len(b) && isDigit(b[p]) {
-		if n = n*10 + int64(b[p]-'0'); n > 1<<31-1 {
-			return 0, p, false // 5.6.3 rejects values that overflow a C int
+		if n >= (1<<31-1)/10 {
+			return 0, p, false
 		}
+		n = n*10 + int32(b[p]-'0')
 		p++
 	}
 	if p >= len(b) || p == d {
 		return 0, p, false
 	}
-	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || (b[p] == '\n' && p+1 < len(b) && (b[p+1] == ' ' || b[p+1] == '\t'))) {
-		p++
+	for {
+		p = spaceEnd(b, p)
+		if p >= len(b) {
+			return 0, p, false
+		}
+		switch {
+		case b[p] == '\n':
+			p++
+		case b[p] == '\r' && p+1 < len(b) && b[p+1] == '\n':
+			p += 2
+		default:
+			return 0, p, false
+		}
+		if p >= len(b) || (b[p] != ' ' && b[p] != '\t') {
+			return n, p, true
+		}
+		if p++; p >= len(b) {
+			return 0, p, false
+		}
 	}
-	if p >= len(b) {
-		return 0, p, false
-	}
-	if b[p] == '\n' {
-		return int32(n), p + 1, true
-	}
-	if b[p] == '\r' && p+1 < len(b) && b[p+1] == '\n' {
-		return int32(n), p + 2, true
-	}
-	return 0, p, false
 }
 
 // parseRetryAfter approximates parse_retry_after(): a delta-seconds number

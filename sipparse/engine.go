@@ -54,6 +54,10 @@ func (e *Engine) Judge(m *Message, v *Verdict) {
 		return
 	}
 	v.ContactStar = contactStar(m.Raw, c)
+	if e.prof.toParamLeak {
+		h, _, ok := fromSpec(m.Raw, c)
+		v.toParamBroken = h != nil && !ok
+	}
 	v.contactChecked = e.cfg.Checks&CheckParseURIs != 0 && e.cfg.URIChecks&URICheckContact != 0
 	for _, bit := range evalOrder {
 		if e.cfg.Checks&bit == 0 {

@@ -151,7 +151,8 @@ func KindOf(name []byte) HeaderKind {
 	}
 	r := hnameIndex[lower(name[0])]
 	for i := int(r[0]); i < int(r[1]); i++ {
-		if equalFold(name, hnames[i].name) {
+		// exact spelling first: most devices send canonical names
+		if len(name) == len(hnames[i].name) && (string(name) == hnames[i].name || equalFold(name, hnames[i].name)) {
 			return hnames[i].kind
 		}
 	}

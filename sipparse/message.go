@@ -9,10 +9,7 @@
 // the Kamailio core parsers, because Kamailio, not RFC 3261, is the judge.
 package sipparse
 
-import (
-	"bytes"
-	"errors"
-)
+import "errors"
 
 // Sentinel errors returned by Parse. Everything else that is wrong with a
 // message is recorded in Message.Defects and left to the sanity engine.
@@ -51,6 +48,7 @@ type Message struct {
 
 	// startLineEnd is the offset just after the first line's line end.
 	startLineEnd int
+	crlfLines    int // lines ended by CRLF, for the bare-CR defect
 	// core caches Kamailio's core-parser view of Raw (see core.go); it is
 	// filled by the engine on first use and reset by Parse.
 	core coreMsg
@@ -167,7 +165,52 @@ func (m *Message) reset(buf []byte) {
 	*m = Message{Raw: buf, Headers: h, core: c}
 }
 
-// trimWS trims SP, HT, CR and LF at both ends without allocating.
+func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// trimWS trims SP, HT, CR and LF at both ends (Kamailio's trim()).
 func trimWS(b []byte) []byte {
-	return bytes.Trim(b, " \t\r\n")
+	i, j := 0, len(b)
+	for i < j && isWS(b[i]) {
+		i++
+	}
+	for j > i && isWS(b[j-1]) {
+		j--
+	}
+	return b[i:j]
+}
+
+// trimLeftWS trims SP, HT, CR and LF at the start (Kamailio's trim_leading()).
+func trimLeftWS(b []byte) []byte {
+	i := 0
+	for i < len(b) && isWS(b[i]) {
+		i++
+	}
+	return b[i:]
+}
+
+// trimRightWS trims SP, HT, CR and LF at the end (Kamailio's trim_trailing()).
+func trimRightWS(b []byte) []byte {
+	j := len(b)
+	for j > 0 && isWS(b[j-1]) {
+		j--
+	}
+	return b[:j]
+}
+
+// trimRightSP trims SP and HT at the end.
+func trimRightSP(b []byte) []byte {
+	j := len(b)
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t') {
+		j--
+	}
+	return b[:j]
+}
+
+// trimLeftSP trims SP and HT at the start.
+func trimLeftSP(b []byte) []byte {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	return b[i:]
 }

@@ -28,8 +28,19 @@ func Parse(buf []byte, m *Message) error {
 	}
 	m.parseHeaders(next, 2)
 	m.checkContentLength()
+	// Bare CR and NUL are rare: one vectorised pass over the header section
+	// instead of a check per line.
+	head := m.Raw[:len(m.Raw)-len(m.Body)]
+	if bytes.Count(head, crByte) > m.crlfLines {
+		m.Defects |= DefectBareCR
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		m.Defects |= DefectNUL
+	}
 	return nil
 }
+
+var crByte = []byte{'\r'}
 
 func isLeadingWS(c byte) bool {
 	return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == 0
@@ -50,12 +61,7 @@ func (m *Message) nextLine(off int) (line []byte, next int) {
 	}
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
-	}
-	if bytes.IndexByte(line, '\r') >= 0 {
-		m.Defects |= DefectBareCR
-	}
-	if bytes.IndexByte(line, 0) >= 0 {
-		m.Defects |= DefectNUL
+		m.crlfLines++
 	}
 	return line, next
 }
@@ -129,7 +135,7 @@ func (m *Message) parseHeaders(off, lineNo int) {
 		if (line[0] == ' ' || line[0] == '\t') && cur >= 0 {
 			// Folded continuation of the previous header.
 			m.Defects |= DefectFolding
-			if end := start + len(bytes.TrimRight(line, " \t")); end > ve && len(trimWS(line)) > 0 {
+			if end := start + len(trimRightSP(line)); end > ve && len(trimWS(line)) > 0 {
 				ve = end
 			}
 			off, lineNo = next, lineNo+1
@@ -143,15 +149,15 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			h.Name, h.Kind = trimWS(line), HdrMalformed
 			vs, ve = start+len(line), start+len(line)
 		} else {
-			h.Name = bytes.TrimRight(line[:colon], " \t")
+			h.Name = trimRightSP(line[:colon])
 			if !validHeaderName(h.Name) {
 				m.Defects |= DefectBadHeaderName
 			}
 			h.Kind = KindOf(h.Name)
 			v := line[colon+1:]
-			lead := len(v) - len(bytes.TrimLeft(v, " \t"))
+			lead := len(v) - len(trimLeftSP(v))
 			vs = start + colon + 1 + lead
-			ve = start + len(bytes.TrimRight(line, " \t"))
+			ve = start + len(trimRightSP(line))
 			if ve < vs {
 				ve = vs
 			}

@@ -99,6 +99,7 @@ type profile struct {
 	toReason         string // 1024 bit 4 reason in the new style
 	contactAllHdrs   bool   // 1024 bit 8: parse all Contact headers first (5.6 style)
 	contactStarCrash bool   // 1024 bit 8 + "Contact: *" crashes the worker
+	toParamLeak      bool   // core parse_to leaks a to_param on malformed params (<= 5.5.2)
 	coreDupErr       bool   // core walk rejects duplicate From/To/Call-ID/CSeq/Max-Forwards/Content-Length
 	strictURIHost    bool   // parse_uri: host must be alnum / '.' / '-' (verified on 5.6.3)
 	coreRequires     bool   // core drops messages without reachable From/To/Call-ID/CSeq
@@ -120,6 +121,7 @@ func (v Version) profile() profile {
 	if v.atLeastPerBranch([3]int{5, 7, 7}, [3]int{5, 8, 7}, [3]int{6, 0, 2}, [3]int{6, 1, 0}) {
 		p.toReason = "Invalid To Header"
 	}
+	p.toParamLeak = !v.atLeastPerBranch([3]int{5, 3, 9}, [3]int{5, 4, 7}, [3]int{5, 5, 3})
 	// Verified on 5.6.3; assumed from 5.6.0 on (not in the reference).
 	p.coreDupErr = v.num() >= ver(5, 6, 0)
 	p.coreRequires = p.coreDupErr

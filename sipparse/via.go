@@ -82,8 +82,9 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			p = skipLWS(buf, p)
 		}
 		// parameters and comments
-		for p < len(buf) && (buf[p] == ';' || buf[p] == '(') {
-			if buf[p] == '(' {
+		sawParam := false
+		for p < len(buf) && (buf[p] == ';' || buf[p] == '(' && sawParam) {
+			if buf[p] == '(' { // comments only after a parameter (5.6.3)
 				for p < len(buf) && buf[p] != ')' {
 					p++
 				}
@@ -96,6 +97,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			var val []byte
 			var hasVal, isBranch, ok bool
 			p, val, hasVal, isBranch, ok = parseViaParam(buf, p+1)
+			sawParam = true
 			if !ok {
 				return info, p, false
 			}
@@ -175,6 +177,9 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		return p, nil, false, false, false // end of buffer inside a parameter
 	}
 	name := buf[n:p]
+	if len(name) == 0 {
+		return p, nil, false, false, false // ";;" or ";=" (5.6.3 rejects both)
+	}
 	// Kind of parameter, as the name automaton classifies it.
 	needValue := equalFold(name, "branch") || equalFold(name, "ttl") || equalFold(name, "maddr") ||
 		equalFold(name, "received") || equalFold(name, "i")
@@ -253,8 +258,14 @@ func viaParamStop(c byte) bool {
 	return false
 }
 
+// viaHostChar: parse_via's host state accepts any byte but its delimiters
+// (verified on 5.6.3 with '@' and 8-bit bytes).
 func viaHostChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '-' || c == '_'
+	switch c {
+	case ' ', '\t', '\r', '\n', ':', ';', ',', '(', ')', '[', ']':
+		return false
+	}
+	return true
 }
 
 // isTokenChar is RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" /

@@ -1,0 +1,95 @@
+package sipparse
+
+import "testing"
+
+func defectIDs(ds []KnownDefect) map[string]KnownDefect {
+	m := map[string]KnownDefect{}
+	for _, d := range ds {
+		m[d.ID] = d
+	}
+	return m
+}
+
+func TestKnownDefectsByVersion(t *testing.T) {
+	for _, tc := range []struct {
+		ver  string
+		want []string
+	}{
+		{"5.2.3", []string{"GH1990", "CONTACT-STAR-CRASH", "TO-PARAM-LEAK"}},
+		{"5.2.4", []string{"CONTACT-STAR-CRASH", "TO-PARAM-LEAK"}},
+		{"5.6.2", []string{"CONTACT-STAR-CRASH"}},
+		{"5.6.3", nil},
+		{"6.1.4", []string{"UNSUPPORTED-BUF"}},
+		{"6.1.2", nil},
+		{"master", []string{"UNSUPPORTED-BUF"}},
+	} {
+		got := defectIDs(KnownDefects(cfgFor(t, tc.ver, 1, 7).Version))
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.ver, got, tc.want)
+			continue
+		}
+		for _, id := range tc.want {
+			if _, ok := got[id]; !ok {
+				t.Errorf("%s: missing %s", tc.ver, id)
+			}
+		}
+	}
+}
+
+// TestDefectsForYealinkOn523 is the story sipcorr exists for: a Yealink
+// Proxy-Require on 5.2.3 leaks 24 B (about 128 B real) per token.
+func TestDefectsForYealinkOn523(t *testing.T) {
+	cfg := cfgFor(t, "5.2.3", DefaultChecks, 7)
+	v := judge(t, cfg, msg("", add("Proxy-Require: sip.mysipproxy.com")))
+	ds := defectIDs(DefectsFor(cfg.Version, v))
+	d, ok := ds["GH1990"]
+	if !ok || len(ds) != 1 {
+		t.Fatalf("defects = %v, want GH1990 only", ds)
+	}
+	if d.LeakUsedBytes != 24 || d.LeakRealUsedBytes != 128 || !d.PerToken || d.FixedIn == "" {
+		t.Errorf("GH1990 = %+v", d)
+	}
+	if got := v.Detail(); got != `Proxy-Require token "sip.mysipproxy.com" is not in proxy_require (empty list)` {
+		t.Errorf("Detail = %q", got)
+	}
+	// the workaround: 2535 = 3047 - 512
+	cfg.Checks = 2535
+	if v := judge(t, cfg, msg("", add("Proxy-Require: sip.mysipproxy.com"))); v.First != 0 || len(DefectsFor(cfg.Version, v)) != 0 {
+		t.Errorf("with 2535: %v %v", v.First, DefectsFor(cfg.Version, v))
+	}
+	// fixed release
+	cfg = cfgFor(t, "5.2.4", DefaultChecks, 7)
+	if ds := DefectsFor(cfg.Version, judge(t, cfg, msg("", add("Proxy-Require: sip.mysipproxy.com")))); len(ds) != 0 {
+		t.Errorf("5.2.4: %v", ds)
+	}
+}
+
+func TestDefectsForContactStar(t *testing.T) {
+	raw := msg("", set("", "REGISTER sip:biloxi.example.com SIP/2.0"), set("CSeq", "CSeq: 2 REGISTER"),
+		set("Contact", "Contact: *"), add("Expires: 0"))
+	for ver, crash := range map[string]bool{"5.6.2": true, "5.6.3": false, "5.5.5": true} {
+		cfg := cfgFor(t, ver, CheckParseURIs, 15)
+		v := judge(t, cfg, raw)
+		_, got := defectIDs(DefectsFor(cfg.Version, v))["CONTACT-STAR-CRASH"]
+		if got != crash {
+			t.Errorf("%s: crash warning %v, want %v", ver, got, crash)
+		}
+		// without uri check 8 nothing dereferences the contact list
+		cfg.URIChecks = 7
+		if _, got := defectIDs(DefectsFor(cfg.Version, judge(t, cfg, raw)))["CONTACT-STAR-CRASH"]; got {
+			t.Errorf("%s: crash warning with uri_checks 7", ver)
+		}
+	}
+}
+
+func TestDefectsForBrokenFromOn52(t *testing.T) {
+	raw := msg("", set("From", "From: <sip:alice@atlanta.example.com>;tag=1;x=\\"))
+	cfg := cfgFor(t, "5.2.3", DefaultChecks, 7)
+	if _, ok := defectIDs(DefectsFor(cfg.Version, judge(t, cfg, raw)))["TO-PARAM-LEAK"]; !ok {
+		t.Errorf("5.2.3: no TO-PARAM-LEAK warning for a From that parse_to rejects")
+	}
+	cfg = cfgFor(t, "5.6.3", DefaultChecks, 7)
+	if ds := DefectsFor(cfg.Version, judge(t, cfg, raw)); len(ds) != 0 {
+		t.Errorf("5.6.3: %v", ds)
+	}
+}
