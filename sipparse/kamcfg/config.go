@@ -70,8 +70,13 @@ type Call struct {
 	// "reply_route", "route[REQINIT]", "onreply_route[MANAGE_REPLY]",
 	// "event_route[xhttp:request]", ... ("" outside any block).
 	Route string
-	File  string
-	Line  int
+	// Entries are the blocks Kamailio enters on its own (request_route,
+	// reply_route, onreply_route[...], failure_route[...], event_route[...],
+	// ...) from which Route is reached through route(NAME) calls, sorted.
+	// Empty for a route[NAME] no entry block calls.
+	Entries []string
+	File    string
+	Line    int
 	// MsgChecks and URIChecks are the resolved arguments, or Default when
 	// absent, or Variable when not constant.
 	MsgChecks, URIChecks int

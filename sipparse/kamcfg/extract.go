@@ -3,6 +3,7 @@ package kamcfg
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -22,9 +23,15 @@ var intParams = map[string]bool{"default_checks": true, "uri_checks": true, "aut
 func extract(toks []token, cfg *Config) {
 	depth := 0
 	route := ""
+	calls := map[string][]string{} // block -> route[NAME] blocks it calls
+	blocks := map[string]bool{}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch {
+		case depth > 0 && t.kind == tIdent && t.text == "route" && i+3 < len(toks) &&
+			toks[i+1].text == "(" && toks[i+3].text == ")" && (toks[i+2].kind == tIdent || toks[i+2].kind == tString):
+			calls[route] = append(calls[route], "route["+toks[i+2].text+"]")
+			i += 3
 		case t.kind == tPunct && t.text == "{":
 			depth++
 		case t.kind == tPunct && t.text == "}":
@@ -38,6 +45,7 @@ func extract(toks []token, cfg *Config) {
 			name, next, ok := routeHeader(toks, i)
 			if ok {
 				route = name
+				blocks[name] = true
 				i = next - 1 // the '{' is counted by the next iteration
 			}
 		case depth == 0 && t.kind == tIdent && t.text == "loadmodule":
@@ -60,6 +68,43 @@ func extract(toks []token, cfg *Config) {
 			i = next - 1
 		}
 	}
+	reach := reachability(blocks, calls)
+	for k := range cfg.Calls {
+		cfg.Calls[k].Entries = reach[cfg.Calls[k].Route]
+	}
+}
+
+// isEntry tells blocks Kamailio runs by itself from route[NAME] blocks,
+// which run only when called.
+func isEntry(block string) bool { return !strings.HasPrefix(block, "route[") }
+
+// reachability maps every block to the sorted entry blocks that reach it
+// through route(NAME) calls.
+func reachability(blocks map[string]bool, calls map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	var entries []string
+	for b := range blocks {
+		if isEntry(b) {
+			entries = append(entries, b)
+		}
+	}
+	sort.Strings(entries)
+	for _, e := range entries {
+		seen := map[string]bool{e: true}
+		queue := []string{e}
+		for len(queue) > 0 {
+			b := queue[0]
+			queue = queue[1:]
+			out[b] = append(out[b], e)
+			for _, c := range calls[b] {
+				if !seen[c] {
+					seen[c] = true
+					queue = append(queue, c)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // routeHeader reads `kw [ '[' name ']' ] '{'` at toks[i]; it returns the

@@ -431,3 +431,31 @@ func TestParseReader(t *testing.T) {
 		t.Fatal("ParseFile of a missing file: no error")
 	}
 }
+
+func TestEntries(t *testing.T) {
+	src := stock + `request_route {
+	route(A);
+}
+route[A] { route("B"); }
+route[B] { sanity_check("1"); route(A); }
+route[UNUSED] { sanity_check("2"); }
+reply_route { route(B); }
+onreply_route[R] { sanity_check("4"); }
+`
+	cfg, err := Options{}.ParseBytes([]byte(src), "e.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, c := range cfg.Calls {
+		got[c.Raw] = c.Entries
+	}
+	want := map[string][]string{
+		`sanity_check("1")`: {"reply_route", "request_route"},
+		`sanity_check("2")`: nil,
+		`sanity_check("4")`: {"onreply_route[R]"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+}

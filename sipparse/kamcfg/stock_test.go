@@ -44,7 +44,10 @@ func TestStockCfg(t *testing.T) {
 		}
 		var got []rc
 		lines := bytes.Split(src, []byte("\n"))
-		for _, c := range cfg.Calls {
+		for i, c := range cfg.Calls {
+			if want := [][]string{{"request_route"}, {"reply_route"}}; i < 2 && !reflect.DeepEqual(c.Entries, want[i]) {
+				t.Errorf("%v: %s reached from %v, want %v", defs, c.Raw, c.Entries, want[i])
+			}
 			got = append(got, rc{c.Route, c.MsgChecks, c.URIChecks})
 			if c.Line < 1 || c.Line > len(lines) || !bytes.Contains(lines[c.Line-1], []byte("sanity_check(")) {
 				t.Errorf("%v: call %s says line %d, which does not hold it", defs, c.Raw, c.Line)
