@@ -19,9 +19,10 @@
 //
 // The package is organised by layer:
 //
-//   - sip.go, defects.go: SIP message builder and malformed variants;
+//   - sip.go, defects.go, cast.go: SIP message builder, malformed
+//     variants, the fixture parties and their exchanges;
 //   - ip.go, tcp.go: IPv4/IPv6, UDP, IP fragmentation, TCP connections;
-//   - link.go: link-layer encapsulations;
+//   - link.go, tunnel.go: link-layer encapsulations and IP tunnels;
 //   - pcap.go, pcapng.go: capture file writers;
 //   - capture.go, manifest.go: a capture under construction and its
 //     expected counts (the manifest other packages test against);

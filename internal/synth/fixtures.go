@@ -39,6 +39,7 @@ func Fixtures() []Fixture {
 	fs = append(fs, linkFixtures()...)
 	fs = append(fs, fragFixtures()...)
 	fs = append(fs, tcpFixtures()...)
+	fs = append(fs, nonSIPFixtures()...)
 	fs = append(fs, sanityFixtures()...)
 	fs = append(fs, formatFixtures()...)
 	fs = append(fs, badFixtures()...)

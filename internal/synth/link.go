@@ -138,8 +138,9 @@ func (l Link) Encap(ip []byte) ([]byte, error) {
 	}
 	buf := gopacket.NewSerializeBuffer()
 	ls = append(ls, gopacket.Payload(ip))
-	// No FixLengths: Ethernet would pad short frames to 60 bytes, which a
-	// capture taken on the sending host does not show either.
+	// gopacket pads Ethernet frames shorter than 60 bytes with zeros, as
+	// frames received from the wire are: readers must trust the IP length,
+	// not the frame length.
 	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{}, ls...); err != nil {
 		return nil, fmt.Errorf("synth: link %s: %w", l, err)
 	}
