@@ -110,6 +110,9 @@ type Query struct {
 	PortField    string        // structured source port field (DefaultPortField)
 	Mode         Mode
 	PageSize     int // DefaultPageSize
+	// ExcludeField makes Hits skip documents that have this field; Collect
+	// sets it to the field it aggregated on, so no document counts twice.
+	ExcludeField string
 	// Progress, if set, is called after every page fetched.
 	Progress func(Progress)
 }
@@ -127,8 +130,8 @@ type Stats struct {
 	Indices    []string // concrete indices the pattern matched
 	Aggregated int64    // documents counted server-side
 	Hits       int64    // documents paged through
-	Unparsed   int64    // hits whose message matched no pattern (counted in no bucket)
-	NoSource   int64    // hits without UA whose source was unparsable (counted in no bucket)
+	Unparsed   int64    // hits whose message matched no pattern (counted as unattributed)
+	NoSource   int64    // hits without UA whose source was unparsable (counted as unattributed)
 	Pages      int
 	PIT        bool   // paging used a point-in-time
 	Mode       string // what Collect did: "aggregate+hits", "hits"

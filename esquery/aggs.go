@@ -1,0 +1,190 @@
+package esquery
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/olivere/elastic/v7"
+)
+
+// Shape is what the field mappings of the matched indices allow.
+type Shape struct {
+	Indices  []string // concrete indices matched by the pattern
+	AggField string   // aggregatable UA field ("" if none): the UA field or its .keyword
+	Reason   string   // why AggField is empty
+}
+
+// Shape implements Searcher with the field capabilities API: the UA field
+// is aggregated only if every index that maps it maps it aggregatable
+// (keyword); otherwise its ".keyword" sub-field is tried. Documents whose
+// index lacks the chosen field are paged through by Collect, so a mapping
+// that differs between indices loses nothing.
+func (c *Client) Shape(ctx context.Context, q Query) (Shape, error) {
+	var sh Shape
+	q, err := q.normalize()
+	if err != nil {
+		return sh, &Error{Op: "field caps", Target: q.Indices, Kind: ErrQuery, Err: err}
+	}
+	f := q.fields()
+	cctx, cancel := c.call(ctx)
+	defer cancel()
+	res, err := c.es.FieldCaps(q.indexList()...).Fields(f.time, f.ua, f.ua+".keyword").Do(cctx)
+	if err != nil {
+		return sh, classify("field caps", q.Indices, err)
+	}
+	sh.Indices = slices.Sorted(slices.Values(res.Indices))
+	if len(sh.Indices) == 0 {
+		return sh, &Error{Op: "field caps", Target: q.Indices, Kind: ErrIndexNotFound, Err: fmt.Errorf("the pattern matches no index")}
+	}
+	if !hasDate(res.Fields[f.time]) {
+		return sh, &Error{Op: "field caps", Target: q.Indices, Kind: ErrNoTimeField, Err: fmt.Errorf("field %q", f.time)}
+	}
+	for _, name := range []string{f.ua, f.ua + ".keyword"} {
+		caps, ok := res.Fields[name]
+		if !ok {
+			continue
+		}
+		if allAggregatable(caps) {
+			sh.AggField = name
+			return sh, nil
+		}
+	}
+	if _, ok := res.Fields[f.ua]; ok {
+		sh.Reason = fmt.Sprintf("%s is not aggregatable in every index (text without keyword, or mapped differently)", f.ua)
+	} else {
+		sh.Reason = fmt.Sprintf("no index maps %s (message-only documents)", f.ua)
+	}
+	return sh, nil
+}
+
+func hasDate(caps elastic.FieldCapsType) bool {
+	for typ := range caps {
+		if typ == "date" || typ == "date_nanos" {
+			return true
+		}
+	}
+	return false
+}
+
+func allAggregatable(caps elastic.FieldCapsType) bool {
+	if len(caps) == 0 {
+		return false
+	}
+	for typ, c := range caps {
+		if !c.Aggregatable || len(c.NonAggregatableIndices) > 0 || typ == "unmapped" {
+			return false
+		}
+	}
+	return true
+}
+
+// Buckets implements Searcher with a composite aggregation (terms on
+// aggField × date_histogram on the time field with a fixed interval),
+// paginated by after_key: one page of buckets in memory at a time.
+func (c *Client) Buckets(ctx context.Context, q Query, aggField string, emit func(Bucket) error) (Stats, error) {
+	var st Stats
+	q, err := q.normalize()
+	if err != nil {
+		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrQuery, Err: err}
+	}
+	if aggField == "" {
+		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured}
+	}
+	query := q.esQuery(docSubset{field: aggField, present: true})
+	var after map[string]any
+	for {
+		svc := c.es.Search().Index(q.indexList()...).Query(query).Size(0).TrackTotalHits(false).
+			Aggregation("by", q.compositeAgg(aggField, after))
+		cctx, cancel := c.call(ctx)
+		res, err := svc.Do(cctx)
+		cancel()
+		if err != nil {
+			return st, classify("aggregate", q.Indices, err)
+		}
+		st.Pages++
+		items, ok := res.Aggregations.Composite("by")
+		if !ok {
+			return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: fmt.Errorf("response without the composite aggregation")}
+		}
+		for _, it := range items.Buckets {
+			b, err := compositeBucket(it.Key, it.DocCount)
+			if err != nil {
+				return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: err}
+			}
+			st.Aggregated += b.Count
+			if err := emit(b); err != nil {
+				return st, err
+			}
+		}
+		if q.Progress != nil {
+			q.Progress(Progress{Phase: "aggregate", Pages: st.Pages, Docs: st.Aggregated})
+		}
+		if len(items.Buckets) == 0 || items.AfterKey == nil {
+			return st, nil
+		}
+		after = items.AfterKey
+	}
+}
+
+func compositeBucket(key map[string]any, n int64) (Bucket, error) {
+	ua, ok := key["ua"].(string)
+	if !ok {
+		return Bucket{}, fmt.Errorf("composite key without ua")
+	}
+	ms, ok := key["t"].(float64)
+	if !ok {
+		return Bucket{}, fmt.Errorf("composite key without time")
+	}
+	return Bucket{Start: time.UnixMilli(int64(ms)).UTC(), UA: TruncateUA(ua), HasUA: true, Count: n}, nil
+}
+
+// Collect counts the malformed-SIP log documents of q into t: documents
+// with an aggregatable UA field are counted by the server (unless q.Mode is
+// ModeHits), all others are paged through and parsed. Every matched
+// document lands in exactly one bucket of t.
+func Collect(ctx context.Context, s Searcher, q Query, t *Tally) (Stats, error) {
+	if t.Bucket <= 0 {
+		t.Bucket = q.Bucket
+	}
+	if q.Bucket <= 0 {
+		q.Bucket = t.Bucket
+	}
+	if t.Bucket != q.Bucket {
+		return Stats{}, &Error{Op: "collect", Target: q.Indices, Kind: ErrQuery,
+			Err: fmt.Errorf("tally bucket %v differs from query bucket %v", t.Bucket, q.Bucket)}
+	}
+	sh, err := s.Shape(ctx, q)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{Indices: sh.Indices}
+	agg := sh.AggField
+	switch q.Mode {
+	case ModeHits:
+		agg, st.Reason = "", "hits mode requested"
+	case ModeAggregate:
+		if agg == "" {
+			return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured, Err: fmt.Errorf("%s", sh.Reason)}
+		}
+	default:
+		st.Reason = sh.Reason
+	}
+	if agg != "" {
+		bs, err := s.Buckets(ctx, q, agg, func(b Bucket) error { t.AddBucket(b); return nil })
+		st.Aggregated, st.Pages = bs.Aggregated, bs.Pages
+		if err != nil {
+			return st, err
+		}
+		q.ExcludeField = agg
+	}
+	hs, err := s.Hits(ctx, q, func(h Hit) error { t.AddHit(h); return nil })
+	st.Hits, st.Unparsed, st.NoSource, st.PIT = hs.Hits, hs.Unparsed, hs.NoSource, hs.PIT
+	st.Pages += hs.Pages
+	st.Mode = "hits"
+	if agg != "" {
+		st.Mode = "aggregate+hits"
+	}
+	return st, err
+}
