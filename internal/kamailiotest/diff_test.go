@@ -2,6 +2,7 @@ package kamailiotest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -116,9 +117,11 @@ func TestDiff(t *testing.T) {
 				notJudged++
 				continue
 			}
-			// Parse errors (not SIP at all) still leave m ready for Judge,
-			// which then reports the core drop.
-			_ = sipparse.Parse(it.Raw, &m) //nolint:errcheck // see above
+			// ErrNotSIP and ErrEmpty still leave m ready for Judge, which
+			// then reports the core drop; any other error is a bug.
+			if err := sipparse.Parse(it.Raw, &m); err != nil && !errors.Is(err, sipparse.ErrNotSIP) && !errors.Is(err, sipparse.ErrEmpty) {
+				t.Fatalf("%s: Parse: %v", it.Source, err)
+			}
 			eng.Judge(&m, &sv)
 			diffs = append(diffs, compare(dc, it.Source, kv, &sv, tl)...)
 		}

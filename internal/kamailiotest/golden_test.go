@@ -1,15 +1,14 @@
 package kamailiotest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
-	"strings"
 	"testing"
 )
 
@@ -17,14 +16,6 @@ var update = flag.Bool("update", false, "regenerate testdata/sip/kamailio-*.verd
 
 // goldenVersion is the Kamailio version the golden files record.
 const goldenVersion = "5.6.3"
-
-// GoldenConfig is one configuration a golden file records.
-type GoldenConfig struct {
-	File         string `json:"file"`
-	Checks       uint32 `json:"checks"`
-	URIChecks    uint8  `json:"uri_checks"`
-	ProxyRequire string `json:"proxy_require"`
-}
 
 // testProxyRequire is the proxy_require list of the non-default golden
 // config: two real tokens, an empty token (Kamailio keeps it, so an empty
@@ -39,8 +30,6 @@ var goldenConfigs = []GoldenConfig{
 	{File: "kamailio-5.6.3.c17604-u6.verdicts.jsonl", Checks: 17604, URIChecks: 6},
 	{File: "kamailio-5.6.3.c32767-u15-proxyrequire.verdicts.jsonl", Checks: AllChecks56, URIChecks: 15, ProxyRequire: testProxyRequire},
 }
-
-const goldenIndex = "kamailio-5.6.3.verdicts.index.json"
 
 // TestGolden compares Kamailio's verdicts on testdata/sip with the golden
 // files (or rewrites them with -update). Without Kamailio it still checks
@@ -144,39 +133,14 @@ func writeGolden(t *testing.T, own []Item) {
 			t.Fatal(err)
 		}
 	}
-	idx, err := json.MarshalIndent(struct {
-		Kamailio string         `json:"kamailio"`
-		Files    []GoldenConfig `json:"files"`
-	}{goldenVersion, goldenConfigs}, "", "  ")
+	idx, err := json.MarshalIndent(GoldenSet{Kamailio: goldenVersion, Files: goldenConfigs}, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(sipDir, goldenIndex), append(idx, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(sipDir, GoldenIndex), append(idx, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %d golden files for %d messages", len(goldenConfigs), len(own))
-}
-
-// ReadVerdicts reads a JSON-lines file of check-output lines.
-func ReadVerdicts(path string) ([]Line, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []Line
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<16), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		var l Line
-		dec := json.NewDecoder(strings.NewReader(sc.Text()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&l); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		out = append(out, l)
-	}
-	return out, sc.Err()
 }
 
 // sameLine compares what the golden files promise: everything but detail
@@ -192,4 +156,14 @@ func mustJSON(l Line) []byte {
 		panic(err) // Line has only plain fields
 	}
 	return b
+}
+
+func TestGoldenIndex(t *testing.T) {
+	set, err := ReadGoldenIndex(sipDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Kamailio != goldenVersion || !reflect.DeepEqual(set.Files, goldenConfigs) {
+		t.Fatalf("index %+v does not list the golden configs %+v (run -update)", set, goldenConfigs)
+	}
 }
