@@ -46,6 +46,10 @@ type Profile struct {
 	Defect Defect
 	// SweepSize is the number of OPTIONS per KindScanner sweep.
 	SweepSize int
+	// KeepAlive is the period of RFC 5626 CRLF keep-alives on a TCP
+	// device's connection (a "\r\n\r\n" ping answered by a "\r\n" pong);
+	// 0 sends none. It keeps NAT bindings, and readers' idle timers, alive.
+	KeepAlive time.Duration
 	// UniqueUA appends "/<random hex>" to UA in every request, as a
 	// scanner evading UA filters does; it makes UA cardinality grow with
 	// the traffic.
@@ -161,6 +165,9 @@ func (s *Scenario) Run(c *Capture) error {
 			// booting at different times do.
 			first := s.Start.Add(r.jitter(p.Interval, 0, 1))
 			r.at(first, func(r *runner, now time.Time) error { return r.act(d, now) })
+			if p.Transport == "TCP" && p.KeepAlive > 0 {
+				r.at(first.Add(r.jitter(p.KeepAlive, 0.9, 1.1)), func(r *runner, now time.Time) error { return r.ping(d, now) })
+			}
 			if p.Kind == KindPhone && p.CallEvery > 0 {
 				r.at(s.Start.Add(r.jitter(p.CallEvery, 0.2, 1.8)), func(r *runner, now time.Time) error { return r.call(d, now) })
 			}

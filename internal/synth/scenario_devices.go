@@ -164,3 +164,28 @@ func (r *runner) call(d *device, now time.Time) error {
 	r.at(now.Add(r.jitter(d.prof.CallEvery, 0.2, 1.8)), func(r *runner, now time.Time) error { return r.call(d, now) })
 	return nil
 }
+
+// ping sends a CRLF keep-alive on d's TCP connection (once it exists),
+// schedules the edge's pong and the next ping.
+func (r *runner) ping(d *device, now time.Time) error {
+	if d.conn != nil {
+		seg, err := d.conn.Send(true, []byte("\r\n\r\n"))
+		if err != nil {
+			return err
+		}
+		if err := r.c.Packet(seg, MarkNonSIP); err != nil {
+			return err
+		}
+		r.c.Entry.TCPKeepAlives++
+		r.at(now.Add(r.edgeDelay()), func(r *runner, now time.Time) error {
+			seg, err := d.conn.Send(false, []byte("\r\n"))
+			if err != nil {
+				return err
+			}
+			r.c.Entry.TCPKeepAlives++
+			return r.c.Packet(seg, MarkNonSIP)
+		})
+	}
+	r.at(now.Add(r.jitter(d.prof.KeepAlive, 0.95, 1.05)), func(r *runner, now time.Time) error { return r.ping(d, now) })
+	return nil
+}

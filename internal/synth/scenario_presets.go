@@ -8,7 +8,8 @@ import "time"
 // sip.mysipproxy.com and get 420 (the DESIGN.md offender); a Grandstream
 // pings every 10 s with an illegal CSeq number and gets 400 (high volume,
 // but not the leak); Polycom, Zoiper and Linphone (TCP) phones register
-// with digest and make calls; a friendly-scanner sweeps OPTIONS three
+// with digest and make calls (Linphone keeps its TCP connection alive
+// with CRLF pings every 90 s); a friendly-scanner sweeps OPTIONS three
 // times.
 func DemoScenario() *Scenario {
 	return &Scenario{
@@ -20,7 +21,7 @@ func DemoScenario() *Scenario {
 			{UA: UAGrandstream, Kind: KindPinger, Devices: 1, Interval: 10 * time.Second, Defect: DefectCSeqNumber},
 			{UA: UAPolycom, Kind: KindPhone, Devices: 3, Interval: 10 * time.Minute, CallEvery: 20 * time.Minute},
 			{UA: UAZoiper, Kind: KindPhone, Devices: 2, Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
-			{UA: UALinphone, Kind: KindPhone, Devices: 1, Transport: "TCP", Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
+			{UA: UALinphone, Kind: KindPhone, Devices: 1, Transport: "TCP", Interval: 10 * time.Minute, CallEvery: 30 * time.Minute, KeepAlive: 90 * time.Second},
 			{UA: UAScanner, Kind: KindScanner, Devices: 1, Interval: 40 * time.Minute, SweepSize: 100},
 		},
 	}
@@ -41,7 +42,7 @@ func BenchScenario(n int, seed uint64) *Scenario {
 			{UA: UAGrandstream, Kind: KindPinger, Devices: 10, Interval: 10 * time.Second, Defect: DefectCSeqNumber},
 			{UA: UAPolycom, Kind: KindPhone, Devices: 200, Interval: 10 * time.Minute, CallEvery: 20 * time.Minute},
 			{UA: UAZoiper, Kind: KindPhone, Devices: 100, Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
-			{UA: UALinphone, Kind: KindPhone, Devices: 50, Transport: "TCP", Interval: 10 * time.Minute, CallEvery: 30 * time.Minute},
+			{UA: UALinphone, Kind: KindPhone, Devices: 50, Transport: "TCP", Interval: 10 * time.Minute, CallEvery: 30 * time.Minute, KeepAlive: 90 * time.Second},
 			{UA: UAScanner, Kind: KindScanner, Devices: 3, Interval: 30 * time.Minute, SweepSize: 500},
 			{UA: "sipcli", Kind: KindScanner, Devices: 1, Interval: 12 * time.Minute, SweepSize: 200, UniqueUA: true},
 		},
