@@ -46,6 +46,12 @@ type cfgParams struct {
 	Calls        []Call // one per port
 	ProxyRequire string // modparam("sanity", "proxy_require", ...)
 	ModulesDir   string // mpath
+	// Preamble is cfg text placed after the modparams (defines, more
+	// modparams); RawArgs, when set, replaces Calls[i]'s masks with the
+	// literal argument text of its sanity_check() call. Both serve the test
+	// that holds kamcfg's reading of a cfg against Kamailio's.
+	Preamble string
+	RawArgs  []string
 }
 
 // kamailioString quotes s as a cfg string literal.
@@ -90,6 +96,7 @@ modparam("sanity", "noreply", 1)
 `)
 	fmt.Fprintf(&b, "modparam(\"sanity\", \"proxy_require\", %s)\n", kamailioString(p.ProxyRequire))
 
+	b.WriteString(p.Preamble)
 	b.WriteString("\nroute[SELECT] {\n\t$var(m) = 0; $var(u) = 0;\n")
 	for i, c := range p.Calls {
 		kw := "if"
@@ -108,9 +115,7 @@ modparam("sanity", "noreply", 1)
 		sl_send_reply("200", "` + sentinelMethod + ` $rU");
 		exit;
 	}
-	route(SELECT);
-	sanity_check("$var(m)", "$var(u)");
-	$var(rc) = $rc;
+	` + checkCall(p) + `
 	$var(sr) = 0;
 	if ($var(rc) < 0) {
 		force_rport();
@@ -122,12 +127,28 @@ modparam("sanity", "noreply", 1)
 }
 
 reply_route {
-	route(SELECT);
-	sanity_check("$var(m)", "$var(u)");
-	$var(rc) = $rc;
+	` + checkCall(p) + `
 	xlog("L_ALERT", "` + logMark + `P|$Rp|$pp|$ml|$var(rc)|0\n");
 	drop;
 }
 `)
+	return b.String()
+}
+
+// checkCall is the cfg text that runs the socket's sanity_check and puts
+// its return code in $var(rc).
+func checkCall(p cfgParams) string {
+	if len(p.RawArgs) == 0 {
+		return "route(SELECT);\n\tsanity_check(\"$var(m)\", \"$var(u)\");\n\t$var(rc) = $rc;"
+	}
+	var b strings.Builder
+	b.WriteString("$var(rc) = 0;\n")
+	for i, a := range p.RawArgs {
+		kw := "if"
+		if i > 0 {
+			kw = "else if"
+		}
+		fmt.Fprintf(&b, "\t%s ($Rp == %d) { sanity_check(%s); $var(rc) = $rc; }\n", kw, p.Ports[i], a)
+	}
 	return b.String()
 }

@@ -28,6 +28,10 @@ type Options struct {
 	Calls []Call
 	// Timeout bounds the wait for one sentinel; 0 means 10s.
 	Timeout time.Duration
+
+	// preamble and rawArgs: see cfgParams (tests of this package only).
+	preamble string
+	rawArgs  []string
 }
 
 // DefaultCalls returns the calls the oracle runs unless told otherwise:
@@ -160,7 +164,8 @@ func (o *Oracle) start(bin string, opts Options) error {
 		}
 		o.lanes = append(o.lanes, l)
 	}
-	cfg := buildCfg(cfgParams{Ports: ports, Calls: opts.Calls, ProxyRequire: opts.ProxyRequire, ModulesDir: opts.ModulesDir})
+	cfg := buildCfg(cfgParams{Ports: ports, Calls: opts.Calls, ProxyRequire: opts.ProxyRequire, ModulesDir: opts.ModulesDir,
+		Preamble: opts.preamble, RawArgs: opts.rawArgs})
 	o.rt = newRouter(o.lanes)
 	pr, pw := io.Pipe()
 	go o.rt.run(pr)
