@@ -160,7 +160,7 @@ func chooseSource(tl *Timeline, mem []MemSeries, want Source, notes *[]Note) Sou
 		if b.After(ml) {
 			b = ml
 		}
-		return b.Sub(a)
+		return max(b.Sub(a), 0)
 	}
 	if c, l := overlap(SourceCapture), overlap(SourceLog); l > c {
 		if c >= 0 {
@@ -240,7 +240,7 @@ func (a *analysis) run(mem []MemSeries, r *Report) {
 		rows = append(rows, k)
 	}
 	a.cols, a.ncand, a.constant = groupCollinear(cand, controls, rows, a.o.Collinear, a.o.Baseline == BaselineDrift)
-	rng := rand.New(rand.NewPCG(a.o.Seed, 0x5eed))
+	rng := rand.New(rand.NewPCG(splitmix(a.o.Seed), splitmix(^a.o.Seed)))
 	a.res = make([][]colResult, len(a.targets))
 	for ti := range a.targets {
 		fit, res := a.fitTarget(&a.targets[ti], rng, &r.Notes)
@@ -248,4 +248,13 @@ func (a *analysis) run(mem []MemSeries, r *Report) {
 		a.res[ti] = res
 	}
 	r.Targets = a.fits
+}
+
+// splitmix scrambles a seed (SplitMix64) so that nearby seeds give
+// unrelated PCG streams.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
 }

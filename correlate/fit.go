@@ -125,31 +125,92 @@ func (ds *dataset) without(j int) *dataset {
 	return &c
 }
 
-// bootstrap re-fits the model on B moving-block resamples of the rows and
-// returns the coefficients, B × p. Blocks keep the short-range dependence
-// of memory steps (lazy pkg refresh, a step split over two buckets) inside
-// each resample. The PRNG is the caller's: seeded, deterministic.
-func (ds *dataset) bootstrap(b, block int, rng *rand.Rand) [][]float64 {
-	if block < 1 {
-		block = 1
+// bootstrap draws B block wild-bootstrap replicates of the coefficients
+// (B × p), constrained (NNLS) and unconstrained (OLS). The design stays fixed (inference is conditional on the
+// observed message counts); each replicate's memory steps are the fitted
+// steps plus the residuals, scaled by √(n/(n−p−1)) for the degrees of
+// freedom the fit used, with the sign of every block of consecutive
+// buckets flipped at random (Rademacher). Flipping whole blocks keeps the
+// residuals' short-range dependence (lazy pkg refresh, measurement noise
+// that differencing makes negatively correlated); heteroskedastic steps
+// keep their own size. The PRNG is the caller's: seeded, deterministic.
+func (ds *dataset) bootstrap(b, block int, beta []float64, intercept float64, rng *rand.Rand) (nn, free [][]float64) {
+	n, p := ds.n, ds.p
+	block = min(max(block, 1), max(n, 1))
+	fitted := make([]float64, n)
+	resid := make([]float64, n)
+	scale := math.Sqrt(float64(n) / float64(max(n-p-1, 1)))
+	for r := 0; r < n; r++ {
+		f := intercept
+		for j := 0; j < p; j++ {
+			f += ds.x[r*p+j] * beta[j]
+		}
+		fitted[r], resid[r] = f, scale*(ds.y[r]-f)
 	}
-	if block > ds.n {
-		block = ds.n
-	}
-	out := make([][]float64, b)
-	idx := make([]int, 0, ds.n+block)
-	for i := range out {
-		idx = idx[:0]
-		for len(idx) < ds.n {
-			s := rng.IntN(ds.n - block + 1)
-			for k := s; k < s+block; k++ {
-				idx = append(idx, k)
+	g, xc := ds.gram()
+	h := make([]float64, p)
+	ystar := make([]float64, n)
+	nn, free = make([][]float64, b), make([][]float64, b)
+	for i := range nn {
+		for s := 0; s < n; s += block {
+			sign := 1.0
+			if rng.IntN(2) == 0 {
+				sign = -1
+			}
+			for r := s; r < min(s+block, n); r++ {
+				ystar[r] = fitted[r] + sign*resid[r]
 			}
 		}
-		out[i] = make([]float64, ds.p)
-		ds.fit(idx[:ds.n], out[i])
+		my := 0.0
+		if ds.drift {
+			for _, v := range ystar {
+				my += v
+			}
+			my /= float64(n)
+		}
+		for j := range h {
+			h[j] = 0
+		}
+		for r := 0; r < n; r++ {
+			yc := ystar[r] - my
+			for j := 0; j < p; j++ {
+				h[j] += xc[r*p+j] * yc
+			}
+		}
+		nn[i], free[i] = make([]float64, p), make([]float64, p)
+		nnls(g, h, p, nn[i])
+		ols(g, h, p, free[i])
 	}
-	return out
+	return nn, free
+}
+
+// gram returns XᵀX of the (centred, with drift) design and the centred X.
+func (ds *dataset) gram() (g, xc []float64) {
+	n, p := ds.n, ds.p
+	mx := make([]float64, p)
+	if ds.drift {
+		for r := 0; r < n; r++ {
+			for j := 0; j < p; j++ {
+				mx[j] += ds.x[r*p+j]
+			}
+		}
+		for j := range mx {
+			mx[j] /= float64(n)
+		}
+	}
+	xc = make([]float64, n*p)
+	g = make([]float64, p*p)
+	for r := 0; r < n; r++ {
+		for j := 0; j < p; j++ {
+			xc[r*p+j] = ds.x[r*p+j] - mx[j]
+		}
+		for j := 0; j < p; j++ {
+			for k := 0; k < p; k++ {
+				g[j*p+k] += xc[r*p+j] * xc[r*p+k]
+			}
+		}
+	}
+	return g, xc
 }
 
 // coefStats summarises the bootstrap distribution of coefficient j: the

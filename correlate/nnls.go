@@ -167,3 +167,34 @@ func cholSolve(a, b []float64, k int) bool {
 	}
 	return true
 }
+
+// ols solves the same normal equations without the sign constraint
+// (columns scaled as in nnls; a column without variance gets 0). Its
+// bootstrap spread gives standard errors that are not truncated at the
+// boundary, as NNLS replicates of a coefficient near 0 are.
+func ols(g, h []float64, p int, beta []float64) {
+	d := make([]float64, p)
+	gs := make([]float64, p*p)
+	hs := make([]float64, p)
+	var idx []int
+	for i := 0; i < p; i++ {
+		if g[i*p+i] > 0 {
+			d[i] = math.Sqrt(g[i*p+i])
+			idx = append(idx, i)
+		}
+	}
+	for _, i := range idx {
+		hs[i] = h[i] / d[i]
+		for _, j := range idx {
+			gs[i*p+j] = g[i*p+j] / (d[i] * d[j])
+		}
+	}
+	x := make([]float64, p)
+	solveSubset(gs, hs, p, idx, x)
+	for i := range beta[:p] {
+		beta[i] = 0
+		if d[i] != 0 {
+			beta[i] = x[i] / d[i]
+		}
+	}
+}

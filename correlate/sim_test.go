@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/netip"
+	"sort"
 	"time"
 )
 
@@ -22,6 +23,7 @@ type simConfig struct {
 	buckets int
 	step    time.Duration
 	noise   float64 // σ of the measured level, bytes
+	walk    float64 // σ of an unexplained step per bucket (random walk), bytes
 	drift   float64 // bytes per bucket
 	lag     int     // buckets between a message and its memory effect
 	workers int     // >0: pkg series, the leak spread over this many processes
@@ -36,11 +38,25 @@ var simStart = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
 // Timeline in time order and builds the memory series the leaks produce,
 // sampled at bucket boundaries with measurement noise.
 func simulate(c simConfig) (*Timeline, []MemSeries) {
+	events, mem := simulateEvents(c)
+	tl := NewTimeline(TimelineOptions{Bucket: c.step})
+	if c.step == 0 {
+		tl = NewTimeline(TimelineOptions{Bucket: 10 * time.Second})
+	}
+	for i := range events {
+		tl.Add(&events[i])
+	}
+	tl.Cover(SourceCapture, mem[0].Points[0].Time, mem[0].Points[len(mem[0].Points)-1].Time)
+	return tl, mem
+}
+
+// simulateEvents returns the events in time order and the memory series.
+func simulateEvents(c simConfig) ([]Event, []MemSeries) {
 	if c.step == 0 {
 		c.step = 10 * time.Second
 	}
-	rng := rand.New(rand.NewPCG(c.seed, 99))
-	tl := NewTimeline(TimelineOptions{Bucket: c.step})
+	rng := rand.New(rand.NewPCG(splitmix(c.seed), splitmix(c.seed^99)))
+	var events []Event
 	leakAt := make([]float64, c.buckets+c.lag+1)
 	for k := 0; k < c.buckets; k++ {
 		for ui, u := range c.uas {
@@ -53,7 +69,7 @@ func simulate(c simConfig) (*Timeline, []MemSeries) {
 					e.Header = []byte("Proxy-Require: " + u.token)
 					e.Token = []byte(u.token)
 				}
-				tl.Add(&e)
+				events = append(events, e)
 			}
 			leakAt[k+c.lag] += float64(n) * u.leak
 		}
@@ -79,7 +95,7 @@ func simulate(c simConfig) (*Timeline, []MemSeries) {
 				if nser > 1 {
 					share = 2 * rng.Float64() / float64(nser)
 				}
-				level[w] += leakAt[k-1]*share + c.drift/float64(nser)
+				level[w] += leakAt[k-1]*share + (c.drift+c.walk*rng.NormFloat64())/float64(nser)
 			}
 		}
 		if c.restart > 0 && k == c.restart {
@@ -93,7 +109,8 @@ func simulate(c simConfig) (*Timeline, []MemSeries) {
 				Used: level[w] + rng.NormFloat64()*c.noise/math.Sqrt(float64(nser)), Segment: seg})
 		}
 	}
-	return tl, series
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Time.Before(events[j].Time) })
+	return events, series
 }
 
 func poisson(rng *rand.Rand, mean float64) int {
@@ -116,7 +133,7 @@ func poisson(rng *rand.Rand, mean float64) int {
 // bursty returns a rate that switches between off and on (of mean
 // size on) in random runs of 5–20 buckets, fixed by seed.
 func bursty(seed uint64, n int, on float64) func(int) float64 {
-	rng := rand.New(rand.NewPCG(seed, 7))
+	rng := rand.New(rand.NewPCG(splitmix(seed^0xb0), splitmix(seed^7)))
 	r := make([]float64, n+1)
 	for k := 0; k <= n; {
 		run := 5 + rng.IntN(16)

@@ -147,13 +147,16 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	if tss > 0 {
 		fit.R2 = 1 - rss/tss
 	}
-	boot := ds.bootstrap(o.Bootstrap, blockLen(len(rows), o.MaxLag), rng)
+	boot, free := ds.bootstrap(o.Bootstrap, blockLen(len(rows), o.MaxLag), beta, c, rng)
 	scratch := make([]float64, p)
 	for j := 0; j < a.ncand; j++ {
 		cr := &res[j]
 		cr.tested, cr.beta = true, beta[j]
-		var se float64
-		cr.ci, se = coefStats(boot, j)
+		// The interval is the percentile interval of the NNLS replicates
+		// (it respects β ≥ 0); the test uses the spread of the
+		// unconstrained replicates, which a boundary does not shrink.
+		cr.ci, _ = coefStats(boot, j)
+		_, se := coefStats(free, j)
 		cr.se = se
 		switch {
 		case beta[j] <= 0:

@@ -153,12 +153,7 @@ func (t *Timeline) Add(e *Event) {
 	if src > SourceLog {
 		src = 0
 	}
-	if f := t.stats.First[src]; f.IsZero() || e.Time.Before(f) {
-		t.stats.First[src] = e.Time
-	}
-	if e.Time.After(t.stats.Last[src]) {
-		t.stats.Last[src] = e.Time
-	}
+	t.span(src, e.Time, e.Time)
 	ua := e.UA
 	if len(ua) > t.opts.MaxUALen {
 		ua = ua[:t.opts.MaxUALen]
@@ -175,6 +170,26 @@ func (t *Timeline) Add(e *Event) {
 	c := u.cell(rule, src)
 	c.add(e, t.bucketNs)
 	u.sources.add(e.Src, t.opts.MaxSources)
+}
+
+// Cover declares that src was observed from `from` to `to` (e.g. the first
+// and last packet of a capture, or the span of a log query), so a quiet
+// start or end of the traffic counts as zero messages instead of as not
+// covered.
+func (t *Timeline) Cover(src Source, from, to time.Time) {
+	if src > SourceLog || from.IsZero() || to.Before(from) {
+		return
+	}
+	t.span(src, from, to)
+}
+
+func (t *Timeline) span(src Source, from, to time.Time) {
+	if f := t.stats.First[src]; f.IsZero() || from.Before(f) {
+		t.stats.First[src] = from
+	}
+	if to.After(t.stats.Last[src]) {
+		t.stats.Last[src] = to
+	}
 }
 
 func (t *Timeline) newUA(ua string) *uaEntry {
@@ -222,7 +237,8 @@ func (c *cell) add(e *Event, bucketNs int64) {
 	if v := &ch[b-k*chunkLen]; *v < math.MaxUint32 {
 		*v++
 	}
-	if c.example.Time.IsZero() && c.rule != 0 {
+	// The earliest message is the example, whatever the arrival order.
+	if c.rule != 0 && (c.example.Time.IsZero() || e.Time.Before(c.example.Time)) {
 		c.example = Example{Ref: e.Example, Time: e.Time, Header: cleanUA(string(e.Header), 512)}
 	}
 	if len(e.Token) > 0 {

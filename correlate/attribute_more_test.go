@@ -1,0 +1,188 @@
+package correlate
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func hasNote(r *Report, kind, substr string) bool {
+	for _, n := range r.Notes {
+		if n.Kind == kind && strings.Contains(n.Text, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+// A restart drops memory back to its base; the drop must not be read as
+// negative growth, and the buckets spanning it are left out.
+func TestAttributeRestart(t *testing.T) {
+	tl, mem := simulate(simConfig{buckets: 400, noise: 300, seed: 11, restart: 200, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(11, 400, 20), leak: 24},
+	}})
+	r := Attribute(tl, mem, Options{})
+	t.Logf("window %v – %v, %d buckets, notes %+v", r.Start, r.End, r.Buckets, r.Notes)
+	_, s := suspectByUA(&r, yealink)
+	if s == nil {
+		t.Fatalf("no suspect; notes %+v", r.Notes)
+	}
+	if math.Abs(s.BytesPerMessage-24)/24 > 0.10 {
+		t.Errorf("bytes/message %.2f across a restart, want 24 ± 10%%", s.BytesPerMessage)
+	}
+	if !hasNote(&r, "restart", "1 restart") {
+		t.Errorf("no restart note: %+v", r.Notes)
+	}
+	if r.Buckets != 400 || r.Targets[0].Rows != 400-3-1 {
+		t.Errorf("%d buckets, %d rows, want 400, %d (lag margin and the restart bucket left out)", r.Buckets, r.Targets[0].Rows, 400-3-1)
+	}
+}
+
+// Pkg leaks spread over the workers that happened to read the messages,
+// and the stats of a process refresh late: the sum of the processes, at
+// the right lag, recovers the leak.
+func TestAttributePkgWorkersWithLag(t *testing.T) {
+	tl, mem := simulate(simConfig{buckets: 500, noise: 200, seed: 12, lag: 1, workers: 4, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(12, 500, 30), leak: 128, token: "sip.mysipproxy.com"},
+		{ua: polycom, rule: 2048, rate: bursty(13, 500, 300)},
+	}})
+	for i := range mem {
+		mem[i].Metric = "real_used"
+	}
+	r := Attribute(tl, mem, Options{Version: "5.2.3", Defects: testDefects})
+	i, s := suspectByUA(&r, yealink)
+	if i != 0 {
+		t.Fatalf("Yealink rank %d: %+v", i, r.Suspects)
+	}
+	if s.Target != "pkg (sum of processes)" || s.Lag != 1 || r.Targets[0].Lag != 1 {
+		t.Errorf("target %q lag %d (common %d), want pkg sum, lag 1", s.Target, s.Lag, r.Targets[0].Lag)
+	}
+	if math.Abs(s.BytesPerMessage-128)/128 > 0.10 {
+		t.Errorf("bytes/message %.1f, want 128 ± 10%%", s.BytesPerMessage)
+	}
+	if s.Defect == nil || s.Defect.ID != "GH#1990" || !s.Defect.Consistent || !s.Defect.Affected {
+		t.Errorf("defect match %+v", s.Defect)
+	}
+	if len(r.Suspects) != 1 {
+		t.Errorf("want one suspect, got %+v", r.Suspects)
+	}
+	if r.Weakest < 0 || r.Projections[r.Weakest].Pool != "pkg" {
+		t.Errorf("weakest %d of %+v", r.Weakest, r.Projections)
+	}
+	lines := r.CfgLines()
+	want := []string{`modparam("sanity", "default_checks", 2535)`, `modparam("sanity", "proxy_require", "sip.mysipproxy.com")`}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cfg lines %q, want %q", lines, want)
+	}
+}
+
+// Two devices whose counts move together cannot be told apart: both are
+// reported with the group's estimate and each other's name.
+func TestAttributeCollinearReportedIndistinguishable(t *testing.T) {
+	events, mem := simulateEvents(simConfig{buckets: 300, noise: 200, seed: 14, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(14, 300, 20), leak: 60},
+	}})
+	tl := NewTimeline(TimelineOptions{Bucket: 10 * time.Second})
+	for i := range events {
+		e := events[i]
+		tl.Add(&e)
+		e.UA = snom // a twin that always sends alongside
+		tl.Add(&e)
+	}
+	r := Attribute(tl, mem, Options{})
+	if len(r.Suspects) != 2 {
+		t.Fatalf("want both twins as suspects, got %+v", r.Suspects)
+	}
+	for _, s := range r.Suspects {
+		if len(s.Indistinguishable) != 1 {
+			t.Errorf("%s: indistinguishable %v", s.UA, s.Indistinguishable)
+		}
+		if math.Abs(s.BytesPerMessage-30)/30 > 0.1 { // 60 B per pair of messages
+			t.Errorf("%s: %.1f B/message for the group, want 30", s.UA, s.BytesPerMessage)
+		}
+	}
+}
+
+// A device sending at a constant rate is collinear with baseline drift:
+// with drift it is not a suspect (and says why); assuming a flat baseline
+// it is.
+func TestAttributeConstantRate(t *testing.T) {
+	cfg := simConfig{buckets: 300, noise: 100, seed: 15, uas: []simUA{
+		{ua: yealink, rule: 512, rate: constant(2000), leak: 24},
+	}}
+	tl, mem := simulate(cfg)
+	r := Attribute(tl, mem, Options{})
+	if len(r.Suspects) != 0 {
+		t.Fatalf("constant sender is a suspect under drift: %+v", r.Suspects)
+	}
+	if b := bystanderByUA(&r, yealink); b == nil || !strings.Contains(b.Reason, "drift") {
+		t.Errorf("bystander %+v", b)
+	}
+	r = Attribute(tl, mem, Options{Baseline: BaselineZero})
+	_, s := suspectByUA(&r, yealink)
+	if s == nil || math.Abs(s.BytesPerMessage-24)/24 > 0.05 {
+		t.Fatalf("BaselineZero: %+v", r.Suspects)
+	}
+}
+
+func TestAttributeCoverageAndFewBuckets(t *testing.T) {
+	events, mem := simulateEvents(simConfig{buckets: 400, noise: 200, seed: 16, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(16, 400, 20), leak: 24},
+	}})
+	tl := NewTimeline(TimelineOptions{Bucket: 10 * time.Second})
+	for i := range events[:len(events)/2] {
+		tl.Add(&events[i])
+	}
+	r := Attribute(tl, mem, Options{})
+	if !hasNote(&r, "coverage", "covers") {
+		t.Errorf("no coverage note: %+v", r.Notes)
+	}
+	if r.End.After(events[len(events)/2].Time) {
+		t.Errorf("window end %v beyond the capture", r.End)
+	}
+	// Ten buckets are not enough.
+	short := []MemSeries{{Name: "shm", Pool: PoolShm, Points: mem[0].Points[100:111]}}
+	r = Attribute(tl, short, Options{})
+	if len(r.Suspects) != 0 || !hasNote(&r, "coverage", "at least 20") {
+		t.Errorf("few buckets: suspects %+v notes %+v", r.Suspects, r.Notes)
+	}
+	if b := bystanderByUA(&r, yealink); b == nil || b.Tested {
+		t.Errorf("bystander %+v", b)
+	}
+	// Nothing at all still gives a well-formed, marshalable report.
+	r = Attribute(NewTimeline(TimelineOptions{}), nil, Options{})
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The JSON contract the report package relies on.
+func TestReportJSONKeys(t *testing.T) {
+	tl, mem := simulate(simConfig{buckets: 300, noise: 300, seed: 17, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(17, 300, 20), leak: 24, token: "sip.mysipproxy.com"},
+		{ua: polycom, rule: 32, rate: bursty(18, 300, 200)},
+	}})
+	r := Attribute(tl, mem, Options{})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	s := m["suspects"].([]any)[0].(map[string]any)
+	for _, k := range []string{"ua", "rules", "bytes_per_message", "bytes_per_message_ci95"} {
+		if _, ok := s[k]; !ok {
+			t.Errorf("suspect lacks %q: %v", k, s)
+		}
+	}
+	if s["ua"] != yealink {
+		t.Errorf("ua %v", s["ua"])
+	}
+	if u := m["malformed_without_impact"].([]any)[0].(map[string]any)["ua"]; u != polycom {
+		t.Errorf("without impact: %v", u)
+	}
+}
