@@ -54,7 +54,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	}
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	first, second := firstLines(peek)
-	imp := &importer{set: &Set{Source: name}, opts: opts, name: name, series: map[string]*Series{}}
+	imp := &importer{set: &Set{Source: name}, opts: opts, name: name, series: map[string]*Series{}, missing: map[string]int{}}
 	if isRRDFetch(first, second) {
 		err = imp.readRRD(br)
 	} else {
@@ -92,6 +92,7 @@ type importer struct {
 	more    int // per-line notes suppressed
 	zonless bool
 	points  int
+	missing map[string]int // empty/NaN cells per series key
 }
 
 // lineNote records an unusable row or cell, up to maxListed of them.
@@ -226,6 +227,7 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 		if c, _, ok := mapColumn(fileField(im.name), im.opts.BinaryPrefixes); ok {
 			c.label = header[valueCols[0]] + " (field from file name)"
 			cols[valueCols[0]] = &c
+			im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
 			im.set.note(NoteColumns, 0, time.Time{}, "%q -> %s (%s), field taken from the file name", header[valueCols[0]], c.metric, c.scope)
 		}
 	}
@@ -243,6 +245,9 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 		t, ok := im.time(rec[ti], line)
 		if !ok {
 			continue
+		}
+		if len(rec) < len(header) {
+			im.lineNote(line, "row has %d of %d fields; the missing ones count as no value", len(rec), len(header))
 		}
 		for _, i := range valueCols {
 			if cols[i] == nil {
@@ -276,7 +281,7 @@ func (im *importer) useColumn(h, what string) *column {
 	im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
 	unit := ""
 	if c.mult != 1 {
-		unit = fmt.Sprintf(", values x%g", c.mult)
+		unit = fmt.Sprintf(", values x%.0f", c.mult)
 	}
 	im.set.note(NoteColumns, 0, time.Time{}, "%s %q -> %s (%s)%s", what, cleanSnippet([]byte(h), 80), c.metric, c.scope, unit)
 	return &c
@@ -327,7 +332,8 @@ func (im *importer) value(c *column, t time.Time, cell string, line int) {
 	v, st := parseQuantity(cell, c.mult, im.opts.BinaryPrefixes)
 	switch st {
 	case cellMissing:
-		return // no measurement at this time; not an error
+		im.missing[c.key]++ // no measurement at this time; counted, not an error
+		return
 	case cellBad:
 		im.lineNote(line, "column %q: value %q is not a number of bytes", cleanSnippet([]byte(c.label), 60), cleanSnippet([]byte(cell), 40))
 		return

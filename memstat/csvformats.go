@@ -150,7 +150,16 @@ func (im *importer) finish() (*Set, error) {
 		}
 		return nil, fmt.Errorf("%w: %s: no usable values%s", ErrNoData, im.name, first)
 	}
-	for _, s := range im.series {
+	keys := make([]string, 0, len(im.series))
+	for k := range im.series {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic note order
+	for _, k := range keys {
+		s := im.series[k]
+		if n := im.missing[s.Key]; n > 0 {
+			im.set.note(NoteInfo, 0, time.Time{}, "%q: %d empty or NaN cells (no measurement at those times)", s.Label, n)
+		}
 		if len(s.Points) == 0 {
 			im.set.note(NoteIgnored, 0, time.Time{}, "column %q has no values", s.Label)
 			continue
