@@ -70,16 +70,20 @@ func TestClientErrors(t *testing.T) {
 			is:      []error{ErrHTTPStatus}, not: []error{ErrRPC}, contains: "event_route[xhttp:request]", hits: 1,
 		},
 		{
-			name:    "kex not loaded",
-			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) { kamailioError(w, "kam563-method-not-found.json") },
-			call:    func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
-			is:      []error{ErrRPC, ErrMethodNotFound}, not: []error{ErrHTTPStatus}, contains: `loadmodule "kex.so"`, hits: 1,
+			name: "kex not loaded",
+			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) {
+				kamailioError(w, "kam563-method-not-found.json")
+			},
+			call: func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
+			is:   []error{ErrRPC, ErrMethodNotFound}, not: []error{ErrHTTPStatus}, contains: `loadmodule "kex.so"`, hits: 1,
 		},
 		{
-			name:    "error object",
-			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) { kamailioError(w, "kam563-pkg.stats-no-such-pid.json") },
-			call:    func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
-			is:      []error{ErrRPC}, not: []error{ErrMethodNotFound}, contains: `500 "No such pid"`, hits: 1,
+			name: "error object",
+			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) {
+				kamailioError(w, "kam563-pkg.stats-no-such-pid.json")
+			},
+			call: func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
+			is:   []error{ErrRPC}, not: []error{ErrMethodNotFound}, contains: `500 "No such pid"`, hits: 1,
 		},
 		{
 			name: "json-rpc -32601",
@@ -96,16 +100,20 @@ func TestClientErrors(t *testing.T) {
 			is:      []error{ErrBadResponse}, contains: "not JSON", hits: 1,
 		},
 		{
-			name:    "wrong result shape",
-			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"jsonrpc":"2.0","result":{"x":1},"id":1}`) },
-			call:    func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
-			is:      []error{ErrBadResponse}, contains: "pkg.stats", hits: 1,
+			name: "wrong result shape",
+			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) {
+				io.WriteString(w, `{"jsonrpc":"2.0","result":{"x":1},"id":1}`)
+			},
+			call: func(c *Client) error { _, err := c.PkgStats(context.Background()); return err },
+			is:   []error{ErrBadResponse}, contains: "pkg.stats", hits: 1,
 		},
 		{
-			name:    "id mismatch",
-			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"jsonrpc":"2.0","result":"v","id":99}`) },
-			call:    func(c *Client) error { _, err := c.CoreVersion(context.Background()); return err },
-			is:      []error{ErrBadResponse}, contains: "does not match", hits: 1,
+			name: "id mismatch",
+			handler: func(_ int32, w http.ResponseWriter, _ *http.Request) {
+				io.WriteString(w, `{"jsonrpc":"2.0","result":"v","id":99}`)
+			},
+			call: func(c *Client) error { _, err := c.CoreVersion(context.Background()); return err },
+			is:   []error{ErrBadResponse}, contains: "does not match", hits: 1,
 		},
 		{
 			name: "slow server times out, retried",
