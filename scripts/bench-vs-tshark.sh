@@ -15,6 +15,8 @@
 # Usage: scripts/bench-vs-tshark.sh [options]
 #   --sizes "N1 N2 ..."  message counts to generate (default "20000 200000")
 #   --tshark-max N       skip tshark on captures with more messages (default 200000)
+#   --runs K             runs per tool and size; the table shows the fastest run
+#                        and the largest peak RSS (default 3)
 #   --tshark-only        do not build or run sipcorr (test the other half)
 #   --keep DIR           keep captures and raw measurements in DIR
 #   --check              exit 3 when a target is missed
@@ -24,6 +26,7 @@ set -euo pipefail
 
 sizes="20000 200000"
 tshark_max=200000
+runs=3
 tshark_only=0
 keep=""
 check=0
@@ -31,6 +34,7 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--sizes) sizes="$2"; shift 2 ;;
 	--tshark-max) tshark_max="$2"; shift 2 ;;
+	--runs) runs="$2"; shift 2 ;;
 	--tshark-only) tshark_only=1; shift ;;
 	--keep) keep="$2"; shift 2 ;;
 	--check) check=1; shift ;;
@@ -67,22 +71,25 @@ if [[ $tshark_only -eq 0 ]]; then
 	fi
 fi
 
-# measure NAME CMD...: runs CMD under /usr/bin/time -v and prints
-# "wall_seconds peak_rss_kb". Wall time is taken with nanosecond clock
-# reads around the run (GNU time prints only hundredths); peak RSS comes
-# from time -v. A failing CMD aborts the script.
+# measure NAME CMD...: runs CMD $runs times under /usr/bin/time -v and
+# prints "wall_seconds peak_rss_kb": the fastest wall time and the largest
+# peak RSS. Wall time is taken with nanosecond clock reads around each run
+# (GNU time prints only hundredths); peak RSS comes from time -v. A failing
+# CMD aborts the script.
 measure() {
 	local name="$1"; shift
-	local tv="$work/$name.time" out="$work/$name.stderr" t0 t1
-	t0=$(date +%s%N)
-	if ! /usr/bin/time -v -o "$tv" "$@" >/dev/null 2>"$out"; then
-		cat "$out" >&2
-		die "$name failed: $*"
-	fi
-	t1=$(date +%s%N)
-	awk -F': ' -v ns=$((t1 - t0)) '
-		/Maximum resident set size/ { rss = $2 }
-		END { printf "%.3f %d\n", ns / 1e9, rss }' "$tv"
+	local out="$work/$name.stderr" t0 t1 i
+	for ((i = 1; i <= runs; i++)); do
+		t0=$(date +%s%N)
+		if ! /usr/bin/time -v -o "$work/$name.$i.time" "$@" >/dev/null 2>"$out"; then
+			cat "$out" >&2
+			die "$name failed: $*"
+		fi
+		t1=$(date +%s%N)
+		awk -F': ' -v ns=$((t1 - t0)) '
+			/Maximum resident set size/ { rss = $2 }
+			END { printf "%.3f %d\n", ns / 1e9, rss }' "$work/$name.$i.time"
+	done | sort -n | awk 'NR == 1 { wall = $1 } $2 > rss { rss = $2 } END { print wall, rss }'
 }
 
 results="$work/results.txt"
@@ -107,6 +114,7 @@ for n in $sizes; do
 done
 
 echo
+echo "best of $runs runs; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 printf "%10s %8s %-8s %9s %12s %12s\n" messages "file MB" tool "wall s" "peak RSS MB" "messages/s"
 awk '{ printf "%10d %8s %-8s %9.3f %12.1f %12.0f\n", $1, $2, $3, $4, $5 / 1024, $1 / $4 }' "$results"
 echo
