@@ -159,11 +159,10 @@ func (f *defragger) expireAll() int {
 	return n
 }
 
-// farFuture makes DiscardOlderThan drop everything, whatever clock the
-// library stamped its lists with.
-var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-
 func (f *defragger) drop(slot int) int {
+	// A time after anything: DiscardOlderThan then drops every list,
+	// whatever clock the library stamped it with.
+	farFuture := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := f.d4[slot].DiscardOlderThan(farFuture) + f.d6[slot].DiscardOlderThan(farFuture)
 	for k, s := range f.pending {
 		if s == slot {

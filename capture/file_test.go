@@ -232,3 +232,70 @@ func TestReadFileCancel(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestPcapngTimestampResolutions(t *testing.T) {
+	base := time.Date(2020, 2, 29, 23, 59, 59, 0, time.UTC)
+	for _, tc := range []struct {
+		ifc   ngInterface
+		units uint64
+		want  time.Time
+	}{
+		{ngInterface{exp: 6}, uint64(base.Unix())*1e6 + 250000, base.Add(250 * time.Millisecond)},
+		{ngInterface{exp: 9}, uint64(base.Unix())*1e9 + 1, base.Add(1)},
+		{ngInterface{exp: 0}, uint64(base.Unix()), base},
+		{ngInterface{exp: 12}, 1e6*1e12 + 1500, time.Unix(1e6, 1).UTC()}, // ps: truncated to ns
+		{ngInterface{pow2: true, exp: 1}, uint64(base.Unix())<<1 | 1, base.Add(500 * time.Millisecond)},
+		{ngInterface{pow2: true, exp: 32}, uint64(base.Unix())<<32 | 1<<30, base.Add(250 * time.Millisecond)},
+		{ngInterface{pow2: true, exp: 63}, 1 << 62, time.Unix(0, 500000000).UTC()},
+		{ngInterface{exp: 6, offset: 3600}, uint64(base.Unix()) * 1e6, base.Add(time.Hour)},
+		{ngInterface{exp: 19}, ^uint64(0), time.Unix(1, 844674407).UTC()},
+	} {
+		if got := tc.ifc.time(tc.units); !got.Equal(tc.want) {
+			t.Errorf("%+v %d: %v, want %v", tc.ifc, tc.units, got, tc.want)
+		}
+	}
+}
+
+// TestPcapModified: Kuznetsov's patched libpcap writes 8 more bytes per
+// record header (magic a1b2cd34).
+func TestPcapModified(t *testing.T) {
+	p := udp4Frame(t, "192.0.2.1", "192.0.2.2", 5060, 5060, sipOK)
+	b := binary.LittleEndian.AppendUint32(nil, pcapMagicModified)
+	b = append(b, 2, 0, 4, 0)
+	b = append(b, make([]byte, 8)...)
+	b = binary.LittleEndian.AppendUint32(b, 65535)
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	for i := 0; i < 2; i++ {
+		b = binary.LittleEndian.AppendUint32(b, uint32(t0.Unix()))
+		b = binary.LittleEndian.AppendUint32(b, 0)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+		b = append(b, 1, 2, 3, 4, 5, 6, 7, 8) // ifindex, protocol, pkt_type, pad
+		b = append(b, p...)
+	}
+	recs, _, _, err := readAll(t, writeTemp(t, "m.pcap", b))
+	if err != nil || len(recs) != 2 || string(recs[1].data) != string(p) {
+		t.Fatalf("err %v, %d records", err, len(recs))
+	}
+}
+
+// TestNewReaderStdin: a capture read from a stream (as from standard
+// input) gives the same packets.
+func TestNewReaderStdin(t *testing.T) {
+	p := udp4Frame(t, "192.0.2.1", "192.0.2.2", 5060, 5060, sipOK)
+	b := gzipBytes(pcapFile(binary.BigEndian, true, layers.LinkTypeEthernet, rec{ts: t0, data: p}))
+	r, err := NewReader("-", strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, ci, _, err := r.Next()
+	if err != nil || string(data) != string(p) || !ci.Timestamp.Equal(t0) {
+		t.Fatalf("err %v", err)
+	}
+	if _, _, _, err := r.Next(); err != io.EOF {
+		t.Errorf("second Next: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Error(err)
+	}
+}

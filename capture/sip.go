@@ -6,6 +6,7 @@ import "bytes"
 // deliberately lenient, because malformed SIP is what sipcorr looks for:
 //
 //	request:  TOKEN SP uri [SP ...] SP SIP/<anything>  (any method token, any case, any version)
+//	request:  [odd method] SP scheme:uri SP SIP/<short>  (empty, binary or overlong method, as PROTOS sends)
 //	request:  KNOWN-METHOD SP sip:|sips:|tel: uri       (version missing, as in RFC 4475 test.dat)
 //	status:   SIP/<version> SP DIGIT DIGIT DIGIT ...
 //
@@ -28,28 +29,50 @@ func isStartLine(line []byte) bool {
 	if hasPrefixFold(line, "SIP/") {
 		return isStatusLine(line)
 	}
-	// method token
+	if !containsSIPSlash(line) {
+		// Fast path for RTP and other binary payloads; only a versionless
+		// request line (RFC 4475 test.dat) has no "SIP/".
+		m := methodToken(line)
+		rest := trimLeftSpace(line[len(m):])
+		return len(rest) < len(line)-len(m) && isKnownMethod(m) &&
+			(hasPrefixFold(rest, "sip:") || hasPrefixFold(rest, "sips:") || hasPrefixFold(rest, "tel:"))
+	}
+	// method: normally a token; PROTOS-style tests send empty, binary or
+	// overlong methods, which still make a SIP request line.
 	i := 0
-	for i < len(line) && isTokenChar(line[i]) {
+	for i < len(line) && line[i] != ' ' && line[i] != '\t' {
 		i++
 	}
-	if i == 0 || i == len(line) || (line[i] != ' ' && line[i] != '\t') {
+	if i == len(line) {
 		return false
 	}
 	method := line[:i]
-	rest := line[i+1:]
+	token := len(method) > 0 && isToken(method)
+	rest := trimLeftSpace(line[i+1:])
 	// version: the last field, after the last space
-	rest = trimLeftSpace(rest)
 	if j := bytes.LastIndexAny(rest, " \t"); j >= 0 {
 		ver := rest[j+1:]
 		if hasPrefixFold(ver, "SIP/") {
-			return true // the URI may be empty or broken: that is for the parser to judge
+			if token {
+				return true // the URI may be empty or broken: that is for the parser to judge
+			}
+			// odd method: ask for a URI with a scheme and a short version
+			uri := trimRightSpace(rest[:j])
+			return len(ver) <= 16 && bytes.IndexByte(uri, ':') > 0
 		}
 	}
 	// no version: accept only a known method with a SIP or tel URI
-	rest = trimLeftSpace(rest)
-	return isKnownMethod(method) &&
+	return token && isKnownMethod(method) &&
 		(hasPrefixFold(rest, "sip:") || hasPrefixFold(rest, "sips:") || hasPrefixFold(rest, "tel:"))
+}
+
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if !isTokenChar(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // isStatusLine checks "SIP/x SP ddd" after the "SIP/" prefix matched.
@@ -130,4 +153,21 @@ func trimLeftSpace(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
+}
+
+// containsSIPSlash reports whether "SIP/" (any case) occurs in b, using the
+// vectorised IndexByte to find the slashes.
+func containsSIPSlash(b []byte) bool {
+	for i := 3; i < len(b); {
+		j := bytes.IndexByte(b[i:], '/')
+		if j < 0 {
+			return false
+		}
+		p := i + j
+		if hasPrefixFold(b[p-3:], "SIP/") {
+			return true
+		}
+		i = p + 1
+	}
+	return false
 }

@@ -31,7 +31,12 @@ func TestLooksLikeSIP(t *testing.T) {
 		{"\x80\x00\x12\x34 rtp", false},
 		{"", false},
 		{"\r\n\r\n", false},
-		{"INV\x00TE sip:x SIP/2.0\r\n", false}, // NUL is not a token char
+		{"INV\x00TE sip:x SIP/2.0\r\n", true},                             // PROTOS: NUL in the method
+		{"\xe5\xe4\xf6\xe5\xe4\xf6 sip:tori@localhost SIP/2.0\r\n", true}, // PROTOS: binary method
+		{"          sip:tori@localhost SIP/2.0\r\n", true},                // PROTOS: empty method
+		{"\x80\x00 binary SIP/2.0\r\n", false},                            // odd method needs a URI with a scheme
+		{"\xe5\xe4 sip:x SIP/2.0-a-very-long-version\r\n", false},         // and a short version
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},               // PROTOS overlong method cut by the datagram
 	} {
 		if got := LooksLikeSIP([]byte(tc.in)); got != tc.want {
 			t.Errorf("LooksLikeSIP(%q) = %v, want %v", tc.in, got, tc.want)
