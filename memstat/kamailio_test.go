@@ -3,6 +3,7 @@ package memstat_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/sipcorr/sipcorr/memstat"
 	"github.com/sipcorr/sipcorr/memstat/internal/kamtest"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/recordings/kam563-htable-restart.jsonl from the live Kamailio")
 
 // sipOptions is an OPTIONS request to sip:<user>@127.0.0.1 with a unique
 // Call-ID and an X-Payload header of payload bytes.
@@ -258,6 +261,15 @@ func TestKamailioMemwatch(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if *update {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata", "recordings", "kam563-htable-restart.jsonl"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rf, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package memstat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -155,4 +156,17 @@ func OpenRecording(path string) (*os.File, error) {
 		}
 	}
 	return f, nil
+}
+
+// Collect polls s every interval until ctx is done and returns the polls
+// as a Set, exactly as if they had been recorded and read back: the live
+// form of a recording (sipcorr analyze --rpc). The history is kept in
+// memory as JSONL, about 150 bytes per process per poll.
+func Collect(ctx context.Context, s Sampler, interval time.Duration, source string) (*Set, error) {
+	var buf bytes.Buffer
+	w := &Watcher{Sampler: s, Interval: interval, Out: &buf, Source: source}
+	if err := w.Run(ctx); err != nil {
+		return nil, err
+	}
+	return ReadRecording(&buf, source)
 }

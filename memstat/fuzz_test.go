@@ -1,0 +1,86 @@
+package memstat
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// checkSet asserts the invariants every reader promises: series in Set
+// order, points strictly increasing in time, finite values, segments of a
+// key ascending.
+func checkSet(t *testing.T, s *Set) {
+	t.Helper()
+	for i, x := range s.Series {
+		if x == nil {
+			t.Fatalf("series %d is nil", i)
+		}
+		if i > 0 {
+			p := s.Series[i-1]
+			if p.Metric > x.Metric || (p.Metric == x.Metric && p.Scope == x.Scope && p.Key == x.Key && p.Segment >= x.Segment) {
+				t.Fatalf("series %d (%s#%d) out of order after %s#%d", i, x.Key, x.Segment, p.Key, p.Segment)
+			}
+		}
+		for j, pt := range x.Points {
+			if math.IsNaN(pt.Value) || math.IsInf(pt.Value, 0) {
+				t.Fatalf("%s: point %d value %v", x.Key, j, pt.Value)
+			}
+			if j > 0 && !pt.Time.After(x.Points[j-1].Time) {
+				t.Fatalf("%s#%d: point %d at %v not after %v", x.Key, x.Segment, j, pt.Time, x.Points[j-1].Time)
+			}
+		}
+	}
+	// The summaries must not panic on any set.
+	s.Weakest()
+	s.WeakestEver()
+	s.Restarts()
+}
+
+func addSeeds(f *testing.F, dir string) {
+	paths, err := filepath.Glob(filepath.Join("testdata", dir, "*"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+func FuzzReadRecording(f *testing.F) {
+	addSeeds(f, "recordings")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := ReadRecording(bytes.NewReader(data), "fuzz.jsonl")
+		if err != nil {
+			if set != nil {
+				t.Fatal("set with error")
+			}
+			return
+		}
+		checkSet(t, set)
+	})
+}
+
+func FuzzReadCSV(f *testing.F) {
+	for _, tc := range csvCases {
+		f.Add([]byte(tc.in))
+	}
+	addSeeds(f, "csv")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, name := range []string{"fuzz.csv", "edge1-kamailio_shmem-used_size-g.rrd"} {
+			set, err := ReadCSV(bytes.NewReader(data), name, CSVOptions{})
+			if err != nil {
+				if set != nil {
+					t.Fatal("set with error")
+				}
+				continue
+			}
+			checkSet(t, set)
+		}
+	})
+}
