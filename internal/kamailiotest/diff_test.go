@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sipcorr/sipcorr/sipparse"
 )
@@ -74,25 +73,10 @@ func (t tally) add(field string, ok bool) {
 }
 
 func TestDiff(t *testing.T) {
-	own, files, caps := loadAll(t)
-	all := append(append(append([]Item(nil), own...), files...), caps...)
-	t.Logf("corpus: %d messages (%d testdata/sip, %d corpus message files, %d from corpus captures)",
-		len(all), len(own), len(files), len(caps))
-
+	var all []Item
 	byPR := map[string][]*Observation{}
 	for _, dc := range diffConfigs {
-		if _, done := byPR[dc.proxyRequire]; done {
-			continue
-		}
-		o := Start(t, Options{ProxyRequire: dc.proxyRequire})
-		start := time.Now()
-		obs, err := o.JudgeBatch(raws(all))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("kamailio (proxy_require %q) judged %d messages × %d sanity_check calls in %v",
-			dc.proxyRequire, len(all), len(o.Calls()), time.Since(start).Round(time.Millisecond))
-		byPR[dc.proxyRequire] = obs
+		all, byPR[dc.proxyRequire] = corpusObservations(t, dc.proxyRequire)
 	}
 
 	var diffs []disagreement
