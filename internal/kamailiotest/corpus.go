@@ -246,7 +246,9 @@ func LoadCorpusCaptures(ctx context.Context, corpus, base string) ([]Item, Skipp
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
-			skipped.add("capture file ended with an error (" + filepath.Base(f) + ")")
+			// Everything before the fault was emitted; the rest of the
+			// file is lost, so say where and why.
+			skipped.add("rest of " + rel(base, f) + " unreadable: " + err.Error())
 		}
 	}
 	return items, skipped, nil
