@@ -133,11 +133,11 @@ func compositeBucket(key map[string]any, n int64) (Bucket, error) {
 	if !ok {
 		return Bucket{}, fmt.Errorf("composite key without ua")
 	}
-	ms, ok := key["t"].(float64)
+	ms, ok := toInt64(key["t"])
 	if !ok {
 		return Bucket{}, fmt.Errorf("composite key without time")
 	}
-	return Bucket{Start: time.UnixMilli(int64(ms)).UTC(), UA: TruncateUA(ua), HasUA: true, Count: n}, nil
+	return Bucket{Start: time.UnixMilli(ms).UTC(), UA: TruncateUA(ua), HasUA: true, Count: n}, nil
 }
 
 // Collect counts the malformed-SIP log documents of q into t: documents

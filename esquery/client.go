@@ -144,6 +144,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		elastic.SetSniff(cfg.Sniff),
 		elastic.SetSnifferTimeoutStartup(cfg.Timeout),
 		elastic.SetHealthcheck(false), // Connect pings itself, with a clear error
+		// Sort values must round-trip exactly into search_after: a
+		// date_nanos sort value (about 1.8e18) does not fit a float64.
+		elastic.SetDecoder(&elastic.NumberDecoder{}),
 	}
 	switch {
 	case cfg.APIKey != "":
@@ -210,3 +213,16 @@ func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc)
 
 // Close releases idle connections.
 func (c *Client) Close() { c.es.Stop() }
+
+// toInt64 reads an integer JSON value decoded either as float64 or, with
+// the NumberDecoder, as json.Number.
+func toInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil
+	case float64:
+		return int64(x), true
+	}
+	return 0, false
+}

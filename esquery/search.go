@@ -49,27 +49,58 @@ func (c *Client) Hits(ctx context.Context, q Query, emit func(Hit) error) (Stats
 	query := q.esQuery(docSubset{field: q.ExcludeField, present: false})
 	src := elastic.NewFetchSourceContext(true).Include(f.time, f.msg, "MESSAGE", f.ua, f.ip, f.port)
 
+	err = c.page(ctx, pageReq{op: "search", indices: q.Indices, query: query, timeField: f.time, src: src, size: q.PageSize},
+		&st, func(sh *elastic.SearchHit) error {
+			h, herr := searchHit(sh, f, p)
+			st.Hits++
+			switch {
+			case errors.Is(herr, ErrBadSource):
+				st.NoSource++
+			case herr != nil:
+				st.Unparsed++
+			}
+			return emit(h)
+		}, func(total int64) {
+			if q.Progress != nil {
+				q.Progress(Progress{Phase: "hits", Pages: st.Pages, Docs: st.Hits, Total: total})
+			}
+		})
+	return st, err
+}
+
+// pageReq is one search_after traversal.
+type pageReq struct {
+	op, indices string // for errors; indices is the comma-separated list
+	query       elastic.Query
+	timeField   string
+	src         *elastic.FetchSourceContext
+	size        int
+}
+
+// page walks all hits of r sorted by (time, tiebreaker), calling fn per hit
+// and onPage(total hits) per page, and counts pages in st.
+func (c *Client) page(ctx context.Context, r pageReq, st *Stats, fn func(*elastic.SearchHit) error, onPage func(int64)) error {
+	indices := (&Query{Indices: r.indices}).indexList()
 	var pit *elastic.PointInTime
 	if c.hasPIT() {
 		cctx, cancel := c.call(ctx)
-		res, err := c.es.OpenPointInTime(q.indexList()...).KeepAlive(pitKeepAlive).Do(cctx)
+		res, err := c.es.OpenPointInTime(indices...).KeepAlive(pitKeepAlive).Do(cctx)
 		cancel()
 		if err != nil {
-			return st, classify("open point-in-time", q.Indices, err)
+			return classify("open point-in-time", r.indices, err)
 		}
 		pit = elastic.NewPointInTimeWithKeepAlive(res.Id, pitKeepAlive)
 		st.PIT = true
 		defer c.closePIT(pit)
 	}
-
 	var after []any
 	for {
-		svc := c.es.Search().Query(query).Size(q.PageSize).FetchSourceContext(src).
-			SortBy(elastic.NewFieldSort(f.time).Asc().UnmappedType("date"))
+		svc := c.es.Search().Query(r.query).Size(r.size).FetchSourceContext(r.src).
+			SortBy(elastic.NewFieldSort(r.timeField).Asc().UnmappedType("date"))
 		if pit != nil {
 			svc = svc.PointInTime(pit).SortBy(elastic.NewFieldSort("_shard_doc").Asc())
 		} else {
-			svc = svc.Index(q.indexList()...).SortBy(elastic.NewFieldSort("_id").Asc())
+			svc = svc.Index(indices...).SortBy(elastic.NewFieldSort("_id").Asc())
 		}
 		svc = svc.TrackTotalHits(st.Pages == 0)
 		if after != nil {
@@ -79,34 +110,24 @@ func (c *Client) Hits(ctx context.Context, q Query, emit func(Hit) error) (Stats
 		res, err := svc.Do(cctx)
 		cancel()
 		if err != nil {
-			return st, classify("search", q.Indices, err)
+			return classify(r.op, r.indices, err)
 		}
 		if res.PitId != "" && pit != nil {
 			pit.Id = res.PitId
 		}
 		st.Pages++
 		for _, sh := range res.Hits.Hits {
-			h, herr := searchHit(sh, f, p)
-			st.Hits++
-			switch {
-			case errors.Is(herr, ErrBadSource):
-				st.NoSource++
-			case herr != nil:
-				st.Unparsed++
-			}
-			if err := emit(h); err != nil {
-				return st, err
+			if err := fn(sh); err != nil {
+				return err
 			}
 		}
-		if q.Progress != nil {
-			var total int64
-			if res.Hits.TotalHits != nil {
-				total = res.Hits.TotalHits.Value
-			}
-			q.Progress(Progress{Phase: "hits", Pages: st.Pages, Docs: st.Hits, Total: total})
+		var total int64
+		if res.Hits.TotalHits != nil {
+			total = res.Hits.TotalHits.Value
 		}
-		if len(res.Hits.Hits) < q.PageSize {
-			return st, nil
+		onPage(total)
+		if len(res.Hits.Hits) < r.size {
+			return nil
 		}
 		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
 	}
@@ -139,8 +160,8 @@ func searchHit(sh *elastic.SearchHit, f fieldSet, p *LineParser) (Hit, error) {
 	if t, terr := docTime(doc, f); terr == nil {
 		h.Time = t
 	} else if len(sh.Sort) > 0 {
-		if ms, ok := sh.Sort[0].(float64); ok {
-			h.Time = time.UnixMilli(int64(ms)).UTC()
+		if ms, ok := toInt64(sh.Sort[0]); ok {
+			h.Time = time.UnixMilli(ms).UTC()
 		}
 	}
 	return h, err
