@@ -24,7 +24,7 @@ type GrowthOptions struct {
 	// K is the threshold in noise standard deviations (default 3): a run of
 	// w steps is growth when its rise exceeds K·σ·√w.
 	K float64
-	// MaxScale is the longest run of steps tested at once (default 64), so
+	// MaxScale is the longest run of steps tested at once (default 256), so
 	// that slow growth, each step within the noise, is still found.
 	MaxScale int
 	// MinDuration drops shorter windows (default 0: keep all).
@@ -36,7 +36,7 @@ func (o GrowthOptions) withDefaults() GrowthOptions {
 		o.K = 3
 	}
 	if o.MaxScale <= 0 {
-		o.MaxScale = 64
+		o.MaxScale = 256
 	}
 	return o
 }
@@ -163,6 +163,7 @@ func markGrowth(d []float64, valid []bool, sigma, k float64, maxScale int) []boo
 			}
 		}
 	}
+	bridgeGaps(d, valid, marked, sigma, k)
 	for i := 0; i < n; {
 		if !marked[i] {
 			i++
@@ -181,6 +182,48 @@ func markGrowth(d []float64, valid []bool, sigma, k float64, maxScale int) []boo
 		i = j
 	}
 	return marked
+}
+
+// bridgeGaps joins two growth runs separated by a gap of at most two steps
+// or shorter than both runs, that does not fall significantly (sum ≥ −k·σ·√len): the few steps of
+// a steady leak that noise pushed below zero. A long flat stretch between
+// two bursts stays baseline.
+func bridgeGaps(d []float64, valid, marked []bool, sigma, k float64) {
+	type run struct{ a, b int } // [a, b)
+	for changed := true; changed; {
+		changed = false
+		var runs []run
+		for i := 0; i < len(d); {
+			if !marked[i] {
+				i++
+				continue
+			}
+			j := i
+			for j < len(d) && marked[j] {
+				j++
+			}
+			runs = append(runs, run{i, j})
+			i = j
+		}
+		for r := 1; r < len(runs); r++ {
+			l, g, rr := runs[r-1], run{runs[r-1].b, runs[r].a}, runs[r]
+			glen := g.b - g.a
+			if glen > 2 && (glen > l.b-l.a || glen > rr.b-rr.a) {
+				continue
+			}
+			sum, ok := 0.0, true
+			for i := g.a; i < g.b; i++ {
+				ok = ok && valid[i]
+				sum += d[i]
+			}
+			if ok && sum >= -k*sigma*math.Sqrt(float64(glen)) {
+				for i := g.a; i < g.b; i++ {
+					marked[i] = true
+				}
+				changed = true
+			}
+		}
+	}
 }
 
 // sortedPoints returns the points by time, stably (input is not modified).

@@ -46,7 +46,9 @@ type VersionRange struct{ From, To string }
 // Remediation is one step an operator can take, with exact kamailio.cfg
 // lines where the step is a configuration change.
 type Remediation struct {
-	Kind  string   `json:"kind"` // "upgrade", "default_checks", "sanity_check", "proxy_require"
+	// Kind is "upgrade", "known_defect" (a matched defect without a fixed
+	// release), "default_checks", "sanity_check" or "proxy_require".
+	Kind  string   `json:"kind"`
 	Lines []string `json:"lines,omitempty"`
 	// Upgrade is the version to upgrade to (Kind "upgrade").
 	Upgrade string `json:"upgrade,omitempty"`
@@ -148,6 +150,7 @@ func upgrades(version string, suspects []Suspect, defects []KnownDefect) []Remed
 		fix := d.fixFor(v, vok)
 		switch {
 		case fix == "":
+			r.Kind = "known_defect"
 			r.Why = fmt.Sprintf("%s: %s; no fixed release is known, use the configuration workaround", d.ID, d.Summary)
 		case vok:
 			r.Upgrade = fix

@@ -73,6 +73,9 @@ func NormalizeUA(raw string) UAInfo {
 		}
 	}
 	switch {
+	case info.Scanner: // "friendly-scanner", "sipcli/v1.8": the tool is the vendor
+		name, ver, _ := strings.Cut(firstWord(s), "/")
+		info.Vendor, info.Firmware = name, ver
 	case strings.Contains(lower, " release "): // CounterPath: "<product> release <build> stamp <n>"
 		i := strings.Index(lower, " release ")
 		product := strings.TrimSpace(s[:i])
