@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -105,9 +106,7 @@ func (g *IDs) Register(p Party, transport string, cseq uint32, expires int) *Mes
 // nonce is not empty.
 func (g *IDs) Reregister(prev *Message, p Party, nonce string) *Message {
 	m := prev.Clone()
-	var cseq uint32
-	fmt.Sscanf(mustGet(m, "CSeq"), "%d", &cseq)
-	m.Set("CSeq", fmt.Sprintf("%d REGISTER", cseq+1))
+	m.Set("CSeq", fmt.Sprintf("%d REGISTER", cseqNumber(m)+1))
 	via := mustGet(m, "Via")
 	if i := strings.Index(via, "branch=z9hG4bK"); i >= 0 {
 		m.Set("Via", via[:i]+"branch=z9hG4bK"+g.Hex(6)+";rport")
@@ -117,6 +116,17 @@ func (g *IDs) Reregister(prev *Message, p Party, nonce string) *Message {
 			p.User, p.Domain, nonce, p.Domain, g.Hex(16)))
 	}
 	return m
+}
+
+// cseqNumber returns the CSeq number of m. A number this package did not
+// write (a CSeq defect) counts as 0, so the next request restarts at 1.
+func cseqNumber(m *Message) uint32 {
+	num, _, _ := strings.Cut(mustGet(m, "CSeq"), " ")
+	n, err := strconv.ParseUint(num, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return uint32(n)
 }
 
 // Invite returns an INVITE with an SDP offer from caller to callee.
@@ -129,8 +139,7 @@ func (g *IDs) Invite(caller, callee Party, transport string) *Message {
 // InDialog returns a request (ACK, BYE) in the dialog of invite, from its
 // caller, with the callee's toTag. ACK keeps the INVITE's CSeq number.
 func (g *IDs) InDialog(invite *Message, caller, callee Party, method, transport, toTag string) *Message {
-	var cseq uint32
-	fmt.Sscanf(mustGet(invite, "CSeq"), "%d", &cseq)
+	cseq := cseqNumber(invite)
 	if method != "ACK" {
 		cseq++
 	}
