@@ -73,7 +73,7 @@ func BenchmarkDecodeTCP(b *testing.B) {
 
 func BenchmarkFramer(b *testing.B) {
 	var st Stats
-	f := newFramer(128<<10, &st)
+	f := newFramer(128<<10, &st, nil)
 	stream := []byte(msgReg + msgMsg + "\r\n\r\n" + sipInvite)
 	n := 0
 	out := func([]byte, bool) { n++ }

@@ -57,6 +57,10 @@ type Options struct {
 	// MaxMessageSize bounds one SIP message on TCP; larger ones are
 	// handed out incomplete. Default 128 KiB.
 	MaxMessageSize int
+	// MaxTCPBuffer bounds the bytes held for partial TCP messages over
+	// all connections; over it, the partial message that grew is handed
+	// out incomplete. Default 32 MiB.
+	MaxTCPBuffer int
 	// MaxTCPStreams bounds the TCP connections tracked at once; packets
 	// of further connections are counted and skipped. Default 10000.
 	MaxTCPStreams int
@@ -77,6 +81,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.MaxMessageSize <= 0 {
 		o.MaxMessageSize = 128 << 10
+	}
+	if o.MaxTCPBuffer <= 0 {
+		o.MaxTCPBuffer = 32 << 20
 	}
 	if o.MaxTCPStreams <= 0 {
 		o.MaxTCPStreams = 10000

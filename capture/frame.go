@@ -19,15 +19,24 @@ type framer struct {
 	buf       []byte
 	max       int
 	st        *Stats
-	skipping  bool // inside a run of non-SIP bytes
-	keepalive bool // inside a run of CR/LF
+	budget    *bufferBudget // shared by all framers of a Decoder; nil: unlimited
+	held      int           // bytes of budget this framer holds (cap of buf)
+	skipping  bool          // inside a run of non-SIP bytes
+	keepalive bool          // inside a run of CR/LF
 }
+
+// bufferBudget bounds the bytes all framers of a Decoder hold for partial
+// messages, whatever the number of connections.
+type bufferBudget struct{ used, limit int }
+
+// smallBuffer is what an idle framer may keep for reuse.
+const smallBuffer = 4 << 10
 
 // frameOut receives each message; msg is only valid during the call.
 type frameOut func(msg []byte, incomplete bool)
 
-func newFramer(maxMessage int, st *Stats) framer {
-	return framer{max: maxMessage, st: st}
+func newFramer(maxMessage int, st *Stats, budget *bufferBudget) framer {
+	return framer{max: maxMessage, st: st, budget: budget}
 }
 
 // feed adds stream bytes and hands out every complete message. When
@@ -37,11 +46,12 @@ func (f *framer) feed(data []byte, out frameOut) {
 	if len(f.buf) == 0 {
 		n := f.frame(data, false, out)
 		f.buf = append(f.buf, data[n:]...)
-		return
+	} else {
+		f.buf = append(f.buf, data...)
+		n := f.frame(f.buf, false, out)
+		f.consume(n)
 	}
-	f.buf = append(f.buf, data...)
-	n := f.frame(f.buf, false, out)
-	f.consume(n)
+	f.account(out)
 }
 
 // gap tells the framer that bytes were lost before the next feed. The
@@ -61,6 +71,37 @@ func (f *framer) flush(out frameOut) {
 	}
 	f.buf = f.buf[:0]
 	f.keepalive = false
+	f.account(out)
+}
+
+// release drops the buffer (the stream is gone).
+func (f *framer) release() {
+	f.buf = nil
+	f.account(nil)
+}
+
+// account keeps the shared budget up to date. Over the limit, the
+// partial message of the framer that grew goes out incomplete, as after a
+// gap, and its memory is returned.
+func (f *framer) account(out frameOut) {
+	if len(f.buf) == 0 && cap(f.buf) > smallBuffer {
+		f.buf = nil
+	}
+	if f.budget == nil {
+		return
+	}
+	c := cap(f.buf)
+	f.budget.used += c - f.held
+	f.held = c
+	if f.budget.used > f.budget.limit && len(f.buf) > 0 && out != nil {
+		f.st.TCPBufferLimit++
+		if n := f.frame(f.buf, true, out); n < len(f.buf) {
+			f.skip(len(f.buf) - n) // cannot happen: final framing uses everything
+		}
+		f.buf = nil
+		f.skipping = true
+		f.account(nil)
+	}
 }
 
 func (f *framer) consume(n int) {

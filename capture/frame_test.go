@@ -22,7 +22,7 @@ type frameResult struct {
 // stream.
 func runFramer(chunks []string, max int) ([]frameResult, Stats) {
 	var st Stats
-	f := newFramer(max, &st)
+	f := newFramer(max, &st, nil)
 	var got []frameResult
 	out := func(m []byte, inc bool) { got = append(got, frameResult{string(m), inc}) }
 	for _, c := range chunks {

@@ -116,7 +116,7 @@ func FuzzFramer(f *testing.F) {
 
 func runFramerBytes(data, cuts []byte, max int) ([]frameResult, Stats) {
 	var st Stats
-	fr := newFramer(max, &st)
+	fr := newFramer(max, &st, nil)
 	var got []frameResult
 	out := func(m []byte, inc bool) { got = append(got, frameResult{string(m), inc}) }
 	for len(data) > 0 {

@@ -44,6 +44,7 @@ type Stats struct {
 	TCPKeepAlives       uint64 `json:"tcp_keepalives" desc:"CRLF keep-alives on TCP"`
 	TCPBadContentLength uint64 `json:"tcp_bad_content_length" desc:"TCP messages with an unreadable Content-Length (body taken as 0)"`
 	Unframed            uint64 `json:"unframed" desc:"TCP messages emitted incomplete (gap, end of stream, size limit)"`
+	TCPBufferLimit      uint64 `json:"tcp_buffer_limit" desc:"TCP partial messages handed out early (buffer memory limit)"`
 	WebSocket           uint64 `json:"websocket_sip" desc:"SIP WebSocket handshakes (WebSocket not decoded)"`
 }
 

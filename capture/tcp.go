@@ -24,6 +24,7 @@ type tcpState struct {
 	asm     *reassembly.Assembler
 	streams int             // live connections
 	emit    func(*Datagram) // emit of the Decode/Flush call in progress
+	budget  bufferBudget    // bytes held by all framers
 	gap     time.Duration
 	idle    time.Duration
 }
@@ -40,6 +41,7 @@ func (c *tcpCtx) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
 func newTCPState(d *Decoder) *tcpState {
 	t := &tcpState{d: d, gap: d.opts.TCPGapTimeout, idle: d.opts.TCPIdleTimeout}
+	t.budget.limit = d.opts.MaxTCPBuffer
 	t.asm = reassembly.NewAssembler(reassembly.NewStreamPool(t))
 	t.asm.MaxBufferedPagesPerConnection = maxPagesPerConnection
 	t.asm.MaxBufferedPagesTotal = maxPagesTotal
@@ -128,7 +130,7 @@ type streamHalf struct {
 
 func (h *streamHalf) init(s *sipStream, src, dst netip.AddrPort) {
 	h.s, h.src, h.dst = s, src, dst
-	h.f = newFramer(s.t.d.opts.MaxMessageSize, &s.t.d.stats)
+	h.f = newFramer(s.t.d.opts.MaxMessageSize, &s.t.d.stats, &s.t.budget)
 	h.out = h.emit
 }
 
@@ -179,7 +181,7 @@ func (s *sipStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Ass
 func (s *sipStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	for i := range s.half {
 		s.half[i].f.flush(s.half[i].out)
-		s.half[i].f.buf = nil
+		s.half[i].f.release()
 	}
 	if !s.done {
 		s.done = true

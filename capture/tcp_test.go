@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"testing"
@@ -200,5 +201,39 @@ func TestTCPStreamLimit(t *testing.T) {
 	st := d.Stats()
 	if len(s.got) != 2 || st.TCPStreams != 1 || st.TCPStreamsDropped != 1 {
 		t.Errorf("got %d, stats %+v", len(s.got), st)
+	}
+}
+
+// TestTCPBufferLimit: partial messages of many connections cannot hold
+// more than MaxTCPBuffer; the one that crosses it goes out incomplete and
+// its stream resynchronises on the next start line.
+func TestTCPBufferLimit(t *testing.T) {
+	d := NewDecoder(Options{MaxTCPBuffer: 2000})
+	var s sink
+	partial := sipInvite[:len(sipInvite)-2] // body not complete yet
+	for i := 0; i < 8; i++ {
+		ip := ip4(fmt.Sprintf("192.0.2.%d", 10+i), "192.0.2.2", layers.IPProtocolTCP)
+		tcp := &layers.TCP{SrcPort: 40000, DstPort: 5060, Seq: 1, ACK: true, Window: 1}
+		tcp.SetNetworkLayerForChecksum(ip)
+		decodeAt(d, serialize(t, eth(layers.EthernetTypeIPv4), ip, tcp, gopacket.Payload(partial)), uint64(i+1), 0, s.emit)
+	}
+	st := d.Stats()
+	if st.TCPBufferLimit == 0 || len(s.got) != int(st.TCPBufferLimit) {
+		t.Fatalf("buffer limit hits %d, emitted %d", st.TCPBufferLimit, len(s.got))
+	}
+	for _, g := range s.got {
+		if !g.Truncated || g.text != partial {
+			t.Errorf("early message %q truncated=%v", g.text, g.Truncated)
+		}
+	}
+	if d.tcpa.budget.used > 2000+4096 {
+		t.Errorf("%d bytes held", d.tcpa.budget.used)
+	}
+	d.Flush(s.emit)
+	if d.tcpa.budget.used != 0 {
+		t.Errorf("%d bytes held after Flush", d.tcpa.budget.used)
+	}
+	if len(s.got) != 8 {
+		t.Errorf("%d messages after Flush, want 8 (none lost)", len(s.got))
 	}
 }
