@@ -89,9 +89,9 @@ type Exporter struct {
 	flushed  int64 // rollup periods starting before this (Unix ms) were flushed
 	lastScan int64
 
-	mu    sync.Mutex
-	stats ExportStats
-	fatal error
+	mu        sync.Mutex
+	stats     ExportStats
+	fatal     error
 	firstKind error // kind of the first rejection, for the summary error
 }
 
