@@ -192,7 +192,10 @@ func skipContactName(s []byte) ([]byte, bool) {
 			return s[i:], true
 		case ':', ';':
 			if lastWSP >= 0 {
-				return s[lastWSP:], true
+				// skip_name() shortens the length by the skipped part
+				// plus one, so the contact loses its last byte (verified
+				// on 5.6.3: `x sip:c@h>` parses as sip:c@h).
+				return s[lastWSP : len(s)-1], true
 			}
 			return s, true
 		case '"':
@@ -249,7 +252,7 @@ func skipContactURI(s []byte) ([]byte, bool) {
 		case '>':
 			switch st {
 			case st1:
-				return nil, false
+				return nil, false // "bracket > is first"
 			case st3:
 				st = st1
 			case st5:
@@ -276,40 +279,47 @@ func skipContactURI(s []byte) ([]byte, bool) {
 	return s[len(s):], true
 }
 
-// skipContactParams approximates parse_params(CLASS_CONTACT): name[=value]
-// pairs separated by ';', values token or quoted; it stops at ',' or the end.
+// skipContactParams approximates parse_params(CLASS_CONTACT) as 5.6.3
+// behaves: name[=value] pairs separated by ';' (empty names allowed), value
+// a token or a closed quoted string, SP/HT/CR/LF skipped around them, and
+// only ';', ',' or the end after a parameter. It stops at ',' or the end.
 func skipContactParams(s []byte) ([]byte, bool) {
 	p := 0
 	for {
-		p = skipLWS(s, p)
-		st := p
+		for p < len(s) && isWS(s[p]) {
+			p++
+		}
 		for p < len(s) && !isWS(s[p]) && s[p] != '=' && s[p] != ';' && s[p] != ',' {
 			p++
 		}
-		if p == st {
-			return nil, false
+		for p < len(s) && isWS(s[p]) {
+			p++
 		}
-		p = skipLWS(s, p)
 		if p < len(s) && s[p] == '=' {
-			p = skipLWS(s, p+1)
-			if p < len(s) && s[p] == '"' {
+			p++
+			for p < len(s) && isWS(s[p]) {
 				p++
-				for p < len(s) && s[p] != '"' {
-					if s[p] == '\\' {
-						p++
+			}
+			if p < len(s) && s[p] == '"' {
+				q := p + 1
+				for q < len(s) && s[q] != '"' {
+					if s[q] == '\\' {
+						q++
 					}
-					p++
+					q++
 				}
-				if p >= len(s) {
+				if q >= len(s) {
 					return nil, false
 				}
-				p++
+				p = q + 1
 			} else {
 				for p < len(s) && !isWS(s[p]) && s[p] != ';' && s[p] != ',' {
 					p++
 				}
 			}
-			p = skipLWS(s, p)
+			for p < len(s) && isWS(s[p]) {
+				p++
+			}
 		}
 		if p >= len(s) {
 			return s[p:], true

@@ -346,13 +346,19 @@ func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
 				return tmp, status, false
 			}
 		case ',':
+			// 5.6.3 accepts a comma only inside a quoted value or a tag
+			// value; anywhere else in the parameters it is an error.
 			if status == paraValueQuoted {
 				break
 			}
 			if (status == sParaValue || status == paraValueToken) && isTag {
+				if status == sParaValue {
+					valSet = true
+					status = paraValueToken
+				}
 				break
 			}
-			fallthrough
+			return tmp, status, false
 		default:
 			lc := lower(c)
 			switch status {

@@ -59,6 +59,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 	portStart := 0
 	portNo := 0      // accumulated like case_port(); Kamailio 5.6 rejects > 65535
 	paramStart := -1 // start of the current parameter name
+	leadingAt := false
 	s := p
 	// stillAtUser handles '@' seen after we thought the user part was over.
 	stillAtUser := func(i int) bool {
@@ -89,10 +90,9 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 			case ']', ':':
 				return info, false
 			case '@':
-				// 5.2 is "forgiving" here; 5.6.3 rejects "sip:@host".
-				if strictHost {
-					return info, false
-				}
+				// "sip:@user@host" is accepted, but 5.6.3 rejects a host
+				// that would keep this leading '@' ("sip:@host").
+				leadingAt = true
 				state = sUser
 			default:
 				state = sUser
@@ -104,8 +104,14 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 			case ':':
 				state, s = sPassword, i+1
 			case ';':
+				if leadingAt && strictHost {
+					return info, false
+				}
 				state, s = sParam, i+1
 			case '?':
+				if leadingAt && strictHost {
+					return info, false
+				}
 				state, s = sHeaders, i+1
 			case '[', ']':
 				return info, false
@@ -258,7 +264,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 	case sInit, sHost, sHost6P:
 		return info, false
 	case sUser:
-		if foundUser {
+		if foundUser || leadingAt && strictHost {
 			return info, false
 		}
 	case sPassword:

@@ -19,23 +19,23 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 	p := off
 	first := true
 	for {
-		p = skipLWS(buf, p)
+		p = viaLWS(buf, p)
 		if !hasPrefixFold(buf[p:], "SIP") {
 			return info, p, false
 		}
-		p = skipLWS(buf, p+3)
+		p = viaLWS(buf, p+3)
 		if p >= len(buf) || buf[p] != '/' {
 			return info, p, false
 		}
-		p = skipLWS(buf, p+1)
+		p = viaLWS(buf, p+1)
 		if !hasPrefixFold(buf[p:], "2.0") {
 			return info, p, false
 		}
-		p = skipLWS(buf, p+3)
+		p = viaLWS(buf, p+3)
 		if p >= len(buf) || buf[p] != '/' {
 			return info, p, false
 		}
-		p = skipLWS(buf, p+1)
+		p = viaLWS(buf, p+1)
 		t := p
 		for p < len(buf) && buf[p] != ' ' && buf[p] != '\t' && buf[p] != '\r' && buf[p] != '\n' {
 			p++
@@ -43,7 +43,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		if !viaTransport(buf[t:p]) {
 			return info, p, false
 		}
-		q := skipLWS(buf, p)
+		q := viaLWS(buf, p)
 		if q == p {
 			return info, p, false // transport must be followed by whitespace
 		}
@@ -51,7 +51,13 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		// host
 		h := p
 		if p < len(buf) && buf[p] == '[' {
-			for p < len(buf) && buf[p] != ']' && buf[p] != '\r' && buf[p] != '\n' {
+			for p < len(buf) && buf[p] != ']' {
+				switch buf[p] {
+				case ',', ';', '[', '(', ')', ' ', '\t', '\r', '\n', 0:
+					if p > h {
+						return info, p, false // bad IPv6 reference
+					}
+				}
 				p++
 			}
 			if p >= len(buf) || buf[p] != ']' {
@@ -69,9 +75,9 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		if first {
 			info.hostLen = p - h
 		}
-		p = skipLWS(buf, p)
+		p = viaLWS(buf, p)
 		if p < len(buf) && buf[p] == ':' {
-			p = skipLWS(buf, p+1)
+			p = viaLWS(buf, p+1)
 			d := p
 			for p < len(buf) && isDigit(buf[p]) {
 				p++
@@ -79,7 +85,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			if p == d || p-d > 5 {
 				return info, p, false
 			}
-			p = skipLWS(buf, p)
+			p = viaLWS(buf, p)
 		}
 		// parameters and comments
 		sawParam := false
@@ -91,7 +97,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 				if p >= len(buf) {
 					return info, p, false
 				}
-				p = skipLWS(buf, p+1)
+				p = viaLWS(buf, p+1)
 				continue
 			}
 			var val []byte
@@ -107,22 +113,26 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 					info.branch = val
 				}
 			}
-			p = skipLWS(buf, p)
+			p = viaLWS(buf, p)
 		}
 		if p < len(buf) && buf[p] == ',' {
 			first = false
 			p++
 			continue
 		}
-		// end of header; Kamailio also accepts the end of the buffer here
+		// A NUL ends the Via where it stands (parse_via's main loop is
+		// NUL-terminated); the next header then starts at the NUL.
+		if p < len(buf) && buf[p] == 0 {
+			return info, p, true
+		}
+		// End of header: CR, LF or CRLF (a lone CR ends the Via too; the next
+		// header starts right after it). Kamailio also accepts the end of the
+		// buffer here.
 		if p >= len(buf) {
 			return info, p, true
 		}
-		if buf[p] == '\r' && p+1 < len(buf) && buf[p+1] == '\n' {
-			return info, p + 2, true
-		}
-		if buf[p] == '\n' {
-			return info, p + 1, true
+		if buf[p] == '\r' || buf[p] == '\n' {
+			return info, lineEnd(buf, p), true
 		}
 		return info, p, false
 	}
@@ -138,6 +148,35 @@ func skipLWS(b []byte, p int) int {
 			p += 2
 		case b[p] == '\r' && p+2 < len(b) && b[p+1] == '\n' && (b[p+2] == ' ' || b[p+2] == '\t'):
 			p += 3
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// lineEnd returns the offset after the line end (CR, LF or CRLF) at p.
+func lineEnd(b []byte, p int) int {
+	if b[p] == '\r' && p+1 < len(b) && b[p+1] == '\n' {
+		return p + 2
+	}
+	return p + 1
+}
+
+// viaLWS skips SP, HT and line ends followed by SP/HT. Unlike the core's
+// eat_lws_end, parse_via also treats a lone CR as a line end.
+func viaLWS(b []byte, p int) int {
+	for p < len(b) {
+		switch b[p] {
+		case ' ', '\t':
+			p++
+		case '\r', '\n':
+			q := lineEnd(b, p)
+			if q < len(b) && (b[q] == ' ' || b[q] == '\t') {
+				p = q + 1
+				continue
+			}
+			return p
 		default:
 			return p
 		}
@@ -164,7 +203,15 @@ func viaTransport(t []byte) bool {
 // the offset after the parameter, its value, whether it had one, whether it
 // is "branch", and ok=false where Kamailio fails.
 func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, ok bool) {
-	p = skipLWS(buf, p)
+	p = viaLWS(buf, p)
+	if p < len(buf) {
+		switch buf[p] {
+		case ':', '[', ']', '(', ')', 0:
+			// parse_via's main automaton rejects these as a parameter's
+			// first byte (verified on 5.6.3)
+			return p, nil, false, false, false
+		}
+	}
 	n := p
 	for p < len(buf) {
 		c := buf[p]
@@ -199,7 +246,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		if noValue {
 			return p, nil, false, isBranch, true
 		}
-		q := skipLWS(buf, p)
+		q := viaLWS(buf, p)
 		if q >= len(buf) {
 			return q, nil, false, isBranch, false
 		}
@@ -240,7 +287,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		switch buf[p] {
 		case ';', ',', ' ', '\t', '\r', '\n':
 			return p, buf[v:p], true, isBranch, true
-		case '=', '"':
+		case '=', '"', 0:
 			return p, nil, true, isBranch, false
 		}
 		p++
@@ -262,7 +309,7 @@ func viaParamStop(c byte) bool {
 // (verified on 5.6.3 with '@' and 8-bit bytes).
 func viaHostChar(c byte) bool {
 	switch c {
-	case ' ', '\t', '\r', '\n', ':', ';', ',', '(', ')', '[', ']':
+	case ' ', '\t', '\r', '\n', ':', ';', ',', '(', ')', '[', ']', 0:
 		return false
 	}
 	return true
