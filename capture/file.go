@@ -277,6 +277,8 @@ func mapReadErr(err error) error {
 func ReadFile(ctx context.Context, path string, d *Decoder, emit func(*Datagram)) error {
 	r, err := OpenFile(path)
 	if err != nil {
+		d.stats.Files++
+		d.stats.FileErrors++
 		return err
 	}
 	defer r.Close()
@@ -296,5 +298,12 @@ func ReadFile(ctx context.Context, path string, d *Decoder, emit func(*Datagram)
 		}
 	}
 	d.Flush(emit)
+	d.stats.Files++
+	if runErr != nil {
+		d.stats.FileErrors++
+	}
+	fs := r.Stats()
+	d.stats.BadInterface += fs.BadInterface
+	d.stats.NoTimestamp += fs.NoTimestamp
 	return runErr
 }

@@ -299,3 +299,23 @@ func TestNewReaderStdin(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestReadFileCountsFiles: the run summary gets the file counters too.
+func TestReadFileCountsFiles(t *testing.T) {
+	p := udp4Frame(t, "192.0.2.1", "192.0.2.2", 5060, 5060, sipOK)
+	ng := append(ngSHB(binary.LittleEndian), ngIDB(binary.LittleEndian, layers.LinkTypeEthernet, 0)...)
+	ng = append(ng, ngSPB(binary.LittleEndian, p)...)
+	ng = append(ng, ngEPB(binary.LittleEndian, 3, 0, p, 0)...)
+	d := NewDecoder(Options{})
+	var s sink
+	if err := ReadFile(context.Background(), writeTemp(t, "a.pcapng", ng), d, s.emit); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadFile(context.Background(), writeTemp(t, "b.pcap", nil), d, s.emit); !errors.Is(err, ErrEmptyFile) {
+		t.Fatal(err)
+	}
+	st := d.Stats()
+	if st.Files != 2 || st.FileErrors != 1 || st.BadInterface != 1 || st.NoTimestamp != 1 || len(s.got) != 1 {
+		t.Errorf("stats %+v, %d messages", st.Counters(), len(s.got))
+	}
+}

@@ -6,6 +6,11 @@ import "reflect"
 // skipped, with the reason. The JSON names are stable (they appear in
 // sipcorr's JSON report); desc is the human name used in run summaries.
 type Stats struct {
+	Files        uint64 `json:"files" desc:"capture files read (ReadFile)"`
+	FileErrors   uint64 `json:"file_errors" desc:"capture files that ended in an error"`
+	BadInterface uint64 `json:"pcapng_bad_interface" desc:"pcapng packets of an undeclared interface (skipped)"`
+	NoTimestamp  uint64 `json:"pcapng_no_timestamp" desc:"pcapng simple packets without timestamp (previous one used)"`
+
 	Packets uint64 `json:"packets" desc:"packets read"`
 	Bytes   uint64 `json:"bytes" desc:"bytes captured"`
 
