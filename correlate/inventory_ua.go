@@ -20,27 +20,20 @@ type UAStats struct {
 	First     time.Time
 	Last      time.Time
 
-	methods      map[string]*uint64 // pointer values: updating a []byte-keyed entry must not allocate
+	methods      methodCounts
 	OtherMethods uint64
-	codes        map[int]uint64
-	sources      map[netip.AddrPort]uint64
+	codes        smallCounts[int]
+	sources      smallCounts[netip.AddrPort]
 	OtherSources uint64
-
-	// ByRule[i] counts messages failing sanity bit 1<<i (every failed bit);
-	// FirstRule[i] counts messages whose reported (first) failure is 1<<i.
-	ByRule    [32]uint64
-	FirstRule [32]uint64
+	rules        *ruleCounts // nil until the UA fails a check
 }
 
 func newUAStats(ua string, present bool) *UAStats {
-	return &UAStats{
-		UA:      ua,
-		Present: present,
-		methods: make(map[string]*uint64),
-		codes:   make(map[int]uint64),
-		sources: make(map[netip.AddrPort]uint64),
-	}
+	return &UAStats{UA: ua, Present: present}
 }
+
+// maxCodes bounds distinct response codes per UA (status codes have 3 digits).
+const maxCodes = 1000
 
 func (s *UAStats) add(o *Observation, l InventoryLimits, folded *FoldCounts) {
 	s.Messages++
@@ -54,24 +47,13 @@ func (s *UAStats) add(o *Observation, l InventoryLimits, folded *FoldCounts) {
 		s.Requests++
 	} else {
 		s.Responses++
-		s.codes[o.Status]++ // status codes are 3 digits: at most 900 keys
+		s.codes.inc(o.Status, maxCodes)
 	}
-	if len(o.Method) > 0 {
-		if n, ok := s.methods[string(o.Method)]; ok {
-			*n++
-		} else if len(s.methods) < l.MaxMethodsPer {
-			one := uint64(1)
-			s.methods[string(o.Method)] = &one
-		} else {
-			s.OtherMethods++
-			folded.MethodMessages++
-		}
+	if len(o.Method) > 0 && !s.methods.inc(o.Method, l.MaxMethodsPer) {
+		s.OtherMethods++
+		folded.MethodMessages++
 	}
-	if n, ok := s.sources[o.Src]; ok {
-		s.sources[o.Src] = n + 1
-	} else if len(s.sources) < l.MaxSourcesPer {
-		s.sources[o.Src] = 1
-	} else {
+	if !s.sources.inc(o.Src, l.MaxSourcesPer) {
 		s.OtherSources++
 		folded.SourceMessages++
 	}
@@ -81,11 +63,17 @@ func (s *UAStats) add(o *Observation, l InventoryLimits, folded *FoldCounts) {
 	if o.CoreDrop {
 		s.CoreDrops++
 	}
+	if o.Failed == 0 && o.First == 0 {
+		return
+	}
+	if s.rules == nil {
+		s.rules = new(ruleCounts)
+	}
 	for f := o.Failed; f != 0; f &= f - 1 {
-		s.ByRule[bits.TrailingZeros32(f)]++
+		s.rules.failed[bits.TrailingZeros32(f)]++
 	}
 	if o.First != 0 {
-		s.FirstRule[bits.TrailingZeros32(o.First)]++
+		s.rules.first[bits.TrailingZeros32(o.First)]++
 	}
 }
 
@@ -97,29 +85,30 @@ type Count[K comparable] struct {
 
 // Methods returns the method counts, most frequent first.
 func (s *UAStats) Methods() []Count[string] {
-	m := make(map[string]uint64, len(s.methods))
-	for k, n := range s.methods {
-		m[k] = *n
-	}
-	return sortedCounts(m, func(a, b string) bool { return a < b })
+	return sortedCounts(s.methods.all(), func(a, b string) bool { return a < b })
 }
 
 // Codes returns the response-code counts, most frequent first.
-func (s *UAStats) Codes() []Count[int] { return sortedCounts(s.codes, func(a, b int) bool { return a < b }) }
+func (s *UAStats) Codes() []Count[int] {
+	return sortedCounts(s.codes.all(), func(a, b int) bool { return a < b })
+}
 
 // Sources returns the source addresses, most frequent first.
 func (s *UAStats) Sources() []Count[netip.AddrPort] {
-	return sortedCounts(s.sources, func(a, b netip.AddrPort) bool { return a.Compare(b) < 0 })
+	return sortedCounts(s.sources.all(), func(a, b netip.AddrPort) bool { return a.Compare(b) < 0 })
 }
 
 // Rules returns the failed sanity bits of this UA with their counts, ascending
 // by bit. first selects the reported-first-failure counts instead of every failure.
 func (s *UAStats) Rules(first bool) []Count[uint32] {
-	arr := &s.ByRule
-	if first {
-		arr = &s.FirstRule
-	}
 	var out []Count[uint32]
+	if s.rules == nil {
+		return out
+	}
+	arr := &s.rules.failed
+	if first {
+		arr = &s.rules.first
+	}
 	for i, n := range arr {
 		if n > 0 {
 			out = append(out, Count[uint32]{Key: 1 << i, Messages: n})

@@ -24,6 +24,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
 		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
 		topSources = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
+		cpuProfile = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
 	sf.register(fs)
 	fs.Usage = func() {
@@ -54,6 +55,14 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "sipcorr analyze: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		defer stopProfile()
+	}
 	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j,
 		correlate.InventoryLimits{MaxUAs: *maxUAs})
 	a.TopSources = *topSources

@@ -1,0 +1,115 @@
+package correlate
+
+// smallCounts counts keys with little memory for the common case: most UAs
+// use a handful of methods, codes and source addresses, so the first
+// smallLinear keys live in a slice searched linearly and only a UA with
+// more spills into a map. Per-UA memory matters because hostile traffic can
+// fill the inventory to its UA cap.
+type smallCounts[K comparable] struct {
+	few  []keyCount[K]
+	many map[K]*uint64
+}
+
+type keyCount[K comparable] struct {
+	key K
+	n   uint64
+}
+
+const smallLinear = 8
+
+// inc counts k when it is known or when fewer than max keys are held; it
+// reports false when k was new and the cap was reached.
+func (c *smallCounts[K]) inc(k K, max int) bool {
+	for i := range c.few {
+		if c.few[i].key == k {
+			c.few[i].n++
+			return true
+		}
+	}
+	if c.many != nil {
+		if p, ok := c.many[k]; ok {
+			*p++
+			return true
+		}
+	}
+	if c.len() >= max {
+		return false
+	}
+	if len(c.few) < smallLinear {
+		c.few = append(c.few, keyCount[K]{k, 1})
+		return true
+	}
+	if c.many == nil {
+		c.many = make(map[K]*uint64)
+	}
+	one := uint64(1)
+	c.many[k] = &one
+	return true
+}
+
+func (c *smallCounts[K]) len() int { return len(c.few) + len(c.many) }
+
+func (c *smallCounts[K]) all() map[K]uint64 {
+	m := make(map[K]uint64, c.len())
+	for _, e := range c.few {
+		m[e.key] = e.n
+	}
+	for k, p := range c.many {
+		m[k] = *p
+	}
+	return m
+}
+
+// methodCounts is smallCounts for methods given as bytes: lookups compare
+// bytes with the stored strings so that counting a known method does not
+// allocate.
+type methodCounts struct {
+	few  []keyCount[string]
+	many map[string]*uint64
+}
+
+func (c *methodCounts) inc(m []byte, max int) bool {
+	for i := range c.few {
+		if c.few[i].key == string(m) { // no allocation: compiler compares in place
+			c.few[i].n++
+			return true
+		}
+	}
+	if c.many != nil {
+		if p, ok := c.many[string(m)]; ok {
+			*p++
+			return true
+		}
+	}
+	if len(c.few)+len(c.many) >= max {
+		return false
+	}
+	if len(c.few) < smallLinear {
+		c.few = append(c.few, keyCount[string]{string(m), 1})
+		return true
+	}
+	if c.many == nil {
+		c.many = make(map[string]*uint64)
+	}
+	one := uint64(1)
+	c.many[string(m)] = &one
+	return true
+}
+
+func (c *methodCounts) all() map[string]uint64 {
+	m := make(map[string]uint64, len(c.few)+len(c.many))
+	for _, e := range c.few {
+		m[e.key] = e.n
+	}
+	for k, p := range c.many {
+		m[k] = *p
+	}
+	return m
+}
+
+// ruleCounts holds per-bit failure counts; a UA gets one only when it fails
+// a check, so well-behaved UAs cost nothing here.
+type ruleCounts struct {
+	failed [32]uint64 // messages failing bit 1<<i
+	first  [32]uint64 // messages whose reported failure is bit 1<<i
+}
