@@ -165,7 +165,9 @@ func (f *feedback) SetTruncated() { f.truncated = true }
 
 // Decode decodes one captured frame of the given link type and calls emit
 // for every SIP message it completes (TCP can complete several, or none).
-// packetNo is the frame's 1-based number in its input.
+// packetNo is the frame's 1-based number in its input. Make emit once and
+// pass the same function every time: it escapes (TCP callbacks use it), so
+// a closure made per call would cost an allocation per packet.
 func (d *Decoder) Decode(ci gopacket.CaptureInfo, link layers.LinkType, data []byte, packetNo uint64, emit func(*Datagram)) {
 	d.stats.Packets++
 	d.stats.Bytes += uint64(len(data))

@@ -186,7 +186,11 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 // message returns the length of the message at the start of b and whether
 // it is complete; 0 means wait for more bytes.
 func (f *framer) message(b []byte, final bool) (int, bool) {
-	hdrEnd, cl := scanHeaders(b[:min(len(b), f.max)], f.st)
+	hdrEnd, cl, badCL := scanHeaders(b[:min(len(b), f.max)])
+	if badCL {
+		// the headers are complete: the message goes out now, count once
+		f.st.TCPBadContentLength++
+	}
 	if hdrEnd < 0 {
 		if final || len(b) >= f.max {
 			return min(len(b), f.max), false
@@ -235,22 +239,23 @@ func (f *framer) skip(n int) {
 
 // scanHeaders finds the end of the header block (the byte after the empty
 // line; -1 if not in b) and the first Content-Length (or compact "l")
-// value. A value that is not a number counts as 0 and is counted.
-func scanHeaders(b []byte, st *Stats) (hdrEnd, cl int) {
+// value. A value that is not a number counts as 0 and sets bad (only
+// when the header block is complete).
+func scanHeaders(b []byte) (hdrEnd, cl int, bad bool) {
 	seenCL := false
 	off := bytes.IndexByte(b, '\n') + 1 // skip the start line
 	if off == 0 {
-		return -1, 0
+		return -1, 0, false
 	}
 	for off < len(b) {
 		nl := bytes.IndexByte(b[off:], '\n')
 		if nl < 0 {
-			return -1, 0
+			return -1, 0, false
 		}
 		line := b[off : off+nl]
 		off += nl + 1
 		if len(line) == 0 || (len(line) == 1 && line[0] == '\r') {
-			return off, cl
+			return off, cl, bad
 		}
 		if seenCL {
 			continue
@@ -258,13 +263,10 @@ func scanHeaders(b []byte, st *Stats) (hdrEnd, cl int) {
 		if v, ok := contentLength(line); ok {
 			seenCL = true
 			n, valid := parseLength(v)
-			if !valid {
-				st.TCPBadContentLength++
-			}
-			cl = n
+			cl, bad = n, !valid
 		}
 	}
-	return -1, 0
+	return -1, 0, false
 }
 
 // contentLength returns the value of a Content-Length or l header line.

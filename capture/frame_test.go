@@ -127,3 +127,14 @@ func TestRegressionFinalStartLineOverLimit(t *testing.T) {
 		t.Errorf("got %d messages, skipped %d", len(got), st.TCPSkippedBytes)
 	}
 }
+
+// TestRegressionBadContentLengthCountedOnce: the header scan runs again
+// for every segment while the headers are incomplete; an unreadable
+// Content-Length was counted each time.
+func TestRegressionBadContentLengthCountedOnce(t *testing.T) {
+	msg := "INVITE sip:x SIP/2.0\r\nContent-Length: abc\r\nX-A: 1\r\nX-B: 2\r\n\r\n"
+	got, st := runFramer(bytewise(msg), 256)
+	if len(got) != 1 || st.TCPBadContentLength != 1 {
+		t.Errorf("%d messages, bad content length counted %d times", len(got), st.TCPBadContentLength)
+	}
+}
