@@ -76,6 +76,7 @@ func TestLinkTypes(t *testing.T) {
 			false, func(s Stats) uint64 { return s.TunnelGRE }},
 		{"GRE Ethernet bridging", layers.LinkTypeRaw, outer(layers.IPProtocolGRE, cat([]byte{0, 0}, be16(0x6558), ethHdr(0x0800), v4)), false, func(s Stats) uint64 { return s.TunnelGRE }},
 		{"GTP-U IPv6", layers.LinkTypeRaw, gtp(v6), true, func(s Stats) uint64 { return s.TunnelGTP }},
+		{"IPv6 hop-by-hop, destination options, atomic fragment", layers.LinkTypeRaw, v6ext(t), true, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := NewDecoder(Options{})
@@ -165,4 +166,15 @@ func TestStatsCounters(t *testing.T) {
 	if sum.Packets != 6 || sum.FragmentsExpired != 2 {
 		t.Errorf("sum %+v", sum)
 	}
+}
+
+// v6ext is IPv6 / hop-by-hop / destination options / fragment header
+// (offset 0, no more fragments: RFC 6946 atomic) / UDP / SIP.
+func v6ext(t *testing.T) []byte {
+	ip := ip6("2001:db8::1", "2001:db8::2", layers.IPProtocolIPv6HopByHop)
+	u := serialize(t, udpL(5060, 5060, ip), gopacket.Payload(sipOK))
+	hbh := []byte{byte(layers.IPProtocolIPv6Destination), 0, 1, 4, 0, 0, 0, 0} // PadN
+	dst := []byte{byte(layers.IPProtocolIPv6Fragment), 0, 1, 4, 0, 0, 0, 0}
+	frag := []byte{byte(layers.IPProtocolUDP), 0, 0, 0, 0, 0, 0, 42}
+	return serialize(t, ip, gopacket.Payload(cat(hbh, dst, frag, u)))
 }
