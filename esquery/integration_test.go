@@ -292,3 +292,4 @@ func TestNodeServerDown(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable naming %s", err, addr)
 	}
 }
+
