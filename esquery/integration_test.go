@@ -292,4 +292,3 @@ func TestNodeServerDown(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable naming %s", err, addr)
 	}
 }
-
