@@ -56,6 +56,7 @@ type Totals struct {
 	CoreDrops   uint64
 	Unparsable  uint64 // payloads framed as SIP that the parser could not read at all
 	Incomplete  uint64 // SIP messages only partly captured (snaplen, TCP gap): counted, not judged
+	FromServer  uint64 // SIP messages sent by the server itself: counted, not judged
 	First, Last time.Time
 }
 

@@ -32,6 +32,7 @@ type summaryDoc struct {
 	CoreDrops   uint64            `json:"core_drops"`
 	Unparsable  uint64            `json:"unparsable"`
 	Incomplete  uint64            `json:"incomplete"`
+	FromServer  uint64            `json:"from_server"`
 	FirstSeen   *time.Time        `json:"first_seen,omitempty"`
 	LastSeen    *time.Time        `json:"last_seen,omitempty"`
 	Counters    map[string]uint64 `json:"counters"`
@@ -106,6 +107,7 @@ func newAnalyzeDoc(a *Analysis) analyzeDoc {
 			CoreDrops:   a.Totals.CoreDrops,
 			Unparsable:  a.Totals.Unparsable,
 			Incomplete:  a.Totals.Incomplete,
+			FromServer:  a.Totals.FromServer,
 			Counters:    map[string]uint64{},
 		},
 		Sanity: sanityDoc{

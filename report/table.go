@@ -21,8 +21,12 @@ func writeTable(w io.Writer, a *Analysis) error {
 	d := newAnalyzeDoc(a)
 	ew := &errWriter{w: w}
 	s := d.Summary
-	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses), %d malformed\n",
-		len(s.Files), s.Packets, humanBytes(s.Bytes), s.SIPMessages, s.Requests, s.Responses, s.Malformed)
+	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses)",
+		len(s.Files), s.Packets, humanBytes(s.Bytes), s.SIPMessages, s.Requests, s.Responses)
+	if s.FromServer > 0 {
+		ew.printf(", %d sent by the server (not judged)", s.FromServer)
+	}
+	ew.printf(", %d malformed\n", s.Malformed)
 	if s.FirstSeen != nil {
 		ew.printf("time span: %s → %s UTC (%s)\n", s.FirstSeen.Format(tableTimeLayout),
 			s.LastSeen.Format(tableTimeLayout), s.LastSeen.Sub(*s.FirstSeen).Round(time.Second))

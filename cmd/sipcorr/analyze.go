@@ -24,6 +24,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
 		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
 		topSources = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
+		server     = fs.String("server", "auto", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are not judged. 'auto' finds it, 'none' judges everything")
 		cpuProfile = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
 	sf.register(fs)
@@ -54,6 +55,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitUsage
 	}
+	servers, autoServer, err := parseServerFlag(*server)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: --server: %v\n", err)
+		return exitUsage
+	}
+	serverNote := "given with --server"
+	if autoServer {
+		servers, serverNote = guessServer(ctx, fs.Args(), capture.Options{Ports: portList})
+	}
 
 	if *cpuProfile != "" {
 		stopProfile, err := startCPUProfile(*cpuProfile)
@@ -63,8 +73,9 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		}
 		defer stopProfile()
 	}
-	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j,
+	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
 		correlate.InventoryLimits{MaxUAs: *maxUAs})
+	a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
 	a.TopSources = *topSources
 	if err := writeOutput(e, *out, func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }); err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
@@ -78,8 +89,9 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 
 // analyzeFiles runs every file through one pipeline and one inventory. A
 // faulty file is reported and the run goes on; faulty says whether any was.
-func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, limits correlate.InventoryLimits) (a *report.Analysis, faulty bool) {
+func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits) (a *report.Analysis, faulty bool) {
 	p := newPipeline(opts, j)
+	p.servers = servers
 	inv := correlate.NewInventory(limits)
 	a = &report.Analysis{Inventory: inv, Sanity: sanityConfig(j)}
 	var defects defectCounter
@@ -92,7 +104,6 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		}
 		toObservation(m, &obs)
 		inv.Add(&obs)
-		countTotals(&a.Totals, &obs)
 		defects.add(j.version, m)
 	}
 	for _, path := range paths {
@@ -115,8 +126,8 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 	prog.done()
 
 	st := p.decoder.Stats()
+	a.Totals = p.totals
 	a.Totals.Packets, a.Totals.Bytes = st.Packets, st.Bytes
-	a.Totals.Unparsable, a.Totals.Incomplete = p.unparsable, p.incomplete
 	a.Counters = counters(st)
 	a.Defects = defects.list()
 	if inv.Folded.UAMessages > 0 {
@@ -128,6 +139,13 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 			inv.Folded.TruncatedUAs, correlate.DefaultMaxUALen))
 	}
 	return a, faulty
+}
+
+func serverSummary(servers serverSet, how string, sent uint64) string {
+	if len(servers) == 0 {
+		return how
+	}
+	return fmt.Sprintf("SIP server %s (%s): %d messages it sent are counted but not judged", servers, how, sent)
 }
 
 func toObservation(m *judged, o *correlate.Observation) {
@@ -146,27 +164,6 @@ func toObservation(m *judged, o *correlate.Observation) {
 		o.Method = msg.Method
 	} else {
 		o.Method = cseqMethod(msg.Get(sipparse.HdrCSeq))
-	}
-}
-
-func countTotals(t *report.Totals, o *correlate.Observation) {
-	t.SIPMessages++
-	if o.Request {
-		t.Requests++
-	} else {
-		t.Responses++
-	}
-	if o.Malformed() {
-		t.Malformed++
-	}
-	if o.CoreDrop {
-		t.CoreDrops++
-	}
-	if t.First.IsZero() || o.Time.Before(t.First) {
-		t.First = o.Time
-	}
-	if o.Time.After(t.Last) {
-		t.Last = o.Time
 	}
 }
 

@@ -63,7 +63,9 @@ func readManifest(t *testing.T) manifest {
 func TestAnalyzeMatchesManifest(t *testing.T) {
 	for _, f := range readManifest(t).Files {
 		t.Run(f.File, func(t *testing.T) {
-			code, stdout, stderr := runCmd(t, "analyze", "--format", "json", repo("testdata", "captures", f.File))
+			// --server none: the manifest counts every message, the
+			// server's own replies included.
+			code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--server", "none", repo("testdata", "captures", f.File))
 			var out analyzeOut
 			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 				t.Fatalf("exit %d, output is not JSON: %v\n%s", code, err, stderr)
@@ -165,5 +167,51 @@ func TestAnalyzeWritesOutputFile(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if err != nil || !strings.HasPrefix(string(b), "ua,ua_present,messages") {
 		t.Fatalf("output file: %v %q", err, b)
+	}
+}
+
+// TestAnalyzeLeavesServerMessagesUnjudged: in the demo, 198.51.100.10 is the
+// Kamailio; its replies echo the devices' bad CSeq and must not be reported
+// as a malformed device, but they are still counted.
+func TestAnalyzeLeavesServerMessagesUnjudged(t *testing.T) {
+	for _, tc := range []struct {
+		server         string
+		wantFromServer bool
+	}{{"auto", true}, {"198.51.100.10", true}, {"198.51.100.10:5060", true}, {"none", false}} {
+		code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--server", tc.server, repo("testdata", "demo", "edge.pcapng"))
+		if code != exitOK {
+			t.Fatalf("--server %s: exit %d: %s", tc.server, code, stderr)
+		}
+		var out struct {
+			Summary struct {
+				SIPMessages uint64 `json:"sip_messages"`
+				Responses   uint64 `json:"responses"`
+				FromServer  uint64 `json:"from_server"`
+			} `json:"summary"`
+			UAs []struct {
+				Present   bool   `json:"ua_present"`
+				Responses uint64 `json:"responses"`
+			} `json:"uas"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatal(err)
+		}
+		var tableResponses uint64
+		for _, u := range out.UAs {
+			tableResponses += u.Responses
+		}
+		switch {
+		case tc.wantFromServer && (out.Summary.FromServer != out.Summary.Responses || tableResponses != 0):
+			t.Errorf("--server %s: from_server %d, responses %d, responses in the UA table %d",
+				tc.server, out.Summary.FromServer, out.Summary.Responses, tableResponses)
+		case !tc.wantFromServer && (out.Summary.FromServer != 0 || tableResponses != out.Summary.Responses):
+			t.Errorf("--server none: from_server %d, table responses %d of %d", out.Summary.FromServer, tableResponses, out.Summary.Responses)
+		}
+		if out.Summary.SIPMessages != 2774 {
+			t.Errorf("--server %s: sip_messages %d, want every message (2774)", tc.server, out.Summary.SIPMessages)
+		}
+	}
+	if code, _, _ := runCmd(t, "analyze", "--server", "not-an-ip", repo("testdata", "demo", "edge.pcapng")); code != exitUsage {
+		t.Errorf("bad --server: exit %d", code)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/report"
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
@@ -28,12 +29,13 @@ type pipeline struct {
 	judge   *judge
 	msg     sipparse.Message
 	verdict sipparse.Verdict
-	// unparsable counts payloads the SIP parser rejected outright.
-	unparsable uint64
-	// incomplete counts SIP messages the capture holds only in part (cut
-	// by the snaplen, or a TCP gap): judging them would blame the device
-	// for the capture's loss, so they are counted and not judged.
-	incomplete uint64
+	// servers are the addresses of the SIP server being imitated. What they
+	// send never meets their own sanity module: counted, not judged.
+	servers serverSet
+	// totals counts messages. Incomplete ones (cut by the snaplen, or a TCP
+	// gap) are counted and not judged: judging them would blame the device
+	// for the capture's loss.
+	totals report.Totals
 }
 
 func newPipeline(opts capture.Options, j *judge) *pipeline {
@@ -53,18 +55,41 @@ func (p *pipeline) flush(fn func(*judged)) {
 }
 
 func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
+	t := &p.totals
 	if dg.Truncated {
-		p.incomplete++
+		t.Incomplete++
 		return
 	}
 	j := judged{dg: dg, msg: &p.msg, verdict: &p.verdict}
 	if err := sipparse.Parse(dg.Payload, &p.msg); err != nil {
-		p.unparsable++
+		t.Unparsable++
 		j.parseErr = err
 		fn(&j)
 		return
 	}
+	t.SIPMessages++
+	if p.msg.IsRequest {
+		t.Requests++
+	} else {
+		t.Responses++
+	}
+	if t.First.IsZero() || dg.Time.Before(t.First) {
+		t.First = dg.Time
+	}
+	if dg.Time.After(t.Last) {
+		t.Last = dg.Time
+	}
+	if len(p.servers) > 0 && p.servers[dg.Src.Addr().Unmap()] {
+		t.FromServer++
+		return
+	}
 	p.judge.Judge(&p.msg, &p.verdict)
+	if p.verdict.CoreDrop {
+		t.CoreDrops++
+	}
+	if p.verdict.CoreDrop || p.verdict.First != 0 {
+		t.Malformed++
+	}
 	fn(&j)
 }
 

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// guessSample is how many SIP messages the --server auto pre-pass reads.
+const guessSample = 20000
+
+// serverSet is the set of addresses of the SIP server whose sanity module is
+// imitated; messages they send are not judged.
+type serverSet map[netip.Addr]bool
+
+func (s serverSet) String() string {
+	var parts []string
+	for a := range s {
+		parts = append(parts, a.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseServerFlag reads --server: "auto", "none" or a comma-separated list
+// of IP addresses (ports are ignored: the server's own messages leave from
+// any of its sockets).
+func parseServerFlag(v string) (set serverSet, auto bool, err error) {
+	switch strings.TrimSpace(v) {
+	case "auto":
+		return nil, true, nil
+	case "none", "":
+		return nil, false, nil
+	}
+	set = serverSet{}
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if ap, err := netip.ParseAddrPort(f); err == nil {
+			set[ap.Addr().Unmap()] = true
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, false, fmt.Errorf("%q is not an IP address", f)
+		}
+		set[a.Unmap()] = true
+	}
+	return set, false, nil
+}
+
+// guessServer reads the first SIP messages of the inputs and returns the
+// server address, with a note saying how it was found (or why not).
+func guessServer(ctx context.Context, paths []string, opts capture.Options) (serverSet, string) {
+	g := correlate.NewServerGuesser()
+	d := capture.NewDecoder(opts)
+	var m sipparse.Message
+	n := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	emit := func(dg *capture.Datagram) {
+		if dg.Truncated || sipparse.Parse(dg.Payload, &m) != nil {
+			return
+		}
+		g.Add(dg.Src.Addr().Unmap(), dg.Dst.Addr().Unmap(), m.IsRequest)
+		if n++; n >= guessSample {
+			cancel()
+		}
+	}
+	for _, p := range paths {
+		// Faults are reported by the main pass; the guess uses what it got.
+		if err := capture.ReadFile(ctx, p, d, emit); errors.Is(err, context.Canceled) {
+			break
+		}
+	}
+	guess, ok := g.Guess()
+	if !ok {
+		return nil, "no SIP server address stands out (one that receives requests from 3 or more sources and answers): every message is judged; name the server with --server"
+	}
+	return serverSet{guess.Addr: true}, fmt.Sprintf(
+		"found by --server auto: it received requests from %d source addresses and sent %d replies in the first %d messages",
+		guess.Sources, guess.Replies, n)
+}
