@@ -1,6 +1,6 @@
 module github.com/sipcorr/sipcorr
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/emiago/sipgo v1.7.3 // indirect
@@ -14,7 +14,8 @@ require (
 	github.com/mailru/easyjson v0.7.7 // indirect
 	github.com/olivere/elastic/v7 v7.0.32 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	golang.org/x/net v0.55.0 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
+	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 )

@@ -195,8 +195,8 @@ func (s *afpacketSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 	return nil, ci, &Error{Interface: s.name, Op: "read", Err: err}
 }
 
-func (s *afpacketSource) LinkType() layers.LinkType     { return s.link }
-func (s *afpacketSource) Interface() string             { return s.name }
+func (s *afpacketSource) LinkType() layers.LinkType    { return s.link }
+func (s *afpacketSource) Interface() string            { return s.name }
 func (s *afpacketSource) Filter() []bpf.RawInstruction { return s.filter }
 
 func (s *afpacketSource) Stats() (Stats, error) {
