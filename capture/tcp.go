@@ -126,6 +126,7 @@ type streamHalf struct {
 	out      frameOut // h.emit, bound once
 	time     time.Time
 	pkt      uint64
+	begun    bool // data (or the SYN) has been seen
 }
 
 func (h *streamHalf) init(s *sipStream, src, dst netip.AddrPort) {
@@ -160,8 +161,14 @@ const invalidSequence reassembly.Sequence = -1
 // ReassembledSG implements reassembly.Stream: in-order bytes of one
 // direction, possibly after a gap.
 func (s *sipStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
-	dir, _, end, skip := sg.Info()
+	dir, start, end, skip := sg.Info()
 	h := &s.half[dirIndex(dir)]
+	if !h.begun {
+		h.begun = true
+		// Without its SYN the direction was caught mid-stream: look for
+		// the next start line the way it is done after a gap.
+		h.f.skipping = !start
+	}
 	if c, ok := ac.(*tcpCtx); ok && c != nil {
 		h.time, h.pkt = c.ci.Timestamp, c.pkt
 	}

@@ -237,3 +237,17 @@ func TestTCPBufferLimit(t *testing.T) {
 		t.Errorf("%d messages after Flush, want 8 (none lost)", len(s.got))
 	}
 }
+
+// TestTCPMidStreamStartResyncs: a capture that begins inside a body glued
+// to the next message finds the message, not "helloREGISTER".
+func TestTCPMidStreamStartResyncs(t *testing.T) {
+	d := NewDecoder(Options{})
+	var s sink
+	playTCP(t, d, &s, []seg{{seq: 500, payload: "hello" + msgReg}})
+	if got := s.texts(); len(got) != 1 || got[0] != msgReg {
+		t.Fatalf("got %q", got)
+	}
+	if st := d.Stats(); st.TCPSkippedBytes != 5 {
+		t.Errorf("skipped %d, want 5", st.TCPSkippedBytes)
+	}
+}
