@@ -218,3 +218,75 @@ func TestNodeTemplate(t *testing.T) {
 		t.Errorf("strict mapping: unknown field accepted (%v)", err)
 	}
 }
+
+// setFloodBlock may run in a goroutine other than the test's: it reports
+// with Errorf.
+func setFloodBlock(t *testing.T, c *Client, index string, on bool) {
+	t.Helper()
+	_, err := c.es.IndexPutSettings(index).BodyJson(map[string]any{"index.blocks.read_only_allow_delete": on}).Do(context.Background())
+	if err != nil {
+		t.Errorf("set flood-stage block on %s: %v", index, err)
+	}
+}
+
+// TestNodeBulk429 gets real 429s from the node: the flood-stage disk block
+// (index.blocks.read_only_allow_delete) makes Elasticsearch refuse every
+// write to the index with 429 TOO_MANY_REQUESTS. While the block holds,
+// retries back off; once it is lifted they get through. If it never lifts,
+// every refused document is counted in the error.
+func TestNodeBulk429(t *testing.T) {
+	c := testNode(t)
+	ctx := context.Background()
+	vs := genVerdicts("a", 120)
+
+	t.Run("lifted", func(t *testing.T) {
+		index := testIndex(t, c)
+		createIndex(t, c, index, "")
+		setFloodBlock(t, c, index, true)
+		lifted := make(chan struct{})
+		go func() {
+			defer close(lifted)
+			time.Sleep(time.Second)
+			setFloodBlock(t, c, index, false)
+		}()
+		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 200 * time.Millisecond, MaxRetries: 8, Refresh: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if err := ex.Add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := ex.Close()
+		<-lifted
+		if err != nil || st.Verdicts != 120 || st.Retries == 0 || st.Rejected != 0 {
+			t.Fatalf("%+v, %v", st, err)
+		}
+		if n, err := c.es.Count(index).Do(ctx); err != nil || n != 120 {
+			t.Errorf("index holds %d documents (%v)", n, err)
+		}
+	})
+
+	t.Run("held", func(t *testing.T) {
+		index := testIndex(t, c)
+		createIndex(t, c, index, "")
+		setFloodBlock(t, c, index, true)
+		defer setFloodBlock(t, c, index, false)
+		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 10 * time.Millisecond, MaxRetries: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if err := ex.Add(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := ex.Close()
+		if !errors.Is(err, ErrRejected) || st.Rejected != 120 || st.Verdicts != 0 || st.Rollups == 0 ||
+			!strings.Contains(err.Error(), "120 of ") {
+			t.Fatalf("%+v, %v", st, err)
+		}
+		t.Logf("error as the user sees it: %v", err)
+	})
+}

@@ -3,6 +3,7 @@ package esquery
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -83,6 +84,7 @@ func (e *Exporter) send(items []item) {
 			return
 		}
 		var retry []item
+		var retryReason string
 		e.mu.Lock()
 		for i, m := range res.Items {
 			for _, r := range m { // one action per item
@@ -100,6 +102,10 @@ func (e *Exporter) send(items []item) {
 					}
 				case r.Status == 429 || r.Status >= 500:
 					retry = append(retry, pending[i])
+					retryReason = fmt.Sprintf("HTTP %d", r.Status)
+					if r.Error != nil {
+						retryReason += " " + r.Error.Type + ": " + r.Error.Reason
+					}
 				default:
 					typ, reason := "", ""
 					if r.Error != nil {
@@ -112,7 +118,11 @@ func (e *Exporter) send(items []item) {
 		}
 		e.mu.Unlock()
 		if len(retry) > 0 && attempt >= e.opts.MaxRetries {
-			e.reject(retry, ErrRejected, fmt.Sprintf("HTTP 429/5xx after %d retries", attempt))
+			kind := ErrRejected
+			if !strings.HasPrefix(retryReason, "HTTP 429") {
+				kind = ErrServer
+			}
+			e.reject(retry, kind, sanitize(fmt.Sprintf("%s (after %d retries)", retryReason, attempt), 240))
 			return
 		}
 		if len(retry) > 0 {

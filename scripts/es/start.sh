@@ -116,11 +116,9 @@ if ! id "$runas" >/dev/null 2>&1; then
 fi
 mkdir -p "$home/data" "$home/logs" "$home/run"
 
-if [[ "$security" == true ]]; then
-	# The file realm reads config/users; re-adding replaces the password.
-	if grep -q "^$esuser:" "$eshome/config/users" 2>/dev/null; then
-		ES_JAVA_HOME=$ES_JAVA_HOME "$eshome/bin/elasticsearch-users" userdel "$esuser" >/dev/null
-	fi
+if [[ "$security" == true ]] && ! grep -q "^$esuser:" "$eshome/config/users" 2>/dev/null; then
+	# The file realm reads config/users. Each elasticsearch-users call
+	# starts a JVM (seconds), so the user is added once per distribution.
 	ES_JAVA_HOME=$ES_JAVA_HOME "$eshome/bin/elasticsearch-users" useradd "$esuser" -p "$(cat "$pwfile")" -r superuser >/dev/null
 fi
 chown -R "$runas" "$eshome" "$home/data" "$home/logs" "$home/run"
