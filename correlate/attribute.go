@@ -25,8 +25,8 @@ const (
 
 // Options tune Attribute. Zero fields take the defaults in brackets.
 type Options struct {
-	// Bucket is the analysis bucket [the median memory poll interval],
-	// rounded up to a multiple of the Timeline bucket.
+	// Bucket is the analysis bucket [twice the median memory poll
+	// interval], rounded to a multiple of the Timeline bucket.
 	Bucket time.Duration
 	// Source selects whose counts are regressed [0: the source whose span
 	// covers most of the memory window, capture on ties]. A message seen
@@ -45,6 +45,10 @@ type Options struct {
 	// Collinear is the |correlation| of two candidates' counts from which
 	// they are one group, reported as indistinguishable [0.98].
 	Collinear float64
+	// NoTransient drops the transient terms: by default every column also
+	// enters as the change of its counts from the previous bucket, with a
+	// coefficient of any sign, for memory held only while traffic flows.
+	NoTransient bool
 	// MinBytesPerMessage is the smallest estimate reported as a suspect [0].
 	MinBytesPerMessage float64
 	MaxBystanders      int // UAs listed without impact [100]
@@ -200,7 +204,10 @@ func (a *analysis) window(mem []MemSeries, notes *[]Note) (grid, bool) {
 	}
 	step := a.o.Bucket
 	if step <= 0 {
-		step = pollInterval(mem)
+		// Two polls: a value refreshed lazily (pkg) or once per timer tick
+		// (shm) shows up one poll late, and a bucket of two polls keeps
+		// most of every message's effect inside its own bucket.
+		step = 2 * pollInterval(mem)
 	}
 	g, ok := newGrid(from, to, step, a.tl.Bucket())
 	if !ok || g.n < a.o.MinBuckets {
@@ -236,7 +243,7 @@ func (a *analysis) run(mem []MemSeries, r *Report) {
 		controls = append(controls, wf)
 	}
 	rows := make([]int, 0, a.g.n)
-	for k := a.o.MaxLag; k < a.g.n; k++ {
+	for k := a.o.MaxLag + 1; k < a.g.n; k++ {
 		rows = append(rows, k)
 	}
 	a.cols, a.ncand, a.constant = groupCollinear(cand, controls, rows, a.o.Collinear, a.o.Baseline == BaselineDrift)

@@ -35,8 +35,9 @@ func TestAttributeRestart(t *testing.T) {
 	if !hasNote(&r, "restart", "1 restart") {
 		t.Errorf("no restart note: %+v", r.Notes)
 	}
-	if r.Buckets != 400 || r.Targets[0].Rows != 400-3-1 {
-		t.Errorf("%d buckets, %d rows, want 400, %d (lag margin and the restart bucket left out)", r.Buckets, r.Targets[0].Rows, 400-3-1)
+	// Buckets of two polls: 200; the first 3+1 are the lag margin.
+	if r.Buckets != 200 || r.Targets[0].Rows != 200-4-1 {
+		t.Errorf("%d buckets, %d rows, want 200, %d (lag margin and the restart bucket left out)", r.Buckets, r.Targets[0].Rows, 200-4-1)
 	}
 }
 
@@ -51,7 +52,8 @@ func TestAttributePkgWorkersWithLag(t *testing.T) {
 	for i := range mem {
 		mem[i].Metric = "real_used"
 	}
-	r := Attribute(tl, mem, Options{Version: "5.2.3", Defects: testDefects})
+	// At the poll resolution the one-poll delay is a lag of one bucket.
+	r := Attribute(tl, mem, Options{Bucket: 10 * time.Second, Version: "5.2.3", Defects: testDefects})
 	i, s := suspectByUA(&r, yealink)
 	if i != 0 {
 		t.Fatalf("Yealink rank %d: %+v", i, r.Suspects)

@@ -7,94 +7,180 @@ import (
 )
 
 // dataset is the regression of one target at fixed lags: n rows (valid
-// buckets) × p columns, row-major, and the memory steps y.
+// buckets), the p leak columns x (message counts, coefficients ≥ 0) and
+// q transient columns d (the change of those counts from the previous
+// bucket, coefficients of any sign), both row-major, and the memory steps y.
+//
+// The transient columns model state that lives while traffic flows and is
+// freed afterwards (transactions, dialogs, expiring htable entries): its
+// level follows the current rate, so its step follows the rate's change.
+// Without them a loud UA whose messages only hold memory briefly would get
+// a positive leak coefficient from the bucket in which its traffic starts.
 type dataset struct {
-	n, p  int
-	x     []float64
-	y     []float64
-	drift bool // fit an unconstrained intercept (baseline drift)
+	n, p, q int
+	x, d    []float64
+	y       []float64
+	drift   bool // fit an unconstrained intercept (baseline drift)
+
+	prepared bool
+	mx, md   []float64 // column means (0 without drift)
+	xc, dc   []float64 // centred columns
+	gp       []float64 // p×p Gram of x with d partialled out (Schur complement)
+	gxd      []float64 // p×q
+	ginv     []float64 // q×q inverse Gram of d
+	ad       []float64 // q×p: ginv·Gdx, the part of x that d explains
 }
 
 // newDataset builds rows from the buckets in rows, column j taken lags[j]
-// buckets earlier than the memory step it explains.
-func newDataset(cols []*column, lags []int, y []float64, rows []int, drift bool) *dataset {
-	ds := &dataset{n: len(rows), p: len(cols), x: make([]float64, len(rows)*len(cols)), y: make([]float64, len(rows)), drift: drift}
+// buckets earlier than the memory step it explains; with transient, each
+// column also gets its change column. rows must start at lag+1 or later.
+func newDataset(cols []*column, lags []int, y []float64, rows []int, drift, transient bool) *dataset {
+	p, q := len(cols), 0
+	if transient {
+		q = p
+	}
+	ds := &dataset{n: len(rows), p: p, q: q, x: make([]float64, len(rows)*p), d: make([]float64, len(rows)*q), y: make([]float64, len(rows)), drift: drift}
 	for r, k := range rows {
 		ds.y[r] = y[k]
 		for j, c := range cols {
-			ds.x[r*ds.p+j] = c.x[k-lags[j]]
+			ds.x[r*p+j] = c.x[k-lags[j]]
+			if transient {
+				ds.d[r*q+j] = c.x[k-lags[j]] - c.x[k-lags[j]-1]
+			}
 		}
 	}
 	return ds
 }
 
-// fit solves the NNLS problem over the rows idx (a multiset of row numbers;
-// nil means every row once) and returns the intercept and the residual sum
-// of squares over those rows. beta receives the coefficients. Means are
-// taken first and the Gram matrix accumulated from centred values, so large
-// steady counts do not cancel catastrophically.
-func (ds *dataset) fit(idx []int, beta []float64) (intercept, rss float64) {
-	p := ds.p
-	n := ds.n
-	if idx != nil {
-		n = len(idx)
+// prepare centres the columns and forms the Gram blocks once; every fit
+// of this design (bootstrap replicates included) reuses them.
+func (ds *dataset) prepare() {
+	if ds.prepared {
+		return
 	}
-	row := func(i int) int {
-		if idx == nil {
-			return i
+	ds.prepared = true
+	n, p, q := ds.n, ds.p, ds.q
+	ds.mx, ds.xc = centre(ds.x, n, p, ds.drift)
+	ds.md, ds.dc = centre(ds.d, n, q, ds.drift)
+	gxx := crossprod(ds.xc, ds.xc, n, p, p)
+	ds.gxd = crossprod(ds.xc, ds.dc, n, p, q)
+	ds.ginv = spdInverse(crossprod(ds.dc, ds.dc, n, q, q), q)
+	ds.ad = make([]float64, q*p)
+	for i := 0; i < q; i++ {
+		for j := 0; j < p; j++ {
+			v := 0.0
+			for k := 0; k < q; k++ {
+				v += ds.ginv[i*q+k] * ds.gxd[j*q+k]
+			}
+			ds.ad[i*p+j] = v
 		}
-		return idx[i]
 	}
-	mx := make([]float64, p)
+	ds.gp = gxx
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			v := 0.0
+			for k := 0; k < q; k++ {
+				v += ds.gxd[i*q+k] * ds.ad[k*p+j]
+			}
+			ds.gp[i*p+j] -= v
+		}
+	}
+}
+
+// solve fits y (len n) and returns the intercept; beta (len p) receives the
+// leak coefficients, constrained ≥ 0 unless free, and gamma (len q) the
+// transient ones.
+func (ds *dataset) solve(y, beta, gamma []float64, free bool) float64 {
+	ds.prepare()
+	n, p, q := ds.n, ds.p, ds.q
 	my := 0.0
 	if ds.drift {
-		for i := 0; i < n; i++ {
-			r := row(i)
-			my += ds.y[r]
-			for j := 0; j < p; j++ {
-				mx[j] += ds.x[r*p+j]
-			}
+		for _, v := range y {
+			my += v
 		}
 		my /= float64(n)
-		for j := range mx {
-			mx[j] /= float64(n)
+	}
+	hx, hd := make([]float64, p), make([]float64, q)
+	for r := 0; r < n; r++ {
+		yc := y[r] - my
+		for j := 0; j < p; j++ {
+			hx[j] += ds.xc[r*p+j] * yc
+		}
+		for j := 0; j < q; j++ {
+			hd[j] += ds.dc[r*q+j] * yc
 		}
 	}
-	g := make([]float64, p*p)
-	h := make([]float64, p)
-	xc := make([]float64, p)
-	for i := 0; i < n; i++ {
-		r := row(i)
-		for j := 0; j < p; j++ {
-			xc[j] = ds.x[r*p+j] - mx[j]
-		}
-		yc := ds.y[r] - my
-		for j := 0; j < p; j++ {
-			h[j] += xc[j] * yc
-			for k := j; k < p; k++ {
-				g[j*p+k] += xc[j] * xc[k]
-			}
+	a := make([]float64, q) // ginv·hd
+	for i := 0; i < q; i++ {
+		for k := 0; k < q; k++ {
+			a[i] += ds.ginv[i*q+k] * hd[k]
 		}
 	}
 	for j := 0; j < p; j++ {
-		for k := 0; k < j; k++ {
-			g[j*p+k] = g[k*p+j]
+		for k := 0; k < q; k++ {
+			hx[j] -= ds.gxd[j*q+k] * a[k]
 		}
 	}
-	nnls(g, h, p, beta)
-	intercept = my
+	if free {
+		ols(ds.gp, hx, p, beta)
+	} else {
+		nnls(ds.gp, hx, p, beta)
+	}
+	c := my
 	for j := 0; j < p; j++ {
-		intercept -= mx[j] * beta[j]
+		c -= ds.mx[j] * beta[j]
 	}
-	for i := 0; i < n; i++ {
-		r := row(i)
-		e := ds.y[r] - intercept
+	for i := 0; i < q; i++ {
+		gamma[i] = a[i]
 		for j := 0; j < p; j++ {
-			e -= ds.x[r*p+j] * beta[j]
+			gamma[i] -= ds.ad[i*p+j] * beta[j]
 		}
+		c -= ds.md[i] * gamma[i]
+	}
+	return c
+}
+
+// predict returns the fitted step of row r.
+func (ds *dataset) predict(r int, c float64, beta, gamma []float64) float64 {
+	f := c
+	for j := 0; j < ds.p; j++ {
+		f += ds.x[r*ds.p+j] * beta[j]
+	}
+	for j := 0; j < ds.q; j++ {
+		f += ds.d[r*ds.q+j] * gamma[j]
+	}
+	return f
+}
+
+// fit solves the NNLS problem on the dataset's own steps and returns the
+// intercept and the residual sum of squares.
+func (ds *dataset) fit(beta []float64) (intercept, rss float64) {
+	gamma := make([]float64, ds.q)
+	intercept = ds.solve(ds.y, beta, gamma, false)
+	for r := 0; r < ds.n; r++ {
+		e := ds.y[r] - ds.predict(r, intercept, beta, gamma)
 		rss += e * e
 	}
 	return intercept, rss
+}
+
+// residualAC1 is the lag-1 autocorrelation of the fit's residuals.
+func (ds *dataset) residualAC1(beta []float64, c float64) float64 {
+	gamma := make([]float64, ds.q)
+	ds.solve(ds.y, make([]float64, ds.p), gamma, false)
+	var s0, s1, prev float64
+	for r := 0; r < ds.n; r++ {
+		e := ds.y[r] - ds.predict(r, c, beta, gamma)
+		s0 += e * e
+		if r > 0 {
+			s1 += e * prev
+		}
+		prev = e
+	}
+	if s0 == 0 {
+		return 0
+	}
+	return s1 / s0
 }
 
 // tss is the total sum of squares the R² is relative to: around the mean
@@ -114,42 +200,43 @@ func (ds *dataset) tss() float64 {
 	return t
 }
 
-// without returns a copy of ds with column j zeroed (NNLS then gives it 0,
-// which is the model without it).
+// without returns a copy of ds without column j and its transient column
+// (zeroed: NNLS and the inverse give them 0), the model without that UA.
 func (ds *dataset) without(j int) *dataset {
-	c := *ds
-	c.x = slices.Clone(ds.x)
+	c := &dataset{n: ds.n, p: ds.p, q: ds.q, x: slices.Clone(ds.x), d: slices.Clone(ds.d), y: ds.y, drift: ds.drift}
 	for r := 0; r < ds.n; r++ {
 		c.x[r*ds.p+j] = 0
+		if j < ds.q {
+			c.d[r*ds.q+j] = 0
+		}
 	}
-	return &c
+	return c
 }
 
-// bootstrap draws B block wild-bootstrap replicates of the coefficients
-// (B × p), constrained (NNLS) and unconstrained (OLS). The design stays fixed (inference is conditional on the
-// observed message counts); each replicate's memory steps are the fitted
-// steps plus the residuals, scaled by √(n/(n−p−1)) for the degrees of
-// freedom the fit used, with the sign of every block of consecutive
-// buckets flipped at random (Rademacher). Flipping whole blocks keeps the
-// residuals' short-range dependence (lazy pkg refresh, measurement noise
-// that differencing makes negatively correlated); heteroskedastic steps
-// keep their own size. The PRNG is the caller's: seeded, deterministic.
+// bootstrap draws B block wild-bootstrap replicates of the leak
+// coefficients (B × p), constrained (NNLS) and unconstrained (OLS).
+// The design stays fixed (inference is conditional on the observed
+// message counts); each replicate's memory steps are the fitted steps plus
+// the residuals, scaled by √(n/(n−k)) for the k parameters the fit used,
+// with the sign of every block of consecutive buckets flipped at random
+// (Rademacher). Flipping whole blocks keeps the residuals' short-range
+// dependence (lazy pkg refresh; measurement noise that differencing makes
+// negatively correlated); heteroskedastic steps keep their own size. The
+// PRNG is the caller's: seeded, deterministic.
 func (ds *dataset) bootstrap(b, block int, beta []float64, intercept float64, rng *rand.Rand) (nn, free [][]float64) {
 	n, p := ds.n, ds.p
 	block = min(max(block, 1), max(n, 1))
+	gamma := make([]float64, ds.q)
+	ds.solve(ds.y, make([]float64, p), gamma, false) // the transient fit that goes with beta
 	fitted := make([]float64, n)
 	resid := make([]float64, n)
-	scale := math.Sqrt(float64(n) / float64(max(n-p-1, 1)))
+	scale := math.Sqrt(float64(n) / float64(max(n-p-ds.q-1, 1)))
 	for r := 0; r < n; r++ {
-		f := intercept
-		for j := 0; j < p; j++ {
-			f += ds.x[r*p+j] * beta[j]
-		}
-		fitted[r], resid[r] = f, scale*(ds.y[r]-f)
+		fitted[r] = ds.predict(r, intercept, beta, gamma)
+		resid[r] = scale * (ds.y[r] - fitted[r])
 	}
-	g, xc := ds.gram()
-	h := make([]float64, p)
 	ystar := make([]float64, n)
+	g := make([]float64, ds.q)
 	nn, free = make([][]float64, b), make([][]float64, b)
 	for i := range nn {
 		for s := 0; s < n; s += block {
@@ -161,56 +248,84 @@ func (ds *dataset) bootstrap(b, block int, beta []float64, intercept float64, rn
 				ystar[r] = fitted[r] + sign*resid[r]
 			}
 		}
-		my := 0.0
-		if ds.drift {
-			for _, v := range ystar {
-				my += v
-			}
-			my /= float64(n)
-		}
-		for j := range h {
-			h[j] = 0
-		}
-		for r := 0; r < n; r++ {
-			yc := ystar[r] - my
-			for j := 0; j < p; j++ {
-				h[j] += xc[r*p+j] * yc
-			}
-		}
 		nn[i], free[i] = make([]float64, p), make([]float64, p)
-		nnls(g, h, p, nn[i])
-		ols(g, h, p, free[i])
+		ds.solve(ystar, nn[i], g, false)
+		ds.solve(ystar, free[i], g, true)
 	}
 	return nn, free
 }
 
-// gram returns XᵀX of the (centred, with drift) design and the centred X.
-func (ds *dataset) gram() (g, xc []float64) {
-	n, p := ds.n, ds.p
-	mx := make([]float64, p)
-	if ds.drift {
+// centre returns the column means (zeros unless drift) and the centred
+// copy of an n×p row-major matrix.
+func centre(x []float64, n, p int, drift bool) (m, xc []float64) {
+	m = make([]float64, p)
+	if drift && n > 0 {
 		for r := 0; r < n; r++ {
 			for j := 0; j < p; j++ {
-				mx[j] += ds.x[r*p+j]
+				m[j] += x[r*p+j]
 			}
 		}
-		for j := range mx {
-			mx[j] /= float64(n)
+		for j := range m {
+			m[j] /= float64(n)
 		}
 	}
 	xc = make([]float64, n*p)
-	g = make([]float64, p*p)
 	for r := 0; r < n; r++ {
 		for j := 0; j < p; j++ {
-			xc[r*p+j] = ds.x[r*p+j] - mx[j]
+			xc[r*p+j] = x[r*p+j] - m[j]
 		}
-		for j := 0; j < p; j++ {
-			for k := 0; k < p; k++ {
-				g[j*p+k] += xc[r*p+j] * xc[r*p+k]
+	}
+	return m, xc
+}
+
+// crossprod returns aᵀb for row-major a (n×p) and b (n×q).
+func crossprod(a, b []float64, n, p, q int) []float64 {
+	g := make([]float64, p*q)
+	for r := 0; r < n; r++ {
+		for i := 0; i < p; i++ {
+			v := a[r*p+i]
+			if v == 0 {
+				continue
+			}
+			for j := 0; j < q; j++ {
+				g[i*q+j] += v * b[r*q+j]
 			}
 		}
 	}
-	return g, xc
+	return g
+}
+
+// spdInverse inverts a symmetric positive semi-definite q×q matrix,
+// treating columns without variance as absent (their rows and columns of
+// the inverse are 0) and near-singular ones through solveSubset's ridge.
+func spdInverse(g []float64, q int) []float64 {
+	inv := make([]float64, q*q)
+	d := make([]float64, q)
+	var idx []int
+	for i := 0; i < q; i++ {
+		if g[i*q+i] > 0 {
+			d[i] = math.Sqrt(g[i*q+i])
+			idx = append(idx, i)
+		}
+	}
+	gs := make([]float64, q*q)
+	for _, i := range idx {
+		for _, j := range idx {
+			gs[i*q+j] = g[i*q+j] / (d[i] * d[j])
+		}
+	}
+	e, s := make([]float64, q), make([]float64, q)
+	for _, k := range idx {
+		for i := range e {
+			e[i] = 0
+		}
+		e[k] = 1
+		solveSubset(gs, e, q, idx, s)
+		for _, i := range idx {
+			inv[i*q+k] = s[i] / (d[i] * d[k])
+		}
+	}
+	return inv
 }
 
 // coefStats summarises the bootstrap distribution of coefficient j: the

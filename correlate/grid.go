@@ -56,12 +56,11 @@ func memSpan(mem []MemSeries) (first, last time.Time) {
 }
 
 // newGrid aligns the analysis window [from, to) to whole steps, where the
-// step is a multiple of the timeline bucket (rounded up).
+// step is the nearest multiple of the timeline bucket.
 func newGrid(from, to time.Time, step, tlBucket time.Duration) (grid, bool) {
-	if step < tlBucket {
-		step = tlBucket
-	}
-	step = (step + tlBucket - 1) / tlBucket * tlBucket
+	// Nearest multiple: polls jittered a few ms past the second must not
+	// double the bucket.
+	step = max((step+tlBucket/2)/tlBucket, 1) * tlBucket
 	s := int64(step)
 	a := floorDiv(from.UnixNano()+s-1, s) * s // ceil: no bucket before coverage
 	b := floorDiv(to.UnixNano(), s) * s

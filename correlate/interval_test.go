@@ -46,9 +46,9 @@ func coverageRun(t *testing.T, sims int, base simConfig, leak float64) (cover, r
 // The 95 % intervals must cover the true leak about 95 % of the time, and
 // a loud UA without a leak must rarely become a suspect.
 func TestIntervalCoverage(t *testing.T) {
-	sims := 150
+	sims := 120
 	if testing.Short() {
-		sims = 60
+		sims = 40
 	}
 	cover, relErr, fp, power := coverageRun(t, sims, simConfig{buckets: 300, noise: 300}, 24)
 	t.Logf("%d sims, 24 B/msg, σ=300 B: coverage %.3f, mean |error| %.1f%%, power %.3f, false-positive rate %.3f", sims, cover, 100*relErr, power, fp)
@@ -77,9 +77,9 @@ func TestIntervalCoverage(t *testing.T) {
 // boundary: NNLS puts mass at 0, so coverage of 0 is checked as "not a
 // suspect" in at most α of the runs.
 func TestIntervalNullFalsePositives(t *testing.T) {
-	sims := 150
+	sims := 120
 	if testing.Short() {
-		sims = 60
+		sims = 40
 	}
 	_, _, fp, power := coverageRun(t, sims, simConfig{buckets: 300, noise: 300}, 1e-9)
 	t.Logf("%d sims without any leak: leaker-named UA suspect rate %.3f, loud UA suspect rate %.3f", sims, power, fp)

@@ -186,6 +186,9 @@ func timelineNotes(tl *Timeline, notes *[]Note) {
 	if st.FoldedEvents > 0 {
 		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("%d events of about %d User-Agents beyond the cap of %d were folded into one entry", st.FoldedEvents, tl.FoldedUAs(), tl.opts.MaxUAs)})
 	}
+	if st.Coarsened > 0 {
+		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("the timeline doubled its bucket %d time(s), to %s, to stay within its memory bound", st.Coarsened, tl.Bucket())})
+	}
 	if st.TruncatedUAs > 0 {
 		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("%d events carried a User-Agent longer than %d bytes; it was cut", st.TruncatedUAs, tl.opts.MaxUALen)})
 	}

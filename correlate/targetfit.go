@@ -96,7 +96,7 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	fit := TargetFit{Series: t.name, Pool: t.pool.String(), Metric: t.metric, Members: t.members}
 	res := make([]colResult, len(a.cols))
 	var rows []int
-	for k := o.MaxLag; k < a.g.n; k++ {
+	for k := o.MaxLag + 1; k < a.g.n; k++ { // +1: the transient columns look one bucket further back
 		if finite(t.delta[k]) {
 			rows = append(rows, k)
 			fit.Growth += t.delta[k]
@@ -124,6 +124,7 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	}
 	p := len(a.cols)
 	drift := o.Baseline == BaselineDrift
+	tr := !o.NoTransient
 	lagsAll := func(l int) []int {
 		ls := make([]int, p)
 		for i := range ls {
@@ -134,20 +135,22 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	beta := make([]float64, p)
 	bestRSS := math.Inf(1)
 	for l := 0; l <= o.MaxLag; l++ {
-		ds := newDataset(a.cols, lagsAll(l), t.delta, rows, drift)
-		if _, rss := ds.fit(nil, beta); rss < bestRSS*(1-1e-9) {
+		// The lag is chosen on the leak terms alone: a transient term can
+		// mimic a delay (x_k − (x_k − x_{k−1}) = x_{k−1}) and would hide it.
+		ds := newDataset(a.cols, lagsAll(l), t.delta, rows, drift, false)
+		if _, rss := ds.fit(beta); rss < bestRSS*(1-1e-9) {
 			bestRSS, fit.Lag = rss, l
 		}
 	}
 	lags := lagsAll(fit.Lag)
-	ds := newDataset(a.cols, lags, t.delta, rows, drift)
-	c, rss := ds.fit(nil, beta)
+	ds := newDataset(a.cols, lags, t.delta, rows, drift, tr)
+	c, rss := ds.fit(beta)
 	tss := ds.tss()
 	fit.Drift = c
 	if tss > 0 {
 		fit.R2 = 1 - rss/tss
 	}
-	boot, free := ds.bootstrap(o.Bootstrap, blockLen(len(rows), o.MaxLag), beta, c, rng)
+	boot, free := ds.bootstrap(o.Bootstrap, blockLen(ds.residualAC1(beta, c), len(rows), o.MaxLag), beta, c, rng)
 	scratch := make([]float64, p)
 	for j := 0; j < a.ncand; j++ {
 		cr := &res[j]
@@ -166,7 +169,7 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 		default:
 			cr.p = pOneSided(beta[j] / se)
 		}
-		if _, rj := ds.without(j).fit(nil, scratch); tss > 0 {
+		if _, rj := ds.without(j).fit(scratch); tss > 0 {
 			cr.partial = math.Max(0, (rj-rss)/tss)
 		}
 		cr.lag = a.profileLag(j, lags, t.delta, rows, drift)
@@ -183,14 +186,14 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 }
 
 // profileLag returns the lag of column j that fits best with the other
-// columns held at their lags.
+// columns held at their lags (leak terms only, as for the common lag).
 func (a *analysis) profileLag(j int, lags []int, y []float64, rows []int, drift bool) int {
 	ls := append([]int(nil), lags...)
 	beta := make([]float64, len(lags))
 	best, bestRSS := lags[j], math.Inf(1)
 	for l := 0; l <= a.o.MaxLag; l++ {
 		ls[j] = l
-		if _, rss := newDataset(a.cols, ls, y, rows, drift).fit(nil, beta); rss < bestRSS*(1-1e-9) {
+		if _, rss := newDataset(a.cols, ls, y, rows, drift, false).fit(beta); rss < bestRSS*(1-1e-9) {
 			best, bestRSS = l, rss
 		}
 	}
@@ -216,7 +219,15 @@ func lift(x []float64, marked []bool, rows []int, lag int) float64 {
 	return ((in + 0.5) / nin) / ((out + 0.5) / nout)
 }
 
-// blockLen is the moving-block length: n^(1/3), at least the lag span.
-func blockLen(n, maxLag int) int {
-	return max(int(math.Round(math.Cbrt(float64(n)))), maxLag+1, 1)
+// blockLen is the length of the bootstrap's sign blocks. White residuals
+// (lag-1 autocorrelation within ±2/√n) need no blocks beyond the lag span,
+// and short blocks give the bootstrap many independent signs; correlated
+// residuals get blocks of √n buckets, which keep the correlation inside
+// them (conservative for the negative correlation of differenced level
+// noise, right for the positive one of delayed refreshes).
+func blockLen(ac1 float64, n, maxLag int) int {
+	if math.Abs(ac1) <= 2/math.Sqrt(float64(max(n, 1))) {
+		return maxLag + 1
+	}
+	return max(int(math.Round(math.Sqrt(float64(n)))), maxLag+1, 1)
 }

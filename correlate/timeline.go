@@ -11,7 +11,8 @@ import (
 
 // Defaults of TimelineOptions.
 const (
-	DefaultTimelineBucket  = 10 * time.Second
+	DefaultTimelineBucket  = time.Second
+	DefaultTimelineBytes   = 256 << 20
 	DefaultTimelineMaxUAs  = 1000
 	DefaultTimelineUALen   = 512
 	DefaultTimelineSources = 8
@@ -32,6 +33,11 @@ type TimelineOptions struct {
 	// MaxSources is the number of source addresses tracked per UA (the most
 	// frequent ones, by the Space-Saving algorithm).
 	MaxSources int
+	// MaxBytes bounds the memory of the bucket counts. When they outgrow
+	// it, the Timeline doubles its bucket (merging neighbours) until they
+	// fit again or the bucket reaches an hour; TimelineStats.Coarsened
+	// counts the doublings and the report says so.
+	MaxBytes int
 }
 
 func (o TimelineOptions) withDefaults() TimelineOptions {
@@ -47,14 +53,18 @@ func (o TimelineOptions) withDefaults() TimelineOptions {
 	if o.MaxSources <= 0 {
 		o.MaxSources = DefaultTimelineSources
 	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultTimelineBytes
+	}
 	return o
 }
 
 // Timeline counts events per User-Agent × rule × source × time bucket. It is
 // a streaming accumulator: its memory grows with the number of distinct UAs
 // (capped) and with the number of buckets in which each (UA, rule) was seen,
-// never with the number of events. About 256 bytes per (UA, rule) per 64
-// buckets of activity. A Timeline is not safe for concurrent use.
+// never with the number of events: about 300 bytes per (UA, rule) per 64
+// buckets of activity, within MaxBytes overall (the bucket coarsens when
+// needed). A Timeline is not safe for concurrent use.
 type Timeline struct {
 	opts     TimelineOptions
 	bucketNs int64
@@ -62,6 +72,7 @@ type Timeline struct {
 	folded   *uaEntry
 	sketch   [foldSketchBits / 64]uint64 // linear counting of folded UAs
 	stats    TimelineStats
+	chunks   int // allocated count chunks, for MaxBytes
 }
 
 // TimelineStats counts what the Timeline took and what it had to fold.
@@ -71,6 +82,7 @@ type TimelineStats struct {
 	Untimed      uint64 // events with a zero time: counted here only
 	FoldedEvents uint64 // events of UAs beyond MaxUAs
 	TruncatedUAs uint64 // events whose UA was cut to MaxUALen
+	Coarsened    int    // bucket doublings to stay within MaxBytes
 	// Span per Source (index Source), for coverage of the memory window.
 	First, Last [3]time.Time
 }
@@ -93,6 +105,8 @@ func (t *Timeline) FoldedUAs() int {
 const (
 	foldSketchBits = 4096
 	chunkLen       = 64 // buckets per storage chunk
+	// chunkBytes is what one chunk costs: the counts plus its map entry.
+	chunkBytes = chunkLen*4 + 48
 )
 
 type uaEntry struct {
@@ -168,8 +182,59 @@ func (t *Timeline) Add(e *Event) {
 		t.stats.Malformed++
 	}
 	c := u.cell(rule, src)
-	c.add(e, t.bucketNs)
+	if c.add(e, t.bucketNs) {
+		t.chunks++
+		for t.chunks*chunkBytes > t.opts.MaxBytes && t.opts.Bucket < time.Hour {
+			t.coarsen()
+		}
+	}
 	u.sources.add(e.Src, t.opts.MaxSources)
+}
+
+// coarsen doubles the bucket size, merging the counts of neighbouring
+// buckets: dense timelines halve their memory, and results computed later
+// only lose time resolution.
+func (t *Timeline) coarsen() {
+	t.bucketNs *= 2
+	t.opts.Bucket *= 2
+	t.stats.Coarsened++
+	t.chunks = 0
+	all := make([]*uaEntry, 0, len(t.uas)+1)
+	for _, u := range t.uas {
+		all = append(all, u)
+	}
+	if t.folded != nil {
+		all = append(all, t.folded)
+	}
+	for _, u := range all {
+		for _, c := range u.cells {
+			old := c.chunks
+			c.chunks = make(map[int64]*[chunkLen]uint32, len(old)/2+1)
+			for k, ch := range old {
+				for i, n := range ch {
+					if n == 0 {
+						continue
+					}
+					b := floorDiv(k*chunkLen+int64(i), 2)
+					nk := floorDiv(b, chunkLen)
+					dst := c.chunks[nk]
+					if dst == nil {
+						dst = new([chunkLen]uint32)
+						c.chunks[nk] = dst
+						t.chunks++
+					}
+					dst[b-nk*chunkLen] = satAdd(dst[b-nk*chunkLen], n)
+				}
+			}
+		}
+	}
+}
+
+func satAdd(a, b uint32) uint32 {
+	if a > math.MaxUint32-b {
+		return math.MaxUint32
+	}
+	return a + b
 }
 
 // Cover declares that src was observed from `from` to `to` (e.g. the first
@@ -218,7 +283,8 @@ func (u *uaEntry) cell(rule uint32, src Source) *cell {
 	return c
 }
 
-func (c *cell) add(e *Event, bucketNs int64) {
+// add counts e and reports whether a new chunk was allocated.
+func (c *cell) add(e *Event, bucketNs int64) (grew bool) {
 	c.n++
 	c.failed |= e.Failed
 	if c.first.IsZero() || e.Time.Before(c.first) {
@@ -233,6 +299,7 @@ func (c *cell) add(e *Event, bucketNs int64) {
 	if ch == nil {
 		ch = new([chunkLen]uint32)
 		c.chunks[k] = ch
+		grew = true
 	}
 	if v := &ch[b-k*chunkLen]; *v < math.MaxUint32 {
 		*v++
@@ -244,6 +311,7 @@ func (c *cell) add(e *Event, bucketNs int64) {
 	if len(e.Token) > 0 {
 		c.addToken(e.Token)
 	}
+	return grew
 }
 
 func (c *cell) addToken(tok []byte) {

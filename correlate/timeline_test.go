@@ -142,3 +142,26 @@ func BenchmarkAttribute(b *testing.B) {
 		})
 	}
 }
+
+// Past MaxBytes the timeline coarsens its bucket and keeps every count.
+func TestTimelineCoarsensWithinMaxBytes(t *testing.T) {
+	tl := NewTimeline(TimelineOptions{Bucket: time.Second, MaxBytes: 20 * chunkBytes})
+	total := 0
+	for i := 0; i < 64*40; i++ { // 40 chunks at 1 s
+		e := ev(float64(i)+0.5, yealink, 512, SourceCapture)
+		tl.Add(&e)
+		total++
+	}
+	st := tl.Stats()
+	if st.Coarsened != 1 || tl.Bucket() != 2*time.Second || tl.chunks*chunkBytes > 20*chunkBytes {
+		t.Fatalf("coarsened %d, bucket %v, %d chunks", st.Coarsened, tl.Bucket(), tl.chunks)
+	}
+	c := tl.uas[yealink].cells[0]
+	b0 := tlT0.Unix() / 2
+	if got := c.sum(b0-10, b0+64*40); got != uint64(total) {
+		t.Fatalf("%d events after coarsening, want %d", got, total)
+	}
+	if got := c.sum(b0, b0+1); got != 2 {
+		t.Fatalf("first 2 s bucket holds %d, want 2", got)
+	}
+}
