@@ -188,6 +188,9 @@ func (s *afpacketSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 		// the kernel flags the socket with ENETDOWN when its interface
 		// goes down or away; say which
 		if cerr := s.checkInterface(); cerr != nil {
+			if errors.Is(cerr, ErrNoInterface) {
+				cerr = fmt.Errorf("%w (the interface was deleted)", ErrInterfaceDown)
+			}
 			return nil, ci, &Error{Interface: s.name, Op: "read", Err: cerr}
 		}
 		return nil, ci, &Error{Interface: s.name, Op: "read", Err: fmt.Errorf("%w (the socket reported an error)", ErrInterfaceDown)}

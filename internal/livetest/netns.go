@@ -1,0 +1,154 @@
+package livetest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Addresses of a Pair, inside its own namespaces only.
+const (
+	CaptureIP = "10.213.0.1"
+	SenderIP  = "10.213.0.2"
+)
+
+// RequireRoot skips t unless the process is root; under CI=true it fails
+// instead, because CI runs as root and must not skip.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("live capture tests need root (CI=true: not skipping)")
+	}
+	t.Skip("live capture tests need root (network namespaces, AF_PACKET)")
+}
+
+// Pair is two network namespaces joined by a veth link: the sender side
+// (SenderIP) and the capture side (CaptureIP), MTU 1500.
+type Pair struct {
+	Sender, Capture     string // namespace names (under /run/netns)
+	SenderIf, CaptureIf string // interface names, each in its namespace
+	t                   testing.TB
+}
+
+var pairSeq atomic.Int64
+
+// NewPair creates the namespaces and the link; t.Cleanup removes them.
+func NewPair(t testing.TB) *Pair {
+	t.Helper()
+	RequireRoot(t)
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Fatalf("the ip command (Debian package iproute2) is needed: %v", err)
+	}
+	n := pairSeq.Add(1)
+	tag := strconv.FormatInt(int64(os.Getpid()), 36) + strconv.FormatInt(n, 36)
+	p := &Pair{
+		Sender:    "sipcorrtest-" + tag + "-s",
+		Capture:   "sipcorrtest-" + tag + "-c",
+		SenderIf:  "sct" + tag + "s",
+		CaptureIf: "sct" + tag + "c",
+		t:         t,
+	}
+	t.Cleanup(func() {
+		// deleting a namespace deletes the veth end in it, and its peer
+		for _, ns := range []string{p.Sender, p.Capture} {
+			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such file") {
+				t.Logf("ip netns del %s: %v: %s", ns, err, out)
+			}
+		}
+	})
+	p.ip("netns", "add", p.Sender)
+	p.ip("netns", "add", p.Capture)
+	p.ip("link", "add", p.SenderIf, "netns", p.Sender, "type", "veth", "peer", "name", p.CaptureIf, "netns", p.Capture)
+	p.ip("-n", p.Sender, "addr", "add", SenderIP+"/24", "dev", p.SenderIf)
+	p.ip("-n", p.Capture, "addr", "add", CaptureIP+"/24", "dev", p.CaptureIf)
+	for _, x := range [][2]string{{p.Sender, p.SenderIf}, {p.Capture, p.CaptureIf}} {
+		p.ip("-n", x[0], "link", "set", x[1], "up")
+		p.ip("-n", x[0], "link", "set", "lo", "up")
+	}
+	return p
+}
+
+func (p *Pair) ip(args ...string) {
+	p.t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		p.t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// CaptureDown sets the capture-side interface down.
+func (p *Pair) CaptureDown() { p.ip("-n", p.Capture, "link", "set", p.CaptureIf, "down") }
+
+// DeleteLink deletes the veth pair.
+func (p *Pair) DeleteLink() { p.ip("-n", p.Sender, "link", "del", p.SenderIf) }
+
+// SenderConn returns a UDP socket in the sender namespace bound to
+// SenderIP:port, and the capture side's address dst:port.
+func (p *Pair) SenderConn(port, dstPort int) (*net.UDPConn, *net.UDPAddr, error) {
+	var conn *net.UDPConn
+	err := InNetns(p.Sender, func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(SenderIP), Port: port})
+		conn = c
+		return err
+	})
+	return conn, &net.UDPAddr{IP: net.ParseIP(CaptureIP), Port: dstPort}, err
+}
+
+// SinkConn opens a UDP socket on the capture side at CaptureIP:port that
+// reads and discards, so that the kernel does not answer with ICMP.
+func (p *Pair) SinkConn(port int) (*net.UDPConn, error) {
+	var conn *net.UDPConn
+	err := InNetns(p.Capture, func() error {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(CaptureIP), Port: port})
+		conn = c
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.SetReadBuffer(8 << 20); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			if _, _, err := conn.ReadFromUDP(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return conn, nil
+}
+
+// InNetns runs f on a thread in the named namespace. Sockets f opens stay
+// in that namespace; the thread is discarded afterwards.
+func InNetns(ns string, f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		fd, err := os.Open(filepath.Join("/run/netns", ns))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer fd.Close()
+		if err := unix.Setns(int(fd.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("setns %s: %w", ns, err)
+			return
+		}
+		done <- f()
+	}()
+	return <-done
+}
