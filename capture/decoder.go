@@ -188,6 +188,9 @@ func (d *Decoder) Flush(emit func(*Datagram)) {
 		d.tcpa.flushAll(emit)
 	}
 	d.stats.FragmentsExpired += uint64(d.frag.expireAll())
+	// The next input may be older than this one (files in any order):
+	// timeouts restart from its own clock.
+	d.now, d.lastSweep = time.Time{}, time.Time{}
 }
 
 // Stats returns the counters so far.

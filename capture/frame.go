@@ -140,7 +140,7 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 			if len(rest) < maxStartLine && !final {
 				return off // wait for the end of the line
 			}
-			if final && !f.skipping && LooksLikeSIP(rest) {
+			if final && LooksLikeSIP(rest) && (!f.skipping || startsMessage(rest)) {
 				n := min(len(rest), f.max)
 				f.emit(rest[:n], true, out)
 				if n < len(rest) {

@@ -251,3 +251,21 @@ func TestTCPMidStreamStartResyncs(t *testing.T) {
 		t.Errorf("skipped %d, want 5", st.TCPSkippedBytes)
 	}
 }
+
+// TestRegressionClockAfterFlush: after Flush (end of a file) the next
+// file may be older; its timeouts must run on its own clock. The capture
+// clock kept the newest time of the first file, so no gap was declared
+// in the second one until the end.
+func TestRegressionClockAfterFlush(t *testing.T) {
+	d := NewDecoder(Options{TCPGapTimeout: time.Second})
+	var s sink
+	decodeAt(d, udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns"), 1, time.Hour, s.emit)
+	d.Flush(s.emit)
+	b := msgMsg
+	decodeAt(d, tcp4Frame(t, seg{seq: 1, payload: b[:25]}), 1, 0, s.emit)
+	decodeAt(d, tcp4Frame(t, seg{seq: 41, payload: b[40:] + msgReg}), 2, 0, s.emit)
+	decodeAt(d, udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns"), 3, 3*time.Second, s.emit)
+	if got := s.texts(); len(got) != 2 || got[1] != msgReg {
+		t.Fatalf("got %q before the end of the second input", got)
+	}
+}
