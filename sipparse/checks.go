@@ -4,12 +4,7 @@ import "bytes"
 
 // find returns the index of the first parsed header of kind k, or -1.
 func (c *coreMsg) find(k HeaderKind) int {
-	for i := range c.hdrs {
-		if c.hdrs[i].kind == k {
-			return i
-		}
-	}
-	return -1
+	return int(c.first[k]) - 1
 }
 
 // errSpan is the first line of the bad header, for evidence.

@@ -30,6 +30,7 @@ type coreMsg struct {
 	ruri       [2]int
 	version    [2]int
 	hdrs       []coreHdr
+	first      [numHeaderKinds]int16 // index+1 of the first header of each kind in hdrs (0 = none)
 	walkErr    bool // a header failed to parse; hdrs holds those before it
 	errOff     int  // offset of the bad header
 	eoh        int  // offset of the empty line ending the headers, -1 if none
@@ -65,7 +66,7 @@ func (m *Message) coreView(p *profile) *coreMsg {
 	c.flineOK = true
 	c.headersOff = next
 	// The duplicate-header error is raised for requests only (5.6.3).
-	c.walk(b, next, p.coreDupErr && !c.isReply)
+	c.walk(m, next, p.coreDupErr && !c.isReply)
 	return c
 }
 
@@ -198,40 +199,85 @@ func eatLine(b []byte, p int) int {
 // Kamailio 5.6 also refuses a second From, To, Call-ID, CSeq, Max-Forwards or
 // Content-Length header while walking ("duplicate ... header field"): the
 // duplicate is a bad header like any other (verified on 5.6.3).
-func (c *coreMsg) walk(b []byte, tmp int, dupErr bool) {
+func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
+	b := m.Raw
+	hint := 0
 	var seen uint64 // bit per HeaderKind (numHeaderKinds < 64)
 	for tmp < len(b) {
 		if b[tmp] == '\n' || b[tmp] == '\r' {
 			c.eoh = tmp
 			return
 		}
-		h, next, ok := getHdrField(b, tmp)
+		// Parse straight into the next slot: coreHdr is too big to copy
+		// around per header.
+		c.hdrs = append(c.hdrs, coreHdr{})
+		h := &c.hdrs[len(c.hdrs)-1]
+		idx := kindHint(m, tmp, &hint)
+		kind, end := -1, -1
+		if idx >= 0 {
+			kind, end = int(m.Headers[idx].Kind), lenientEnd(m, idx)
+		}
+		next, ok := getHdrField(b, tmp, kind, end, h)
 		if !ok {
+			c.hdrs = c.hdrs[:len(c.hdrs)-1]
 			c.walkErr, c.errOff = true, tmp
 			return
 		}
 		switch h.kind {
 		case HdrFrom, HdrTo, HdrCallID, HdrCSeq, HdrMaxForwards, HdrContentLength:
 			if dupErr && seen&(1<<h.kind) != 0 {
+				c.hdrs = c.hdrs[:len(c.hdrs)-1]
 				c.walkErr, c.errOff = true, tmp
 				return
 			}
 			seen |= 1 << h.kind
 		}
 		if h.kind == HdrVia && c.via1 < 0 {
-			c.via1 = len(c.hdrs)
+			c.via1 = len(c.hdrs) - 1
 		}
-		c.hdrs = append(c.hdrs, h)
+		if c.first[h.kind] == 0 && len(c.hdrs) < 1<<15 {
+			c.first[h.kind] = int16(len(c.hdrs))
+		}
 		tmp = next
 	}
 }
 
-// getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp.
-func getHdrField(b []byte, tmp int) (h coreHdr, next int, ok bool) {
+// kindHint finds the header Parse already split at off with a well-formed
+// name directly followed by ':' (its kind then needs no second lookup and
+// its end is known), or returns -1. *i is a cursor into m.Headers that only
+// moves forward.
+func kindHint(m *Message, off int, i *int) int {
+	for *i < len(m.Headers) && m.Headers[*i].Offset < off {
+		*i++
+	}
+	if *i < len(m.Headers) && m.Headers[*i].Offset == off {
+		h := &m.Headers[*i]
+		if h.Kind != HdrMalformed && len(h.Name) > 0 && off+len(h.Name) < len(m.Raw) && m.Raw[off+len(h.Name)] == ':' {
+			return *i
+		}
+	}
+	return -1
+}
+
+// lenientEnd is where Parse's header idx ends: the next header or the blank
+// line. For headers whose body the core does not parse this is exactly
+// where get_hdr_field() stops (both end a header at an LF not followed by
+// SP/HT); -1 when Parse found no end (no line end before the buffer ends).
+func lenientEnd(m *Message, idx int) int {
+	if idx+1 < len(m.Headers) {
+		return m.Headers[idx+1].Offset
+	}
+	return m.headEnd
+}
+
+// getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp;
+// hint is the kind of the name and end the end of the header when Parse
+// already knows them (-1 otherwise).
+func getHdrField(b []byte, tmp int, hint, end int, h *coreHdr) (next int, ok bool) {
 	h.start = tmp
 	// parse_hname2: header-name chars, optional SP/HT, then ':'.
 	if !hnameChar(b[tmp]) {
-		return h, tmp, false
+		return tmp, false
 	}
 	p := tmp + 1
 	for p < len(b) && hnameChar(b[p]) {
@@ -240,24 +286,28 @@ func getHdrField(b []byte, tmp int) (h coreHdr, next int, ok bool) {
 	name := b[tmp:p]
 	for p < len(b) && b[p] != ':' {
 		if b[p] != ' ' && b[p] != '\t' {
-			return h, tmp, false
+			return tmp, false
 		}
 		p++
 	}
 	if p >= len(b) {
-		return h, tmp, false
+		return tmp, false
 	}
-	h.kind = KindOf(name)
+	if hint >= 0 && p == tmp+len(name) {
+		h.kind = HeaderKind(hint)
+	} else {
+		h.kind = KindOf(name)
+	}
 	p = skipLWS(b, p+1)
 	if p >= len(b) {
-		return h, p, false
+		return p, false
 	}
 	h.bodyStart = p
 	switch h.kind {
 	case HdrVia:
 		h.via, next, ok = parseVia(b, p)
 	case HdrCSeq:
-		next, ok = parseCSeq(b, p, &h)
+		next, ok = parseCSeq(b, p, h)
 	case HdrTo:
 		h.to, next, ok = parseAddrSpec(b, p, len(b))
 	case HdrContentLength:
@@ -265,17 +315,21 @@ func getHdrField(b []byte, tmp int) (h coreHdr, next int, ok bool) {
 	case HdrRetryAfter:
 		next, ok = parseRetryAfter(b, p)
 	default:
-		next, ok = skipHeaderBody(b, p)
+		if end > p {
+			next, ok = end, true
+		} else {
+			next, ok = skipHeaderBody(b, p)
+		}
 	}
 	if !ok {
-		return h, next, false
+		return next, false
 	}
 	e := next
 	for e > h.bodyStart && (b[e-1] == '\r' || b[e-1] == '\n' || b[e-1] == 0) {
 		e--
 	}
 	h.bodyEnd = e
-	return h, next, true
+	return next, true
 }
 
 // skipHeaderBody finds the end of an unparsed header: the LF not followed

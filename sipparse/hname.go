@@ -131,29 +131,41 @@ func (k HeaderKind) String() string {
 	return "invalid"
 }
 
-// hnameIndex groups hnames by lower-cased first byte: [start, end).
-var hnameIndex = func() (idx [256][2]uint8) {
+// hnameByLen indexes hnames by lower-cased first byte and length; each
+// slot holds up to two candidates (index+1, 0 = none). Names of 32 bytes or
+// more are never known.
+var hnameByLen = func() (t [256][32][2]uint8) {
 	for i, h := range hnames {
-		c := lower(h.name[0])
-		if idx[c][1] == 0 {
-			idx[c][0] = uint8(i)
+		c, n := lower(h.name[0]), len(h.name)
+		for _, cc := range []byte{c, c &^ 0x20} {
+			slot := &t[cc][n]
+			switch {
+			case slot[0] == 0:
+				slot[0] = uint8(i + 1)
+			case slot[1] == 0:
+				slot[1] = uint8(i + 1)
+			default:
+				panic("sipparse: more than two header names share first letter and length")
+			}
 		}
-		idx[c][1] = uint8(i + 1)
 	}
-	return idx
+	return t
 }()
 
 // KindOf maps a header name to its kind, compact forms included, matching
 // case-insensitively like Kamailio. Unknown names give HdrOther.
 func KindOf(name []byte) HeaderKind {
-	if len(name) == 0 {
+	if len(name) == 0 || len(name) >= 32 {
 		return HdrOther
 	}
-	r := hnameIndex[lower(name[0])]
-	for i := int(r[0]); i < int(r[1]); i++ {
+	for _, i := range hnameByLen[name[0]][len(name)] {
+		if i == 0 {
+			break
+		}
+		h := &hnames[i-1]
 		// exact spelling first: most devices send canonical names
-		if len(name) == len(hnames[i].name) && (string(name) == hnames[i].name || equalFold(name, hnames[i].name)) {
-			return hnames[i].kind
+		if string(name) == h.name || equalFold(name, h.name) {
+			return h.kind
 		}
 	}
 	return HdrOther
@@ -167,7 +179,7 @@ func hnameChar(c byte) bool {
 }
 
 func lower(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
+	if c-'A' < 26 {
 		return c + 'a' - 'A'
 	}
 	return c

@@ -49,6 +49,7 @@ type Message struct {
 	// startLineEnd is the offset just after the first line's line end.
 	startLineEnd int
 	crlfLines    int // lines ended by CRLF, for the bare-CR defect
+	headEnd      int // offset of the blank line ending the headers, -1 if none
 	// core caches Kamailio's core-parser view of Raw (see core.go); it is
 	// filled by the engine on first use and reset by Parse.
 	core coreMsg
@@ -162,7 +163,7 @@ func (m *Message) reset(buf []byte) {
 	h := m.Headers[:0]
 	c := m.core
 	c.reset()
-	*m = Message{Raw: buf, Headers: h, core: c}
+	*m = Message{Raw: buf, Headers: h, core: c, headEnd: -1}
 }
 
 func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

@@ -130,6 +130,7 @@ func (m *Message) parseHeaders(off, lineNo int) {
 		if len(line) == 0 {
 			m.finishHeader(cur, vs, ve)
 			m.Body = m.Raw[next:]
+			m.headEnd = start
 			return
 		}
 		if (line[0] == ' ' || line[0] == '\t') && cur >= 0 {

@@ -228,11 +228,24 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		return p, nil, false, false, false // ";;" or ";=" (5.6.3 rejects both)
 	}
 	// Kind of parameter, as the name automaton classifies it.
-	needValue := equalFold(name, "branch") || equalFold(name, "ttl") || equalFold(name, "maddr") ||
-		equalFold(name, "received") || equalFold(name, "i")
-	noValue := equalFold(name, "hidden") || equalFold(name, "alias")
-	generic := !needValue && !noValue && !equalFold(name, "rport")
-	isBranch = equalFold(name, "branch")
+	var needValue, noValue, rport bool
+	switch len(name) { // parse_via_param's name automaton
+	case 1:
+		needValue = lower(name[0]) == 'i'
+	case 3:
+		needValue = equalFold(name, "ttl")
+	case 5:
+		needValue = equalFold(name, "maddr")
+		noValue = equalFold(name, "alias")
+		rport = equalFold(name, "rport")
+	case 6:
+		isBranch = equalFold(name, "branch")
+		needValue = isBranch
+		noValue = equalFold(name, "hidden")
+	case 8:
+		needValue = equalFold(name, "received")
+	}
+	generic := !needValue && !noValue && !rport
 	c := buf[p]
 	switch {
 	case c == ';' || c == ',':
@@ -256,9 +269,9 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		case ';':
 			return q, nil, false, isBranch, true
 		case ',':
-			return q, nil, false, isBranch, equalFold(name, "rport")
+			return q, nil, false, isBranch, rport
 		case '\r', '\n':
-			return q, nil, false, isBranch, generic || equalFold(name, "rport")
+			return q, nil, false, isBranch, generic || rport
 		default:
 			return q, nil, false, isBranch, false
 		}
@@ -272,7 +285,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 	case c == ';':
 		return p, buf[p:p], true, isBranch, true
 	case c == '\r' || c == '\n':
-		return p, buf[p:p], true, isBranch, generic || equalFold(name, "rport")
+		return p, buf[p:p], true, isBranch, generic || rport
 	case c == ',':
 		return p, nil, true, isBranch, false
 	case c == '"':
