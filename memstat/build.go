@@ -87,7 +87,13 @@ func (b *builder) sample(s Sample) {
 
 	var udp [5]float64
 	nUDP, weakest := 0, -1
+	seen := make(map[int]bool, len(s.Pkg))
 	for i, p := range s.Pkg {
+		if seen[p.Entry] {
+			b.set.note(NoteSkipped, 0, t, "pkg.stats entry %d appears twice in one sample: kept the first", p.Entry)
+			continue
+		}
+		seen[p.Entry] = true
 		if !p.Reported() {
 			k := fmt.Sprintf("noreport/%d/%d", p.Entry, p.PID)
 			if !b.silent[k] {

@@ -265,3 +265,23 @@ func TestReadRecordingLongLine(t *testing.T) {
 		t.Errorf("notes: %v", set.Notes)
 	}
 }
+
+// TestDuplicateEntryInOneSample is the regression test for a fuzz finding:
+// a sample line listing the same pkg.stats entry twice gave a series two
+// points with one timestamp.
+func TestDuplicateEntryInOneSample(t *testing.T) {
+	in := `{"v":1,"type":"sample","t":"2026-11-29T12:00:00Z","pkg":[` +
+		`{"entry":1,"pid":5,"rank":1,"used":1,"free":9,"real_used":2,"total_size":11},` +
+		`{"entry":1,"pid":5,"rank":1,"used":3,"free":7,"real_used":4,"total_size":11}]}` + "\n"
+	set, err := ReadRecording(strings.NewReader(in), "dup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSet(t, set)
+	if got := set.Pkg(PkgUsed); len(got) != 1 || len(got[0].Points) != 1 || got[0].Points[0].Value != 1 {
+		t.Errorf("pkg.used: %+v", got)
+	}
+	if !strings.Contains(notesText(set), "appears twice") {
+		t.Errorf("notes: %v", set.Notes)
+	}
+}
