@@ -31,11 +31,11 @@ type coreMsg struct {
 	version    [2]int
 	hdrs       []coreHdr
 	first      [numHeaderKinds]int16 // index+1 of the first header of each kind in hdrs (0 = none)
-	walkErr    bool // a header failed to parse; hdrs holds those before it
-	errOff     int  // offset of the bad header
-	eoh        int  // offset of the empty line ending the headers, -1 if none
-	via1       int  // index of the first Via in hdrs, -1 if none
-	firstLine  int  // offset of the first byte after leading whitespace
+	walkErr    bool                  // a header failed to parse; hdrs holds those before it
+	errOff     int                   // offset of the bad header
+	eoh        int                   // offset of the empty line ending the headers, -1 if none
+	via1       int                   // index of the first Via in hdrs, -1 if none
+	firstLine  int                   // offset of the first byte after leading whitespace
 	headersOff int
 }
 
