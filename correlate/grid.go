@@ -221,7 +221,12 @@ func cellColumns(tl *Timeline, g *grid, src Source) (cols []*column, wellFormed 
 			}
 			x := make([]float64, g.n)
 			tot := 0.0
-			for k := range x {
+			// Only the buckets between the cell's first and last message
+			// can hold counts.
+			tb := int64(tl.Bucket())
+			k0 := max(0, int((floorDiv(c.first.UnixNano(), tb)-from)/g.ratio))
+			k1 := min(g.n-1, int((floorDiv(c.last.UnixNano(), tb)-from)/g.ratio))
+			for k := k0; k <= k1; k++ {
 				a, b := g.tlRange(k)
 				x[k] = float64(c.sum(a, b))
 				tot += x[k]
