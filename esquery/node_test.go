@@ -20,7 +20,7 @@ import (
 
 // testNode connects to the node named by SIPCORR_ES_URL. Without it the
 // test is skipped, except under CI=true, where it fails.
-func testNode(t *testing.T) *Client {
+func testNode(t testing.TB) *Client {
 	t.Helper()
 	cfg := ConfigFromEnv(os.Getenv)
 	if len(cfg.URLs) == 0 {
@@ -45,7 +45,7 @@ var unsafeIndexChars = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // testIndex returns an index name unique to this test and run, and deletes
 // every index starting with it when the test ends.
-func testIndex(t *testing.T, c *Client) string {
+func testIndex(t testing.TB, c *Client) string {
 	t.Helper()
 	name := fmt.Sprintf("sipcorr-test-%s-%d-%d", unsafeIndexChars.ReplaceAllString(strings.ToLower(t.Name()), "-"),
 		os.Getpid(), indexSeq.Add(1))
@@ -66,7 +66,7 @@ func testIndex(t *testing.T, c *Client) string {
 }
 
 // createIndex creates index with the given mappings (JSON), one shard.
-func createIndex(t *testing.T, c *Client, index, mappings string) {
+func createIndex(t testing.TB, c *Client, index, mappings string) {
 	t.Helper()
 	body := `{"settings":{"number_of_shards":1,"number_of_replicas":0}}`
 	if mappings != "" {
@@ -79,11 +79,11 @@ func createIndex(t *testing.T, c *Client, index, mappings string) {
 
 // seed bulk-indexes docs into index and refreshes it; any item failure
 // fails the test.
-func seed(t *testing.T, c *Client, index string, docs []map[string]any) {
+func seed(t testing.TB, c *Client, index string, docs []map[string]any) {
 	t.Helper()
-	for start := 0; start < len(docs); start += 500 {
-		end := min(start+500, len(docs))
-		bulk := c.es.Bulk().Refresh("wait_for")
+	for start := 0; start < len(docs); start += 2000 {
+		end := min(start+2000, len(docs))
+		bulk := c.es.Bulk()
 		for _, d := range docs[start:end] {
 			bulk.Add(elastic.NewBulkIndexRequest().Index(index).Doc(d))
 		}
@@ -95,5 +95,8 @@ func seed(t *testing.T, c *Client, index string, docs []map[string]any) {
 			b, _ := json.Marshal(res.Failed()[0])
 			t.Fatalf("seed %s: %d items failed, first: %s", index, len(res.Failed()), b)
 		}
+	}
+	if _, err := c.es.Refresh(index).Do(context.Background()); err != nil {
+		t.Fatalf("refresh %s: %v", index, err)
 	}
 }

@@ -24,6 +24,8 @@
 #   SIPCORR_ES_USER      system user that runs the node (default sipcorr-es)
 #   SIPCORR_ES_HEAP      JVM heap (default 512m)
 #   SIPCORR_ES_SECURITY  true|false (default true)
+#   SIPCORR_ES_WAIT      seconds to wait for yellow health (default 180; on an
+#                        idle 2-core machine it takes 10-30 s, under load 2 min)
 #   ES_JAVA_HOME         Java 17 (default: detected under /usr/lib/jvm)
 set -euo pipefail
 
@@ -33,6 +35,7 @@ port=${SIPCORR_ES_PORT:-9250}
 runas=${SIPCORR_ES_USER:-sipcorr-es}
 heap=${SIPCORR_ES_HEAP:-512m}
 security=${SIPCORR_ES_SECURITY:-true}
+wait=${SIPCORR_ES_WAIT:-180}
 esuser=sipcorr
 url="http://127.0.0.1:${port}"
 pidfile="$home/run/es.pid" # the node deletes it on exit, so its dir is the node's
@@ -45,8 +48,10 @@ chmod 755 "$home"
 
 # One password per work dir, kept out of the repo and out of logs.
 pwfile="$home/password"
+newpw=false
 if [[ "$security" == true && ! -s "$pwfile" ]]; then
 	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$pwfile")
+	newpw=true
 fi
 
 emit_env() {
@@ -85,7 +90,7 @@ command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
 
 # --- distribution ------------------------------------------------------------
 fetch() { # version
-	mvn -q -B -f "$here/pom.xml" -Des.version="$1" -Des.unpackDir="$home" dependency:unpack@es >&2
+	mvn -q -B -Dstyle.color=never -f "$here/pom.xml" -Des.version="$1" -Des.unpackDir="$home" dependency:unpack@es >&2
 }
 
 newest_on_central() {
@@ -116,6 +121,9 @@ if ! id "$runas" >/dev/null 2>&1; then
 fi
 mkdir -p "$home/data" "$home/logs" "$home/run"
 
+if [[ "$security" == true && "$newpw" == true ]] && grep -q "^$esuser:" "$eshome/config/users" 2>/dev/null; then
+	ES_JAVA_HOME=$ES_JAVA_HOME "$eshome/bin/elasticsearch-users" userdel "$esuser" >/dev/null
+fi
 if [[ "$security" == true ]] && ! grep -q "^$esuser:" "$eshome/config/users" 2>/dev/null; then
 	# The file realm reads config/users. Each elasticsearch-users call
 	# starts a JVM (seconds), so the user is added once per distribution.
@@ -150,7 +158,7 @@ start=$(date +%s)
 		>"$home/logs/startup.out" 2>&1
 ) || { cat "$home/logs/startup.out" >&2; die "bin/elasticsearch failed to start"; }
 
-for _ in $(seq 1 120); do
+for _ in $(seq 1 "$wait"); do
 	if healthy; then
 		log "ready at $url after $(($(date +%s) - start)) s (pid $(cat "$pidfile"))"
 		emit_env
