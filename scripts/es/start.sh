@@ -158,7 +158,7 @@ start=$(date +%s)
 		>"$home/logs/startup.out" 2>&1
 ) || { cat "$home/logs/startup.out" >&2; die "bin/elasticsearch failed to start"; }
 
-for _ in $(seq 1 "$wait"); do
+while (($(date +%s) - start < wait)); do
 	if healthy; then
 		log "ready at $url after $(($(date +%s) - start)) s (pid $(cat "$pidfile"))"
 		emit_env
