@@ -34,6 +34,7 @@ type builder struct {
 	entryPID map[int]int
 	entrySeg map[int]int
 	silent   map[string]bool // notes already given once
+	keys     map[int]*[5]string
 	epoch    int
 	mainPID  int
 	prev     time.Time
@@ -42,7 +43,7 @@ type builder struct {
 
 func newBuilder(s *Set) *builder {
 	return &builder{set: s, series: map[seriesID]*Series{}, entryPID: map[int]int{},
-		entrySeg: map[int]int{}, silent: map[string]bool{}}
+		entrySeg: map[int]int{}, silent: map[string]bool{}, keys: map[int]*[5]string{}}
 }
 
 func (b *builder) add(samples []Sample) {
@@ -111,8 +112,9 @@ func (b *builder) sample(s Sample) {
 		b.entryPID[p.Entry] = p.PID
 		vals := pkgValues(p)
 		proc := p.Process()
+		keys := b.entryKeys(p.Entry)
 		for j, m := range pkgMetrics {
-			b.point(fmt.Sprintf("%s/entry=%d", m, p.Entry), m, ScopeProcess, proc, p.Desc, b.entrySeg[p.Entry], t, vals[j])
+			b.point(keys[j], m, ScopeProcess, proc, p.Desc, b.entrySeg[p.Entry], t, vals[j])
 		}
 		if IsUDPReceiver(proc) {
 			nUDP++
@@ -128,7 +130,7 @@ func (b *builder) sample(s Sample) {
 	if nUDP > 0 {
 		label := fmt.Sprintf("sum of %d UDP receivers", nUDP)
 		for j, m := range pkgMetrics {
-			b.point(m.String()+"/udp-receivers", m, ScopeUDPReceivers, none, label, b.epoch, t, udp[j])
+			b.point(udpKeys[j], m, ScopeUDPReceivers, none, label, b.epoch, t, udp[j])
 		}
 	}
 	if weakest >= 0 {
@@ -136,7 +138,7 @@ func (b *builder) sample(s Sample) {
 		vals := pkgValues(w)
 		label := "process with the least pkg free memory"
 		for j, m := range pkgMetrics {
-			b.point(m.String()+"/weakest", m, ScopeWeakest, none, label, b.epoch, t, vals[j])
+			b.point(weakestKeys[j], m, ScopeWeakest, none, label, b.epoch, t, vals[j])
 		}
 	}
 	if s.Shm != (ShmStat{}) {
@@ -150,8 +152,34 @@ func (b *builder) sample(s Sample) {
 	}
 }
 
-// pkgMetrics is the order of pkgValues.
-var pkgMetrics = [5]Metric{PkgUsed, PkgFree, PkgRealUsed, PkgTotal, PkgFragments}
+// entryKeys returns the series keys of a process entry, in pkgMetrics
+// order, built once per entry rather than once per point.
+func (b *builder) entryKeys(entry int) *[5]string {
+	k := b.keys[entry]
+	if k == nil {
+		k = new([5]string)
+		for j, m := range pkgMetrics {
+			k[j] = fmt.Sprintf("%s/entry=%d", m, entry)
+		}
+		b.keys[entry] = k
+	}
+	return k
+}
+
+// pkgMetrics is the order of pkgValues; udpKeys and weakestKeys are the
+// aggregate series keys in that order (read-only after init).
+var (
+	pkgMetrics  = [5]Metric{PkgUsed, PkgFree, PkgRealUsed, PkgTotal, PkgFragments}
+	udpKeys     = suffixed("/udp-receivers")
+	weakestKeys = suffixed("/weakest")
+)
+
+func suffixed(suffix string) (k [5]string) {
+	for j, m := range pkgMetrics {
+		k[j] = m.String() + suffix
+	}
+	return k
+}
 
 func pkgValues(p PkgStat) [5]float64 {
 	return [5]float64{float64(p.Used), float64(p.Free), float64(p.RealUsed), float64(p.TotalSize), float64(p.TotalFrags)}
