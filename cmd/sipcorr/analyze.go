@@ -130,15 +130,23 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 	a.Totals.Packets, a.Totals.Bytes = st.Packets, st.Bytes
 	a.Counters = counters(st)
 	a.Defects = defects.list()
+	a.Notes = append(a.Notes, foldNotes(inv, limits)...)
+	return a, faulty
+}
+
+// foldNotes says what the inventory's bounds folded; analyze and capture
+// share it.
+func foldNotes(inv *correlate.Inventory, limits correlate.InventoryLimits) []string {
+	var notes []string
 	if inv.Folded.UAMessages > 0 {
-		a.Notes = append(a.Notes, fmt.Sprintf("more than %d distinct User-Agents: %d messages of later ones are counted in the 'other' row",
+		notes = append(notes, fmt.Sprintf("more than %d distinct User-Agents: %d messages of later ones are counted in the 'other' row",
 			limits.MaxUAs, inv.Folded.UAMessages))
 	}
 	if inv.Folded.TruncatedUAs > 0 {
-		a.Notes = append(a.Notes, fmt.Sprintf("%d messages had a User-Agent longer than %d bytes; it was cut to that length",
+		notes = append(notes, fmt.Sprintf("%d messages had a User-Agent longer than %d bytes; it was cut to that length",
 			inv.Folded.TruncatedUAs, correlate.DefaultMaxUALen))
 	}
-	return a, faulty
+	return notes
 }
 
 func serverSummary(servers serverSet, how string, sent uint64) string {
@@ -177,18 +185,10 @@ func sanityConfig(j *judge) report.SanityConfig {
 	}
 }
 
-// decodedCounters are the capture counters that describe decoded traffic;
-// every other counter counts something skipped, broken or repaired.
-var decodedCounters = map[string]bool{
-	"packets": true, "bytes": true, "sip_messages": true, "sip_udp": true, "sip_tcp": true,
-	"tunnel_ipip": true, "tunnel_gre": true, "tunnel_gtpu": true, "fragments_reassembled": true,
-	"tcp_segments": true, "tcp_streams": true, "tcp_keepalives": true,
-}
-
 func counters(st capture.Stats) []report.Counter {
 	var out []report.Counter
 	for _, c := range st.Counters() {
-		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: !decodedCounters[c.Name]})
+		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: c.Skip})
 	}
 	return out
 }
