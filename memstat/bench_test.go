@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// dayRecording is one day of 10-second polls of an 8-process server
-// (8640 lines, ~14 MB): the size sipcorr analyze reads per day recorded.
+// dayRecording is one day of 10-second polls of a 5-entry server
+// (8640 lines, ~8 MB): the size sipcorr analyze reads per day recorded.
 func dayRecording(b *testing.B) []byte {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
