@@ -109,14 +109,18 @@ func classify(op, target string, err error) error {
 	switch {
 	case errors.As(err, &ee):
 		e.Status = ee.Status
-		if ee.Details != nil {
-			e.Type = sanitize(ee.Details.Type, 80)
-			e.Reason = sanitize(ee.Details.Reason, 300)
-			if ee.Details.CausedBy != nil && e.Reason == "" {
-				e.Reason = sanitize(fmt.Sprint(ee.Details.CausedBy["reason"]), 300)
+		if d := ee.Details; d != nil {
+			// "all shards failed" says nothing; the first root cause does.
+			if len(d.RootCause) > 0 && d.RootCause[0] != nil && d.Type == "search_phase_execution_exception" {
+				d = d.RootCause[0]
+			}
+			e.Type = sanitize(d.Type, 80)
+			e.Reason = sanitize(d.Reason, 300)
+			if d.CausedBy != nil && e.Reason == "" {
+				e.Reason = sanitize(fmt.Sprint(d.CausedBy["reason"]), 300)
 			}
 		}
-		e.Kind = kindOfStatus(ee.Status, e.Type)
+		e.Kind = kindOfStatus(ee.Status, e.Type, e.Reason)
 		e.Err = nil // Status, Type and Reason say it all
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		e.Kind = ErrTimeout
@@ -132,7 +136,7 @@ func classify(op, target string, err error) error {
 	return e
 }
 
-func kindOfStatus(status int, typ string) error {
+func kindOfStatus(status int, typ, reason string) error {
 	switch {
 	case status == 401:
 		return ErrUnauthorized
@@ -143,7 +147,10 @@ func kindOfStatus(status int, typ string) error {
 	case status == 429 || typ == "es_rejected_execution_exception":
 		return ErrRejected
 	case typ == "mapper_parsing_exception" || typ == "document_parsing_exception" ||
-		typ == "strict_dynamic_mapping_exception" || typ == "illegal_argument_exception" && status == 400:
+		typ == "strict_dynamic_mapping_exception":
+		return ErrMappingConflict
+	case typ == "illegal_argument_exception" && (strings.Contains(reason, "mapper [") || strings.Contains(reason, "mapping")):
+		// e.g. "mapper [source.ip] cannot be changed from type [ip] to [keyword]"
 		return ErrMappingConflict
 	case status >= 500:
 		return ErrServer

@@ -111,7 +111,7 @@ func (e *Exporter) send(items []item) {
 					if r.Error != nil {
 						typ, reason = r.Error.Type, r.Error.Reason
 					}
-					e.rejectLocked(1, kindOfStatus(r.Status, typ),
+					e.rejectLocked(1, kindOfStatus(r.Status, typ, reason),
 						sanitize(fmt.Sprintf("HTTP %d %s: %s", r.Status, typ, reason), 200))
 				}
 			}

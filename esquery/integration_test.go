@@ -292,3 +292,23 @@ func TestNodeServerDown(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable naming %s", err, addr)
 	}
 }
+
+// TestNodeNoTimeField: documents without the configured time field give
+// ErrNoTimeField naming the field, not an empty result.
+func TestNodeNoTimeField(t *testing.T) {
+	c := testNode(t)
+	index := testIndex(t, c)
+	createIndex(t, c, index, "")
+	seed(t, c, index, []map[string]any{{"ts": "2026-11-29T10:00:01Z", "message": "Malformed SIP request from 192.0.2.1:5060"}})
+	_, err := Collect(context.Background(), c, Query{Indices: index, From: winFrom, To: winTo}, &Tally{})
+	if !errors.Is(err, ErrNoTimeField) || !strings.Contains(err.Error(), `"@timestamp"`) {
+		t.Fatalf("err = %v, want ErrNoTimeField", err)
+	}
+	// Aggregating a text field fails on the server; the error shows the
+	// root cause, not "all shards failed".
+	_, err = c.Buckets(context.Background(), Query{Indices: index, From: winFrom, To: winTo, TimeField: "ts"}, "message", func(Bucket) error { return nil })
+	if !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "illegal_argument_exception") {
+		t.Fatalf("err = %v", err)
+	}
+	t.Log(err)
+}

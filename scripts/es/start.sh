@@ -90,7 +90,9 @@ command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
 
 # --- distribution ------------------------------------------------------------
 fetch() { # version
-	mvn -q -B -Dstyle.color=never -f "$here/pom.xml" -Des.version="$1" -Des.unpackDir="$home" dependency:unpack@es >&2
+	# Maven 3.8 colours even in batch mode; strip the escapes from the log.
+	mvn -q -B -f "$here/pom.xml" -Des.version="$1" -Des.unpackDir="$home" dependency:unpack@es 2>&1 |
+		sed 's/\x1b\[[0-9;]*m//g' >&2
 }
 
 newest_on_central() {
