@@ -87,7 +87,7 @@ func mapColumn(header string, binary bool) (c column, reason string, ok bool) {
 	if !ok {
 		return column{}, reason, false
 	}
-	c.label, c.mult = header, mult
+	c.label, c.mult = cleanSnippet([]byte(header), 200), mult
 	c.key = c.metric.String()
 	switch c.scope {
 	case ScopeWeakest:

@@ -225,7 +225,7 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 	if used := countUsed(cols); used == 0 && len(valueCols) == 1 {
 		// rrdtool/Munin dumps name the data source "42": try the file name.
 		if c, _, ok := mapColumn(fileField(im.name), im.opts.BinaryPrefixes); ok {
-			c.label = header[valueCols[0]] + " (field from file name)"
+			c.label = cleanSnippet([]byte(header[valueCols[0]]), 80) + " (field from file name)"
 			cols[valueCols[0]] = &c
 			im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
 			im.set.note(NoteColumns, 0, time.Time{}, "%q -> %s (%s), field taken from the file name", header[valueCols[0]], c.metric, c.scope)

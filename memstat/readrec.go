@@ -22,9 +22,10 @@ var ErrNoData = errors.New("memstat: no usable memory data")
 //
 // Broken lines are skipped and reported with their line number; a broken
 // last line without newline is reported as partial (a recorder killed
-// mid-write). Gap lines become NoteGap notes. The error is non-nil only
-// when reading fails or when no line at all is a recording line
-// (ErrNoData: probably not a recording).
+// mid-write). Gap lines become NoteGap notes. The error is non-nil when
+// reading fails, and ErrNoData when no line is a recording line (probably
+// not a recording) or no sample is usable (the server never answered; the
+// error quotes the first gap).
 func ReadRecording(r io.Reader, name string) (*Set, error) {
 	set := &Set{Source: name}
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -79,7 +80,7 @@ func ReadRecording(r io.Reader, name string) (*Set, error) {
 				samples = append(samples, s)
 			}
 		case lineGap:
-			set.note(NoteGap, lineNo, l.T, "poll failed: %s", l.Error)
+			set.note(NoteGap, lineNo, l.T, "poll failed: %s", cleanSnippet([]byte(l.Error), 400))
 		case lineStart:
 			set.note(NoteInfo, lineNo, l.T, "recorder started: source %q, interval %s", l.Source, l.Interval)
 		case lineStop:
@@ -93,6 +94,16 @@ func ReadRecording(r io.Reader, name string) (*Set, error) {
 	}
 	if known == 0 {
 		return nil, fmt.Errorf("%w: %s has no recording lines (%d notes)", ErrNoData, name, len(set.Notes))
+	}
+	if len(samples) == 0 {
+		why := ""
+		for _, n := range set.Notes {
+			if n.Kind == NoteGap || n.Kind == NoteSkipped {
+				why = "; first problem: " + n.String()
+				break
+			}
+		}
+		return nil, fmt.Errorf("%w: %s has no usable samples%s", ErrNoData, name, why)
 	}
 	b := newBuilder(set)
 	b.add(samples)

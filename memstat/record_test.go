@@ -236,6 +236,12 @@ func TestReadRecordingRejects(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNoData", name, err)
 		}
 	}
+	// The server never answered: say why.
+	gaps := `{"v":1,"type":"start","t":"2026-11-29T12:00:00Z","source":"x","interval":"10s"}` + "\n" +
+		`{"v":1,"type":"gap","t":"2026-11-29T12:00:00Z","error":"connection refused\u001b[2J"}` + "\n"
+	if _, err := ReadRecording(strings.NewReader(gaps), "gaps"); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "line 2: 2026-11-29T12:00:00Z gap: poll failed: connection refused") || strings.Contains(err.Error(), "\x1b") {
+		t.Errorf("gaps only: %v", err)
+	}
 	// Known lines with odd content: kept going, noted.
 	in := `{"v":2,"type":"sample","t":"2026-11-29T12:00:00Z","shm":{"total":10,"free":5,"used":4,"real_used":5}}
 {"v":1,"type":"sample","t":"2026-11-29T12:00:10Z"}
@@ -256,7 +262,8 @@ func TestReadRecordingRejects(t *testing.T) {
 
 func TestReadRecordingLongLine(t *testing.T) {
 	in := fmt.Sprintf("{\"v\":1,\"type\":\"gap\",\"t\":\"2026-11-29T12:00:00Z\",\"error\":\"%s\"}\n", strings.Repeat("x", maxLine+10)) +
-		`{"v":1,"type":"gap","t":"2026-11-29T12:00:10Z","error":"refused"}` + "\n"
+		`{"v":1,"type":"gap","t":"2026-11-29T12:00:10Z","error":"refused"}` + "\n" +
+		`{"v":1,"type":"sample","t":"2026-11-29T12:00:20Z","shm":{"total":10,"free":5,"used":4,"real_used":5}}` + "\n"
 	set, err := ReadRecording(strings.NewReader(in), "long")
 	if err != nil {
 		t.Fatal(err)
