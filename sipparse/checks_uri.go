@@ -300,6 +300,9 @@ func skipContactParams(s []byte) ([]byte, bool) {
 			for p < len(s) && isWS(s[p]) {
 				p++
 			}
+			if p < len(s) && (s[p] == ';' || s[p] == ',') {
+				return nil, false // empty value before more text (";x=;y" fails, ";x=" at the end passes)
+			}
 			if p < len(s) && s[p] == '"' {
 				q := p + 1
 				for q < len(s) && s[q] != '"' {

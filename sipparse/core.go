@@ -419,15 +419,21 @@ func parseContentLength(b []byte, p int) (int32, int, bool) {
 	}
 }
 
-// parseRetryAfter approximates parse_retry_after(): a delta-seconds number
-// (at most 10 digits) followed by anything up to the end of the header.
+// parseRetryAfter follows parse_retry_after() as 5.6.3 behaves: 1 to 10
+// digits, then SP/HT, a line end, '(' or ';' (anything after that up to the
+// end of the header is accepted); any other byte right after the digits
+// fails (verified: "5)" and "5/1" fail, "5 x" and "5 (c" pass).
 func parseRetryAfter(b []byte, p int) (int, bool) {
 	d := p
 	for p < len(b) && isDigit(b[p]) {
 		p++
 	}
-	if p == d || p-d > 10 {
+	if p == d || p-d > 10 || p >= len(b) {
 		return p, false
 	}
-	return skipHeaderBody(b, p)
+	switch b[p] {
+	case ' ', '\t', '\r', '\n', '(', ';':
+		return skipHeaderBody(b, p)
+	}
+	return p, false
 }

@@ -91,3 +91,26 @@ func BenchmarkParseRegister(b *testing.B) {
 		_ = Parse(register500, &m)
 	}
 }
+
+// TestEngineConcurrent: one Engine, many goroutines, one Message each
+// (run with -race).
+func TestEngineConcurrent(t *testing.T) {
+	e := mustEngine(t, DefaultConfig())
+	done := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var m Message
+			var v Verdict
+			for i := 0; i < 200; i++ {
+				_ = Parse(register500, &m)
+				e.Judge(&m, &v)
+			}
+			done <- v.Reason
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if r := <-done; r != "Bad Proxy Require Extension" {
+			t.Errorf("goroutine verdict %q", r)
+		}
+	}
+}

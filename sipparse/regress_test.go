@@ -57,6 +57,11 @@ var oracleRegressions = []checkCase{
 		want{first: 1024, code: 400, reason: "Bad Contact Header"}},
 	{"RURILeadingAtBeforeUserIsAccepted", v563, 2, 7, nil, msg("", set("", "INVITE sip:@ob@example.com SIP/2.0")), want{}},
 	{"RURIUserlessHostAcceptsUnderscore", v563, 2, 7, nil, msg("", set("", "INVITE sip:bi_loxi.example.com SIP/2.0")), want{}},
+	{"ContactEmptyParamValueBeforeMoreTextIsBadHeader", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <sip:c@h>;q=;x")),
+		want{first: 1024, code: 400, reason: "Bad Contact Header"}},
+	{"ContactEmptyParamValueAtEndIsAccepted", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <sip:c@h>;x=")), want{}},
+	{"RetryAfterSlashAfterDigitsIsHeaderError", v563, 4, 7, nil, msg("", add("Retry-After: 9493028385/0302")), want{first: 4}},
+	{"RetryAfterTextAfterSpaceIsAccepted", v563, 4, 7, nil, msg("", add("Retry-After: 5 x")), want{}},
 	{"ContactListHeadIsLastContact", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <b@192.0.2.2>, <sip:a@192.0.2.1>")), want{}},
 }
 
