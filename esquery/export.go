@@ -84,6 +84,7 @@ type Exporter struct {
 	work       chan []item
 	done       chan struct{}
 
+	closed   bool
 	rolls    map[rollKey]*rollAgg
 	newest   time.Time
 	flushed  int64 // rollup periods starting before this (Unix ms) were flushed
@@ -184,6 +185,9 @@ func flattenMapping(props map[string]any, prefix string, out map[string]string) 
 // Add queues one verdict and counts it into its rollup. It returns the
 // export's fatal error (bad credentials, server gone) once there is one.
 func (e *Exporter) Add(v VerdictDoc) error {
+	if e.closed {
+		return &Error{Op: "export", Target: e.opts.Index, Kind: ErrQuery, Err: errors.New("Add after Close")}
+	}
 	if err := e.err(); err != nil {
 		return err
 	}
@@ -281,6 +285,10 @@ func (e *Exporter) flushRollups(horizon int64) {
 // returns the counts. The error is the fatal error if the export stopped,
 // or a summary naming how many documents were rejected and why.
 func (e *Exporter) Close() (ExportStats, error) {
+	if e.closed {
+		return ExportStats{}, &Error{Op: "export", Target: e.opts.Index, Kind: ErrQuery, Err: errors.New("closed twice")}
+	}
+	e.closed = true
 	e.flushRollups(int64(^uint64(0) >> 1))
 	e.flushBatch()
 	close(e.work)

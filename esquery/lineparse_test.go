@@ -122,3 +122,20 @@ func BenchmarkParseLine(b *testing.B) {
 		}
 	}
 }
+
+// The per-hit work must not grow with the hits: counting into an existing
+// bucket allocates nothing, and parsing allocates only inside the regexp
+// match (two: the submatch index slice and the match state).
+func TestAllocs(t *testing.T) {
+	p, _ := NewLineParser(nil)
+	msg := `Malformed SIP received. ua: [Yealink SIP-T48G 35.80.0.95] received from <198.51.100.7:5060>`
+	if n := testing.AllocsPerRun(100, func() { p.Parse(msg) }); n > 2 {
+		t.Errorf("Parse: %v allocations, want <= 2", n)
+	}
+	tl := &Tally{}
+	h := Hit{Time: winFrom, UA: "Yealink", HasUA: true}
+	tl.AddHit(h)
+	if n := testing.AllocsPerRun(100, func() { tl.AddHit(h) }); n != 0 {
+		t.Errorf("Tally.AddHit: %v allocations, want 0", n)
+	}
+}

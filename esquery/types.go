@@ -55,7 +55,9 @@ type Hit struct {
 // Bucket counts malformed-SIP log lines of one UA in one time bucket
 // [Start, Start+Query.Bucket). Lines without a UA are counted per source
 // address instead (HasUA false, Src set), so that a caller holding a capture
-// can attribute them to the UA seen from that address.
+// can attribute them to the UA seen from that address. A bucket with
+// neither UA nor valid Src counts lines nobody can attribute (the pattern
+// matched no source); they are counted, not dropped.
 type Bucket struct {
 	Start time.Time
 	UA    string
