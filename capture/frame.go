@@ -16,13 +16,12 @@ const maxStartLine = 16 << 10
 // cannot be framed (headers or body over the size limit, a gap, the end of
 // the stream) is handed out as it is, marked incomplete, and counted.
 type framer struct {
-	buf       []byte
-	max       int
-	st        *Stats
-	budget    *bufferBudget // shared by all framers of a Decoder; nil: unlimited
-	held      int           // bytes of budget this framer holds (cap of buf)
-	skipping  bool          // inside a run of non-SIP bytes
-	keepalive bool          // inside a run of CR/LF
+	buf      []byte
+	max      int
+	st       *Stats
+	budget   *bufferBudget // shared by all framers of a Decoder; nil: unlimited
+	held     int           // bytes of budget this framer holds (cap of buf)
+	skipping bool          // inside a run of non-SIP bytes
 }
 
 // bufferBudget bounds the bytes all framers of a Decoder hold for partial
@@ -70,7 +69,6 @@ func (f *framer) flush(out frameOut) {
 		f.consume(n)
 	}
 	f.buf = f.buf[:0]
-	f.keepalive = false
 	f.account(out)
 }
 
@@ -120,20 +118,20 @@ func (f *framer) frame(b []byte, final bool, out frameOut) int {
 	off := 0
 	for off < len(b) {
 		if c := b[off]; c == '\r' || c == '\n' {
-			if !f.keepalive && !f.skipping {
-				f.st.TCPKeepAlives++
-			}
-			f.keepalive = true
-			n := off
+			n, lfs := off, 0
 			for off < len(b) && (b[off] == '\r' || b[off] == '\n') {
+				if b[off] == '\n' {
+					lfs++
+				}
 				off++
 			}
 			if f.skipping {
 				f.st.TCPSkippedBytes += uint64(off - n)
+			} else {
+				f.st.TCPKeepAlives += keepAlives(lfs)
 			}
 			continue
 		}
-		f.keepalive = false
 		rest := b[off:]
 		nl := bytes.IndexByte(rest[:min(len(rest), maxStartLine)], '\n')
 		if nl < 0 {
@@ -347,4 +345,11 @@ func methodToken(line []byte) []byte {
 		i++
 	}
 	return line[:i]
+}
+
+// keepAlives counts RFC 5626 keep-alives in a run of CR/LF bytes holding lfs
+// line feeds: a ping is CRLFCRLF (two), a pong CRLF (one), and each travels in
+// a segment of its own, so a run counts its pings, and at least one.
+func keepAlives(lfs int) uint64 {
+	return uint64(max(1, lfs/2))
 }

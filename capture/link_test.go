@@ -157,7 +157,7 @@ func TestSkipReasons(t *testing.T) {
 func TestStatsCounters(t *testing.T) {
 	s := Stats{Packets: 3, FragmentsExpired: 1}
 	c := s.Counters()
-	if len(c) != 2 || c[0] != (Counter{"packets", "packets read", 3}) || c[1].Name != "fragments_expired" || c[1].Desc == "" {
+	if len(c) != 2 || c[0] != (Counter{"packets", "packets read", 3, false}) || c[1].Name != "fragments_expired" || c[1].Desc == "" || !c[1].Skip {
 		t.Errorf("counters %+v", c)
 	}
 	var sum Stats

@@ -4,19 +4,21 @@ import "reflect"
 
 // Stats counts everything the Decoder saw, and every packet or byte it
 // skipped, with the reason. The JSON names are stable (they appear in
-// sipcorr's JSON report); desc is the human name used in run summaries.
+// sipcorr's JSON report); desc is the human name used in run summaries;
+// kind "info" marks counters of what was decoded, every other counter counts
+// something skipped, broken, expired or repaired.
 type Stats struct {
-	Files        uint64 `json:"files" desc:"capture files read (ReadFile)"`
+	Files        uint64 `json:"files" desc:"capture files read (ReadFile)" kind:"info"`
 	FileErrors   uint64 `json:"file_errors" desc:"capture files that ended in an error"`
 	BadInterface uint64 `json:"pcapng_bad_interface" desc:"pcapng packets of an undeclared interface (skipped)"`
-	NoTimestamp  uint64 `json:"pcapng_no_timestamp" desc:"pcapng simple packets without timestamp (previous one used)"`
+	NoTimestamp  uint64 `json:"pcapng_no_timestamp" desc:"pcapng simple packets without timestamp (previous one used)" kind:"info"`
 
-	Packets uint64 `json:"packets" desc:"packets read"`
-	Bytes   uint64 `json:"bytes" desc:"bytes captured"`
+	Packets uint64 `json:"packets" desc:"packets read" kind:"info"`
+	Bytes   uint64 `json:"bytes" desc:"bytes captured" kind:"info"`
 
-	SIPMessages uint64 `json:"sip_messages" desc:"SIP messages decoded"`
-	SIPUDP      uint64 `json:"sip_udp" desc:"SIP messages over UDP"`
-	SIPTCP      uint64 `json:"sip_tcp" desc:"SIP messages over TCP"`
+	SIPMessages uint64 `json:"sip_messages" desc:"SIP messages decoded" kind:"info"`
+	SIPUDP      uint64 `json:"sip_udp" desc:"SIP messages over UDP" kind:"info"`
+	SIPTCP      uint64 `json:"sip_tcp" desc:"SIP messages over TCP" kind:"info"`
 
 	Truncated       uint64 `json:"truncated" desc:"packets truncated by the snaplen"`
 	UnsupportedLink uint64 `json:"unsupported_link" desc:"packets of an unsupported link type"`
@@ -30,23 +32,23 @@ type Stats struct {
 	NonSIP          uint64 `json:"non_sip" desc:"UDP payloads that are not SIP (RTP, DNS, ...)"`
 	EmptyUDP        uint64 `json:"empty_udp" desc:"UDP datagrams without payload"`
 
-	TunnelIPinIP     uint64 `json:"tunnel_ipip" desc:"IP-in-IP packets decapsulated"`
-	TunnelGRE        uint64 `json:"tunnel_gre" desc:"GRE packets decapsulated"`
-	TunnelGTP        uint64 `json:"tunnel_gtpu" desc:"GTP-U packets decapsulated"`
+	TunnelIPinIP     uint64 `json:"tunnel_ipip" desc:"IP-in-IP packets decapsulated" kind:"info"`
+	TunnelGRE        uint64 `json:"tunnel_gre" desc:"GRE packets decapsulated" kind:"info"`
+	TunnelGTP        uint64 `json:"tunnel_gtpu" desc:"GTP-U packets decapsulated" kind:"info"`
 	TunnelNotDecoded uint64 `json:"tunnel_not_decoded" desc:"tunnel packets not decoded (GRE payload type, depth limit)"`
 
-	FragmentsReassembled uint64 `json:"fragments_reassembled" desc:"IP datagrams reassembled from fragments"`
+	FragmentsReassembled uint64 `json:"fragments_reassembled" desc:"IP datagrams reassembled from fragments" kind:"info"`
 	FragmentsExpired     uint64 `json:"fragments_expired" desc:"incomplete IP datagrams expired"`
 	FragmentsInvalid     uint64 `json:"fragments_invalid" desc:"IP fragments rejected (overlap, bad length)"`
 	FragmentsDropped     uint64 `json:"fragments_dropped" desc:"IP fragments dropped over the reassembly limit"`
 
-	TCPSegments         uint64 `json:"tcp_segments" desc:"TCP segments"`
-	TCPStreams          uint64 `json:"tcp_streams" desc:"TCP connections tracked"`
+	TCPSegments         uint64 `json:"tcp_segments" desc:"TCP segments" kind:"info"`
+	TCPStreams          uint64 `json:"tcp_streams" desc:"TCP connections tracked" kind:"info"`
 	TCPStreamsDropped   uint64 `json:"tcp_streams_dropped" desc:"TCP packets of connections over the stream limit"`
 	TCPGaps             uint64 `json:"tcp_gaps" desc:"TCP gaps (lost segments)"`
 	TCPResyncs          uint64 `json:"tcp_resyncs" desc:"TCP resynchronisations after non-SIP bytes"`
 	TCPSkippedBytes     uint64 `json:"tcp_skipped_bytes" desc:"TCP bytes skipped as not SIP"`
-	TCPKeepAlives       uint64 `json:"tcp_keepalives" desc:"CRLF keep-alives on TCP"`
+	TCPKeepAlives       uint64 `json:"tcp_keepalives" desc:"CRLF keep-alives on TCP" kind:"info"`
 	TCPBadContentLength uint64 `json:"tcp_bad_content_length" desc:"TCP messages with an unreadable Content-Length (body taken as 0)"`
 	Unframed            uint64 `json:"unframed" desc:"TCP messages emitted incomplete (gap, end of stream, size limit)"`
 	TCPBufferLimit      uint64 `json:"tcp_buffer_limit" desc:"TCP partial messages handed out early (buffer memory limit)"`
@@ -58,6 +60,9 @@ type Counter struct {
 	Name  string // JSON name, e.g. "fragments_expired"
 	Desc  string // human name, e.g. "incomplete IP datagrams expired"
 	Value uint64
+	// Skip is true for counters of things not analysed (skipped, broken,
+	// expired, repaired); false for counters of what was decoded.
+	Skip bool
 }
 
 // Counters lists the non-zero counters in declaration order, for run
@@ -72,7 +77,7 @@ func (s Stats) Counters() []Counter {
 			continue
 		}
 		f := t.Field(i)
-		out = append(out, Counter{Name: f.Tag.Get("json"), Desc: f.Tag.Get("desc"), Value: n})
+		out = append(out, Counter{Name: f.Tag.Get("json"), Desc: f.Tag.Get("desc"), Value: n, Skip: f.Tag.Get("kind") != "info"})
 	}
 	return out
 }
