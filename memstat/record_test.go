@@ -292,3 +292,18 @@ func TestDuplicateEntryInOneSample(t *testing.T) {
 		t.Errorf("notes: %v", set.Notes)
 	}
 }
+
+func TestSampleSummary(t *testing.T) {
+	s := server(0, 100, 1_400_000, 800_000, 663_000)
+	s.Pkg[1].Desc += "\x1b[31m"
+	got := s.Summary()
+	want := "shm real_used 647.5 KiB of 64.0 MiB (1.0%), least pkg free 6.7 MiB (entry 1 pid 101: udp receiver child=0 sock=127.0.0.1:5060 [31m), 2 UDP receivers real_used 2.1 MiB"
+	if got != want {
+		t.Errorf("Summary:\n got %q\nwant %q", got, want)
+	}
+	for v, want := range map[float64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 8 << 20: "8.0 MiB", 3 << 30: "3.0 GiB"} {
+		if got := IEC(v); got != want {
+			t.Errorf("IEC(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

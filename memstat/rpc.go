@@ -309,3 +309,56 @@ func (c *Client) Sample(ctx context.Context) (Sample, error) {
 	}
 	return s, nil
 }
+
+// Summary is a one-line progress text for a poll, e.g.
+// "shm real_used 632.9 KiB of 64.0 MiB (1.0%), least pkg free 7.2 MiB (entry 6 pid 812: tcp receiver (generic) child=0), 2 UDP receivers real_used 1.4 MiB".
+// Process descriptions are stripped of control characters.
+func (s Sample) Summary() string {
+	var b strings.Builder
+	if s.Shm.Total > 0 {
+		fmt.Fprintf(&b, "shm real_used %s of %s (%.1f%%)", IEC(float64(s.Shm.RealUsed)), IEC(float64(s.Shm.Total)),
+			100*float64(s.Shm.RealUsed)/float64(s.Shm.Total))
+	}
+	weakest, udp, nUDP := -1, uint64(0), 0
+	for i, p := range s.Pkg {
+		if !p.Reported() {
+			continue
+		}
+		if weakest < 0 || p.Free < s.Pkg[weakest].Free {
+			weakest = i
+		}
+		if IsUDPReceiver(p.Process()) {
+			udp += p.RealUsed
+			nUDP++
+		}
+	}
+	if weakest >= 0 {
+		w := s.Pkg[weakest]
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "least pkg free %s (entry %d pid %d", IEC(float64(w.Free)), w.Entry, w.PID)
+		if w.Desc != "" {
+			b.WriteString(": " + cleanSnippet([]byte(w.Desc), 60))
+		}
+		b.WriteString(")")
+	}
+	if nUDP > 0 {
+		fmt.Fprintf(&b, ", %d UDP receivers real_used %s", nUDP, IEC(float64(udp)))
+	}
+	return b.String()
+}
+
+// IEC formats a byte count with binary prefixes: "512 B", "7.2 MiB".
+func IEC(v float64) string {
+	const units = "KMGTPE"
+	if math.Abs(v) < 1024 {
+		return fmt.Sprintf("%.0f B", v)
+	}
+	i := -1
+	for math.Abs(v) >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, units[i])
+}
