@@ -1,8 +1,8 @@
 package esquery
 
 // Helpers for tests against the real Elasticsearch node that
-// scripts/es/start.sh starts (eval "$(scripts/es/start.sh)" exports
-// SIPCORR_ES_URL and the credentials).
+// scripts/es/start.sh starts: export SIPCORR_ES_URL=$(scripts/es/start.sh)
+// (the URL carries the test user's credentials).
 
 import (
 	"context"
@@ -25,9 +25,9 @@ func testNode(t testing.TB) *Client {
 	cfg := ConfigFromEnv(os.Getenv)
 	if len(cfg.URLs) == 0 {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set under CI=true: run eval \"$(scripts/es/start.sh)\" before go test", EnvURL)
+			t.Fatalf("%s is not set under CI=true: run export %s=$(scripts/es/start.sh) before go test", EnvURL, EnvURL)
 		}
-		t.Skipf("no Elasticsearch: set %s (eval \"$(scripts/es/start.sh)\") to run against a real node", EnvURL)
+		t.Skipf("no Elasticsearch: export %s=$(scripts/es/start.sh) to run against a real node", EnvURL)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -2,11 +2,13 @@
 # Start a real single-node Elasticsearch 7.17 for sipcorr's integration tests.
 #
 # Usage (from anywhere, as root or as a user allowed to run runuser):
-#   eval "$(scripts/es/start.sh)"      # exports SIPCORR_ES_URL/_USERNAME/_PASSWORD
+#   export SIPCORR_ES_URL=$(scripts/es/start.sh)
 #   go test ./esquery/...
 #   scripts/es/stop.sh
 #
-# stdout carries only `export ...` lines (for eval); progress goes to stderr.
+# stdout carries only the node's URL, with the test user's credentials in
+# it (http://sipcorr:PASSWORD@127.0.0.1:9250) when security is on; esquery
+# moves them out of the URL and never prints them. Progress goes to stderr.
 # Idempotent: a node that already answers is reused, a downloaded
 # distribution is not fetched again (Maven caches it in ~/.m2 as well).
 #
@@ -55,10 +57,10 @@ if [[ "$security" == true && ! -s "$pwfile" ]]; then
 fi
 
 emit_env() {
-	echo "export SIPCORR_ES_URL=$url"
 	if [[ "$security" == true ]]; then
-		echo "export SIPCORR_ES_USERNAME=$esuser"
-		echo "export SIPCORR_ES_PASSWORD=$(cat "$pwfile")"
+		echo "http://$esuser:$(cat "$pwfile")@127.0.0.1:${port}"
+	else
+		echo "$url"
 	fi
 }
 
