@@ -185,44 +185,40 @@ func markGrowth(d []float64, valid []bool, sigma, k float64, maxScale int) []boo
 }
 
 // bridgeGaps joins two growth runs separated by a gap of at most two steps
-// or shorter than both runs, that does not fall significantly (sum ≥ −k·σ·√len): the few steps of
-// a steady leak that noise pushed below zero. A long flat stretch between
-// two bursts stays baseline.
+// or shorter than both runs, that does not fall significantly (sum ≥
+// −k·σ·√len): the few steps of a steady leak that noise pushed below zero.
+// A long flat stretch between two bursts stays baseline. One pass, left to
+// right, each join growing the run the next gap is compared with.
 func bridgeGaps(d []float64, valid, marked []bool, sigma, k float64) {
-	type run struct{ a, b int } // [a, b)
-	for changed := true; changed; {
-		changed = false
-		var runs []run
-		for i := 0; i < len(d); {
-			if !marked[i] {
-				i++
-				continue
-			}
-			j := i
-			for j < len(d) && marked[j] {
-				j++
-			}
-			runs = append(runs, run{i, j})
-			i = j
+	n := len(d)
+	curStart, curEnd := -1, -1 // the current (joined) run [curStart, curEnd)
+	for i := 0; i < n; {
+		if !marked[i] {
+			i++
+			continue
 		}
-		for r := 1; r < len(runs); r++ {
-			l, g, rr := runs[r-1], run{runs[r-1].b, runs[r].a}, runs[r]
-			glen := g.b - g.a
-			if glen > 2 && (glen > l.b-l.a || glen > rr.b-rr.a) {
-				continue
-			}
+		j := i
+		for j < n && marked[j] {
+			j++
+		}
+		if curEnd >= 0 {
+			glen := i - curEnd
 			sum, ok := 0.0, true
-			for i := g.a; i < g.b; i++ {
-				ok = ok && valid[i]
-				sum += d[i]
+			for g := curEnd; g < i; g++ {
+				ok = ok && valid[g]
+				sum += d[g]
 			}
-			if ok && sum >= -k*sigma*math.Sqrt(float64(glen)) {
-				for i := g.a; i < g.b; i++ {
-					marked[i] = true
+			if ok && (glen <= 2 || (glen <= curEnd-curStart && glen <= j-i)) && sum >= -k*sigma*math.Sqrt(float64(glen)) {
+				for g := curEnd; g < i; g++ {
+					marked[g] = true
 				}
-				changed = true
+				curEnd = j
+				i = j
+				continue
 			}
 		}
+		curStart, curEnd = i, j
+		i = j
 	}
 }
 
