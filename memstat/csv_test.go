@@ -290,3 +290,29 @@ func TestMapColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVDerivesRealUsed: an export with only free and total gets a
+// real_used series (total - free), and restarts are inferred from it.
+func TestReadCSVDerivesRealUsed(t *testing.T) {
+	in := "Time,kamailio_shm_bytes{type=\"free\"},kamailio_shm_bytes{type=\"total\"}\n" +
+		"1795953600,60000000,67108864\n" +
+		"1795953900,40000000,67108864\n" +
+		"1795954200,20000000,67108864\n" +
+		"1795954500,60100000,67108864\n"
+	set, err := ReadCSV(strings.NewReader(in), "free-only.csv", CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := set.Shm(ShmRealUsed)
+	if len(used) != 2 || len(used[0].Points) != 3 || used[0].Points[2].Value != 67108864-20000000 {
+		t.Fatalf("derived real_used: %+v\n%s", used, notesText(set))
+	}
+	if len(set.Restarts()) != 1 || !strings.Contains(notesText(set), "shm.real_used derived as shm.total - shm.free") {
+		t.Errorf("notes:\n%s", notesText(set))
+	}
+	// A real_used column of its own is never replaced.
+	set, err = ReadCSV(strings.NewReader("time,free_size,total_size,real_used_size\n1795953600,10,100,91\n"), "x.csv", CSVOptions{})
+	if err != nil || set.Shm(ShmRealUsed)[0].Points[0].Value != 91 {
+		t.Errorf("own real_used replaced: %v", err)
+	}
+}

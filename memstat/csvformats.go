@@ -183,6 +183,7 @@ func (im *importer) finish() (*Set, error) {
 		im.set.Series = append(im.set.Series, s)
 	}
 	im.set.Sort()
+	deriveRealUsed(im.set)
 	SplitRestarts(im.set, im.opts.Split)
 	return im.set, nil
 }
