@@ -238,15 +238,21 @@ func (e *Exporter) roll(v VerdictDoc, id string) {
 	}
 	horizon := BucketStart(e.newest.Add(-e.opts.Lateness), e.opts.Rollup).UnixMilli()
 	if len(e.rolls) >= e.opts.MaxOpenRollups {
-		e.flushRollups(int64(^uint64(0) >> 1))
+		// Early flush to bound memory: later verdicts of these periods
+		// start new rollup documents, but they are not late.
+		e.flushRollups(maxMillis, false)
 	} else if horizon > e.lastScan {
 		e.lastScan = horizon
-		e.flushRollups(horizon)
+		e.flushRollups(horizon, true)
 	}
 }
 
-// flushRollups queues the rollups of periods starting before horizon.
-func (e *Exporter) flushRollups(horizon int64) {
+const maxMillis = int64(^uint64(0) >> 1)
+
+// flushRollups queues the rollups of periods starting before horizon;
+// advance marks those periods closed, so that later verdicts for them
+// count as LateVerdicts.
+func (e *Exporter) flushRollups(horizon int64, advance bool) {
 	keys := slices.SortedFunc(maps.Keys(e.rolls), func(a, b rollKey) int {
 		if a.start != b.start {
 			return int(a.start - b.start)
@@ -276,7 +282,7 @@ func (e *Exporter) flushRollups(horizon int64) {
 		id := hashID("rollup", e.opts.Agent, fmt.Sprint(k.start), fmt.Sprint(k.hasUA), k.ua, k.rule, r.firstID)
 		e.enqueue(item{index: e.opts.Index + rollupSuffix, id: id, doc: doc, rollup: true})
 	}
-	if horizon > e.flushed {
+	if advance && horizon > e.flushed {
 		e.flushed = horizon
 	}
 }
@@ -289,7 +295,7 @@ func (e *Exporter) Close() (ExportStats, error) {
 		return ExportStats{}, &Error{Op: "export", Target: e.opts.Index, Kind: ErrQuery, Err: errors.New("closed twice")}
 	}
 	e.closed = true
-	e.flushRollups(int64(^uint64(0) >> 1))
+	e.flushRollups(maxMillis, false)
 	e.flushBatch()
 	close(e.work)
 	<-e.done

@@ -391,3 +391,32 @@ func TestExportIDsDeterministic(t *testing.T) {
 		t.Error("id parts run into each other")
 	}
 }
+
+// TestExportRollupMemoryBound: with at most 3 open rollup keys, rollups
+// are flushed early and more often, yet sum exactly, and verdicts are not
+// miscounted as late.
+func TestExportRollupMemoryBound(t *testing.T) {
+	f := &fakeBulk{respond: func(int, int) int { return 201 }}
+	vs := genVerdicts("a", 200)
+	st, err := runExport(t, f, vs, ExportOptions{MaxOpenRollups: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for k, doc := range f.stored {
+		if strings.HasPrefix(k, "verdicts-rollup/") {
+			var d esDoc
+			if err := json.Unmarshal(doc, &d); err != nil {
+				t.Fatal(err)
+			}
+			sum += d.Sipcorr.Count
+		}
+	}
+	normal, err := runExport(t, f, vs, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != 200 || st.Rollups <= normal.Rollups || st.LateVerdicts != normal.LateVerdicts {
+		t.Errorf("bounded: %+v (sum %d); unbounded: %+v", st, sum, normal)
+	}
+}
