@@ -188,3 +188,64 @@ func TestReportJSONKeys(t *testing.T) {
 		t.Errorf("without impact: %v", u)
 	}
 }
+
+// Capture and log hits of the same messages are not added up; a pkg leak
+// is found in the pkg sum, not in shm, with both pools regressed.
+func TestAttributeSourcesAndPools(t *testing.T) {
+	events, pkgMem := simulateEvents(simConfig{buckets: 400, noise: 200, seed: 21, workers: 3, uas: []simUA{
+		{ua: yealink, rule: 512, rate: bursty(21, 400, 20), leak: 128, token: "sip.mysipproxy.com"},
+		{ua: polycom, rule: 32, rate: bursty(22, 400, 100)},
+	}})
+	_, shmMem := simulateEvents(simConfig{buckets: 400, noise: 500, seed: 23, uas: []simUA{{ua: "none", rate: constant(0)}}})
+	tl := NewTimeline(TimelineOptions{})
+	for i := range events {
+		e := events[i]
+		tl.Add(&e)
+		if e.UA == yealink && i%2 == 0 { // half of them also logged
+			l := Event{Time: e.Time, UA: e.UA, First: RuleUnknown, Source: SourceLog, Src: e.Src}
+			tl.Add(&l)
+		}
+	}
+	for i := range pkgMem {
+		pkgMem[i].Metric = "real_used" // 128 B per token in real_used
+	}
+	mem := append(pkgMem, shmMem...)
+	tl.Cover(SourceCapture, mem[0].Points[0].Time, mem[0].Points[len(mem[0].Points)-1].Time)
+	r := Attribute(tl, mem, Options{Version: "5.2.3", Defects: testDefects})
+	if r.Source != "capture" || len(r.Targets) != 2 {
+		t.Fatalf("source %s, targets %+v", r.Source, r.Targets)
+	}
+	i, s := suspectByUA(&r, yealink)
+	if i != 0 || s.Pool != "pkg" || s.CountLog == 0 || s.CountCapture <= s.CountLog {
+		t.Fatalf("suspect %d %+v", i, s)
+	}
+	if math.Abs(s.BytesPerMessage-128)/128 > 0.1 {
+		t.Errorf("%.1f B/message, want 128 ± 10%%", s.BytesPerMessage)
+	}
+	if s.Defect == nil || !s.Defect.Consistent {
+		t.Errorf("defect %+v", s.Defect)
+	}
+	if len(r.Suspects) != 1 {
+		t.Errorf("suspects %+v", r.Suspects)
+	}
+	if r.Weakest < 0 || !strings.HasPrefix(r.Projections[r.Weakest].Series, "pkg") || s.Projection <= 0 {
+		t.Errorf("weakest %d %+v, suspect projection %v", r.Weakest, r.Projections, s.Projection)
+	}
+	// Logs only: the log hits are regressed, the estimate doubles per hit.
+	tl2 := NewTimeline(TimelineOptions{})
+	for i := range events {
+		if e := events[i]; e.UA == yealink && i%2 == 0 {
+			l := Event{Time: e.Time, UA: e.UA, First: RuleUnknown, Source: SourceLog}
+			tl2.Add(&l)
+		}
+	}
+	tl2.Cover(SourceLog, mem[0].Points[0].Time, mem[0].Points[len(mem[0].Points)-1].Time)
+	r2 := Attribute(tl2, mem, Options{})
+	_, s2 := suspectByUA(&r2, yealink)
+	if r2.Source != "log" || s2 == nil || s2.First != RuleUnknown {
+		t.Fatalf("log-only: source %s suspect %+v", r2.Source, s2)
+	}
+	if len(r2.Remediation) != 0 {
+		t.Errorf("an unknown rule has no cfg remedy: %+v", r2.Remediation)
+	}
+}
