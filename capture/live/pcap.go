@@ -86,8 +86,8 @@ func (s *pcapSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 	return nil, ci, &Error{Interface: s.name, Op: "read", Err: err}
 }
 
-func (s *pcapSource) LinkType() layers.LinkType     { return s.h.LinkType() }
-func (s *pcapSource) Interface() string             { return s.name }
+func (s *pcapSource) LinkType() layers.LinkType    { return s.h.LinkType() }
+func (s *pcapSource) Interface() string            { return s.name }
 func (s *pcapSource) Filter() []bpf.RawInstruction { return s.filter }
 
 func (s *pcapSource) Stats() (Stats, error) {
@@ -118,4 +118,3 @@ func compileExpression(expr string, link layers.LinkType) ([]bpf.RawInstruction,
 	}
 	return out, nil
 }
-

@@ -52,6 +52,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"analyze", "per-UA report of SIP captures (pcap, pcapng, gzip)", runAnalyze},
+		{"capture", "live capture on an interface: continuous per-UA report, metrics, evidence", runCapture},
 		{"check", "one JSON verdict per SIP message (raw message files or captures)", runCheck},
 		{"version", "print the version", runVersion},
 	}

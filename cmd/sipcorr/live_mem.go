@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/memstat"
+)
+
+// timelineWindow keeps the correlation timeline of a long capture bounded:
+// two overlapping generations of correlate.Timeline. Every event goes into
+// both; when the older one spans the window it is dropped and the younger,
+// which started half a window later, takes its place. Attribution always
+// sees between half a window and a window of per-bucket history; older
+// buckets survive only as the per-UA totals of the inventory (rolled up).
+type timelineWindow struct {
+	opts         correlate.TimelineOptions
+	window       time.Duration
+	old, young   *correlate.Timeline
+	oldStart     time.Time
+	youngStart   time.Time
+	rotations    int
+	foldedEvents uint64 // of generations dropped, for the notes
+}
+
+func newTimelineWindow(window time.Duration, opts correlate.TimelineOptions) *timelineWindow {
+	return &timelineWindow{opts: opts, window: window}
+}
+
+func (w *timelineWindow) add(e *correlate.Event) {
+	if w.old == nil {
+		w.old, w.oldStart = correlate.NewTimeline(w.opts), e.Time
+	}
+	if e.Time.Sub(w.oldStart) >= w.window/2 && w.young == nil {
+		w.young, w.youngStart = correlate.NewTimeline(w.opts), e.Time
+	}
+	if e.Time.Sub(w.oldStart) >= w.window && w.young != nil {
+		w.foldedEvents += w.old.Stats().FoldedEvents
+		w.old, w.oldStart = w.young, w.youngStart
+		w.young = nil
+		w.rotations++
+	}
+	w.old.Add(e)
+	if w.young != nil {
+		w.young.Add(e)
+	}
+}
+
+// timeline returns the generation to analyse (nil before any event).
+func (w *timelineWindow) timeline() *correlate.Timeline { return w.old }
+
+// memPoller polls the SIP server's memory on its own goroutine with
+// memstat's Watcher and keeps the samples of the last window.
+type memPoller struct {
+	source string
+	window time.Duration
+
+	mu       sync.Mutex
+	samples  []memstat.Sample
+	polls    uint64
+	errs     uint64
+	lastErr  string
+	runErr   error
+	trimmed  int
+	finished chan struct{}
+}
+
+func startMemPoller(ctx context.Context, s memstat.Sampler, source string, interval, window time.Duration, record io.Writer) *memPoller {
+	m := &memPoller{source: source, window: window, finished: make(chan struct{})}
+	if record == nil {
+		record = io.Discard
+	}
+	w := &memstat.Watcher{Sampler: s, Interval: interval, Out: record, Source: source, OnPoll: m.onPoll}
+	go func() {
+		defer close(m.finished)
+		if err := w.Run(ctx); err != nil {
+			m.mu.Lock()
+			m.runErr = err
+			m.mu.Unlock()
+		}
+	}()
+	return m
+}
+
+func (m *memPoller) onPoll(s memstat.Sample, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.polls++
+	if err != nil {
+		m.errs++
+		m.lastErr = err.Error()
+		return
+	}
+	m.samples = append(m.samples, s)
+	cut := 0
+	for cut < len(m.samples) && s.Time.Sub(m.samples[cut].Time) > m.window {
+		cut++
+	}
+	if cut > 0 {
+		m.trimmed += cut
+		m.samples = append(m.samples[:0], m.samples[cut:]...)
+	}
+}
+
+// counts returns polls and failed polls so far.
+func (m *memPoller) counts() (polls, errs uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.polls, m.errs
+}
+
+// set returns the samples so far as a memstat Set.
+func (m *memPoller) set() *memstat.Set {
+	m.mu.Lock()
+	samples := append([]memstat.Sample(nil), m.samples...)
+	m.mu.Unlock()
+	return memstat.FromSamples(m.source, samples)
+}
+
+func (m *memPoller) notes() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	if m.runErr != nil {
+		out = append(out, fmt.Sprintf("memory polling of %s stopped: %v", m.source, m.runErr))
+	}
+	if m.errs > 0 {
+		out = append(out, fmt.Sprintf("%d of %d memory polls of %s failed (last: %s)", m.errs, m.polls, m.source, m.lastErr))
+	}
+	return out
+}
+
+// memSeries converts a memstat Set into correlate's series: real_used of
+// every process (pkg) and of shared memory, with the pool sizes.
+func memSeries(set *memstat.Set) []correlate.MemSeries {
+	var out []correlate.MemSeries
+	add := func(ss []*memstat.Series, pool correlate.Pool, total memstat.Metric, sc memstat.Scope) {
+		byKey := map[string]*correlate.MemSeries{}
+		var keys []string
+		for _, s := range ss {
+			ms, ok := byKey[s.Key]
+			if !ok {
+				name := s.Label
+				if name == "" {
+					name = s.Key
+				}
+				ms = &correlate.MemSeries{Name: name, Pool: pool, Metric: "real_used"}
+				byKey[s.Key] = ms
+				keys = append(keys, s.Key)
+			}
+			for _, p := range s.Points {
+				ms.Points = append(ms.Points, correlate.MemPoint{Time: p.Time, Used: p.Value, Segment: s.Segment})
+			}
+		}
+		totals := map[string]float64{}
+		for _, s := range set.Select(total, sc) {
+			if p, ok := s.Last(); ok {
+				totals[s.Process.String()] = p.Value
+			}
+		}
+		for _, k := range keys {
+			ms := byKey[k]
+			for _, s := range ss {
+				if s.Key == k {
+					ms.Total = totals[s.Process.String()]
+				}
+			}
+			out = append(out, *ms)
+		}
+	}
+	add(set.Pkg(memstat.PkgRealUsed), correlate.PoolPkg, memstat.PkgTotal, memstat.ScopeProcess)
+	shm := set.Shm(memstat.ShmRealUsed)
+	if len(shm) == 0 {
+		shm = set.Shm(memstat.ShmUsed)
+	}
+	add(shm, correlate.PoolShm, memstat.ShmTotal, memstat.ScopeShared)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pool > out[j].Pool }) // shm first
+	return out
+}
+
+// memTrend is the memory line of the live view: shared memory and the
+// process with the least free pkg memory, with their slopes.
+type memTrend struct {
+	ok                 bool
+	shmUsed, shmTotal  float64
+	shmSlope           float64 // bytes/s over the window
+	pkgName            string
+	pkgFree, pkgSlope  float64 // least free process, its used slope
+	polls, errs        uint64
+	lastErr            string
+	samplesInWindow    int
+	windowCoveredSince time.Time
+}
+
+func (m *memPoller) trend() memTrend {
+	set := m.set()
+	t := memTrend{}
+	t.polls, t.errs = m.counts()
+	m.mu.Lock()
+	t.lastErr, t.samplesInWindow = m.lastErr, len(m.samples)
+	if len(m.samples) > 0 {
+		t.windowCoveredSince = m.samples[0].Time
+	}
+	m.mu.Unlock()
+	for _, ms := range memSeries(set) {
+		n := len(ms.Points)
+		if n == 0 {
+			continue
+		}
+		last := ms.Points[n-1]
+		slope := 0.0
+		if n > 1 && last.Segment == ms.Points[0].Segment {
+			if dt := last.Time.Sub(ms.Points[0].Time).Seconds(); dt > 0 {
+				slope = (last.Used - ms.Points[0].Used) / dt
+			}
+		}
+		switch ms.Pool {
+		case correlate.PoolShm:
+			t.ok, t.shmUsed, t.shmTotal, t.shmSlope = true, last.Used, ms.Total, slope
+		case correlate.PoolPkg:
+			if ms.Total > 0 && (t.pkgName == "" || ms.Total-last.Used < t.pkgFree) {
+				t.ok, t.pkgName, t.pkgFree, t.pkgSlope = true, ms.Name, ms.Total-last.Used, slope
+			}
+		}
+	}
+	return t
+}
