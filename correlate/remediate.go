@@ -43,6 +43,48 @@ type KnownDefect struct {
 // is open. "5.2" as To covers every 5.2.x.
 type VersionRange struct{ From, To string }
 
+// ParseVersionRanges reads the affected-versions text of the reference's
+// knowledge base (and of sipparse.KnownDefect.Affected): comma-separated
+// items "5.2.0-5.2.3", "5.1.x", "all 5.2.x", "<= 5.5.5", "6.0.7". Items it
+// cannot read (e.g. "master >= 2026-04-26") are skipped.
+func ParseVersionRanges(text string) []VersionRange {
+	var out []VersionRange
+	for _, item := range strings.Split(text, ",") {
+		item = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(item), "all "))
+		switch {
+		case strings.HasPrefix(item, "<="):
+			if v := strings.TrimSpace(item[2:]); isDotted(v) {
+				out = append(out, VersionRange{To: v})
+			}
+		case strings.HasSuffix(item, ".x") && isDotted(strings.TrimSuffix(item, ".x")):
+			b := strings.TrimSuffix(item, ".x")
+			out = append(out, VersionRange{From: b + ".0", To: b})
+		case strings.Contains(item, "-"):
+			a, b, _ := strings.Cut(item, "-")
+			if a, b = strings.TrimSpace(a), strings.TrimSpace(b); isDotted(a) && isDotted(b) {
+				out = append(out, VersionRange{From: a, To: b})
+			}
+		case isDotted(item):
+			out = append(out, VersionRange{From: item, To: item})
+		}
+	}
+	return out
+}
+
+// isDotted accepts "5", "5.2", "5.2.3".
+func isDotted(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 3 || s == "" {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Remediation is one step an operator can take, with exact kamailio.cfg
 // lines where the step is a configuration change.
 type Remediation struct {
@@ -165,6 +207,9 @@ func upgrades(version string, suspects []Suspect, defects []KnownDefect) []Remed
 }
 
 func (d *KnownDefect) affects(v [3]int) bool {
+	if len(d.Affected) == 0 {
+		return true // no range given: assume it may apply
+	}
 	for _, r := range d.Affected {
 		lo, lok := parseVersion(r.From)
 		hi, hok := parseVersion(r.To)

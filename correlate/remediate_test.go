@@ -96,3 +96,18 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestParseVersionRanges(t *testing.T) {
+	got := ParseVersionRanges("4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3, <= 5.5.5, all 5.2.x, 6.0.7, master >= 2026-04-26")
+	want := []VersionRange{{"4.4.0", "4.4"}, {"5.0.0", "5.0"}, {"5.1.0", "5.1.8"}, {"5.2.0", "5.2.3"}, {"", "5.5.5"}, {"5.2.0", "5.2"}, {"6.0.7", "6.0.7"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q\nwant %q", got, want)
+	}
+	d := KnownDefect{Affected: ParseVersionRanges("4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3")}
+	for v, want := range map[string]bool{"4.4.7": true, "4.3.9": false, "5.0.8": true, "5.1.9": false, "5.2.3": true, "5.2.4": false, "5.6.6": false} {
+		pv, _ := parseVersion(v)
+		if d.affects(pv) != want {
+			t.Errorf("%s: affected %v, want %v", v, !want, want)
+		}
+	}
+}
