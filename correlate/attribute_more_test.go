@@ -187,6 +187,12 @@ func TestReportJSONKeys(t *testing.T) {
 	if u := m["malformed_without_impact"].([]any)[0].(map[string]any)["ua"]; u != polycom {
 		t.Errorf("without impact: %v", u)
 	}
+	if l, ok := m["remediation"].([]any); !ok || len(l) != 2 || l[0] != `modparam("sanity", "default_checks", 2535)` {
+		t.Errorf("remediation lines %v", m["remediation"])
+	}
+	if _, ok := m["remediation_steps"]; !ok {
+		t.Errorf("no remediation_steps")
+	}
 }
 
 // Capture and log hits of the same messages are not added up; a pkg leak

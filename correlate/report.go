@@ -1,6 +1,9 @@
 package correlate
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Report is the result of Attribute: what package report renders. Every
 // float is finite, so the report marshals to JSON as is.
@@ -29,6 +32,17 @@ type Report struct {
 	Weakest     int           `json:"weakest"`
 	Remediation []Remediation `json:"remediation_steps"`
 	Notes       []Note        `json:"notes"`
+}
+
+// MarshalJSON adds "remediation", the kamailio.cfg lines of CfgLines, to
+// the fields: the issue's minimal schema (suspects, malformed_without_impact,
+// remediation as lines) holds for the Report as marshalled.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report // no methods: no recursion
+	return json.Marshal(struct {
+		plain
+		Remediation []string `json:"remediation"`
+	}{plain(r), r.CfgLines()})
 }
 
 // CfgLines returns the kamailio.cfg lines of every remediation step, in
