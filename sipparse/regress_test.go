@@ -62,6 +62,9 @@ var oracleRegressions = []checkCase{
 	{"ContactEmptyParamValueAtEndIsAccepted", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <sip:c@h>;x=")), want{}},
 	{"RetryAfterSlashAfterDigitsIsHeaderError", v563, 4, 7, nil, msg("", add("Retry-After: 9493028385/0302")), want{first: 4}},
 	{"RetryAfterTextAfterSpaceIsAccepted", v563, 4, 7, nil, msg("", add("Retry-After: 5 x")), want{}},
+	{"ViaPortTextAtEndOfBufferIsAccepted", v563, 4, 7, nil,
+		[]byte("OPTIONS sip:c@d SIP/2.0\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: x\nCSeq: 2 OPTIONS\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nVia: SIP/2.0/UDP h:o"),
+		want{}},
 	{"ContactListHeadIsLastContact", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <b@192.0.2.2>, <sip:a@192.0.2.1>")), want{}},
 }
 

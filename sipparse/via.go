@@ -79,10 +79,16 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		if p < len(buf) && buf[p] == ':' {
 			p = viaLWS(buf, p+1)
 			d := p
-			for p < len(buf) && isDigit(buf[p]) {
+			for p < len(buf) && !viaPortStop(buf[p]) {
 				p++
 			}
-			if p == d || p-d > 5 {
+			if p == len(buf) && p > d {
+				// The port text is only converted when the port ends; a Via
+				// that ends the buffer inside a port is accepted as is
+				// (verified: "h:o" at the end of the message passes).
+				return info, p, true
+			}
+			if p == d || p-d > 5 || !allDigits(buf[d:p]) {
 				return info, p, false
 			}
 			p = viaLWS(buf, p)
@@ -182,6 +188,23 @@ func viaLWS(b []byte, p int) int {
 		}
 	}
 	return p
+}
+
+func viaPortStop(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', ';', ',', '(', ')', 0:
+		return true
+	}
+	return false
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // viaTransport mirrors parse_via's transport automaton: UDP, TCP, TLS,
