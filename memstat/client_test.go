@@ -2,7 +2,9 @@ package memstat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -236,5 +238,96 @@ func TestNewClientURLs(t *testing.T) {
 		if _, err := NewClient(bad); err == nil {
 			t.Errorf("NewClient(%q) accepted", bad)
 		}
+	}
+}
+
+// TestClientSampleWithoutStatistics: a Kamailio built without statistics
+// answers stats.get_statistics with 400; Sample falls back to core.shmmem,
+// and a failing core.version leaves Version empty.
+func TestClientSampleWithoutStatistics(t *testing.T) {
+	c, err := NewClient("http://kamailio.invalid/RPC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTP = &http.Client{Transport: methodRouter{t: t, routes: map[string]string{
+		"pkg.stats":            "kam52-pkg.stats.json",
+		"stats.get_statistics": `{"jsonrpc":"2.0","error":{"code":400,"message":"stats support not enabled"},"id":1}`,
+		"core.shmmem":          "kam52-core.shmmem.json",
+		"core.version":         "kam563-method-not-found.json",
+	}}}
+	s, err := c.Sample(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ShmSource != "core.shmmem" || s.Shm.Total != 3221225472 || s.Version != "" || len(s.Pkg) != 6 || s.Time.IsZero() {
+		t.Errorf("Sample = %+v", s)
+	}
+	_, err = c.ShmStats(context.Background())
+	if !errors.Is(err, ErrRPC) || !strings.Contains(err.Error(), "use core.shmmem") {
+		t.Errorf("ShmStats: %v", err)
+	}
+}
+
+// methodRouter answers each JSON-RPC method with a fixture file or text,
+// in-process (no sockets), the way jsonrpcs would.
+type methodRouter struct {
+	t      *testing.T
+	routes map[string]string
+}
+
+func (m methodRouter) RoundTrip(r *http.Request) (*http.Response, error) {
+	var req rpcRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		return nil, err
+	}
+	body := m.routes[req.Method]
+	if !strings.HasPrefix(body, "{") {
+		b, err := os.ReadFile(filepath.Join("testdata", "rpc", body))
+		if err != nil {
+			m.t.Fatalf("method %s: %v", req.Method, err)
+		}
+		body = string(b)
+	}
+	// Echo the request id, as jsonrpcs does.
+	var answer map[string]any
+	if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		m.t.Fatalf("method %s: %v", req.Method, err)
+	}
+	answer["id"] = req.ID
+	b, err := json.Marshal(answer)
+	if err != nil {
+		return nil, err
+	}
+	body = string(b)
+	status := 200
+	if strings.Contains(body, `"error"`) {
+		status = 500
+	}
+	return &http.Response{StatusCode: status, Status: fmt.Sprint(status), Body: io.NopCloser(strings.NewReader(body)),
+		Header: http.Header{"Content-Type": {"application/json"}}, Request: r}, nil
+}
+
+func TestMetricNames(t *testing.T) {
+	pkg, shm := 0, 0
+	for m := PkgUsed; m < metricEnd; m++ {
+		back, ok := ParseMetric(m.String())
+		if !ok || back != m {
+			t.Errorf("%v does not round-trip", m)
+		}
+		if m.IsPkg() {
+			pkg++
+		}
+		if m.IsShm() {
+			shm++
+		}
+		if m.IsBytes() == (m == PkgFragments || m == ShmFragments) {
+			t.Errorf("%v IsBytes = %v", m, m.IsBytes())
+		}
+	}
+	if pkg != 5 || shm != 6 {
+		t.Errorf("%d pkg, %d shm metrics", pkg, shm)
+	}
+	if _, ok := ParseMetric("pkg.leak"); ok || Metric(200).String() != "metric(200)" || Scope(9).String() != "scope(9)" || NoteKind(42).String() != "note(42)" {
+		t.Error("unknown values")
 	}
 }
