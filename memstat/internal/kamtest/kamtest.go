@@ -100,7 +100,7 @@ func Binary(t testing.TB) string {
 	p, err := exec.LookPath("kamailio")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("kamailio not installed (CI=true needs Debian package kamailio + kamailio-extra-modules): %v", err)
+			t.Fatalf("kamailio not installed (CI=true needs the Debian package kamailio): %v", err)
 		}
 		t.Skipf("kamailio not installed (apt-get install kamailio): %v", err)
 	}
