@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -94,6 +95,7 @@ type colResult struct {
 	lift     float64
 	share    float64
 	constant bool
+	target   int // index of the target (flat-baseline estimates)
 }
 
 // Attribute finds the (UA, rule) cells whose malformed messages explain the
@@ -140,9 +142,10 @@ type analysis struct {
 	targets  []target
 	cols     []*column // candidate groups, then controls
 	ncand    int
-	all      []*column     // every malformed cell column, by volume
-	constant []*column     // candidates confounded with the drift
-	res      [][]colResult // [target][column]
+	all      []*column             // every malformed cell column, by volume
+	constant []*column             // candidates confounded with the drift
+	flat     map[*column]colResult // their estimates with BaselineZero
+	res      [][]colResult         // [target][column]
 	fits     []TargetFit
 	best     []int // per candidate group: the target it is judged in (-1 none)
 }
@@ -255,6 +258,37 @@ func (a *analysis) run(mem []MemSeries, r *Report) {
 		a.res[ti] = res
 	}
 	r.Targets = a.fits
+	if len(a.constant) > 0 {
+		a.flat = a.flatBaseline(cand, controls, rows)
+		r.Notes = append(r.Notes, Note{"drift", fmt.Sprintf("%d candidate(s) sent at a nearly constant rate and cannot be told from baseline drift; their estimates assuming a flat baseline are given without a significance claim", len(a.constant))})
+	}
+}
+
+// flatBaseline re-fits every target with BaselineZero to estimate the
+// candidates that are collinear with the drift: a number for the operator,
+// valid only if memory is flat without them, never a suspect by itself.
+func (a *analysis) flatBaseline(cand, controls []*column, rows []int) map[*column]colResult {
+	b := *a
+	b.o.Baseline = BaselineZero
+	b.cols, b.ncand, _ = groupCollinear(cand, controls, rows, b.o.Collinear, false)
+	rng := rand.New(rand.NewPCG(splitmix(b.o.Seed), splitmix(^b.o.Seed)))
+	var notes []Note
+	out := map[*column]colResult{}
+	for ti := range b.targets {
+		_, res := b.fitTarget(&b.targets[ti], rng, &notes)
+		for j := 0; j < b.ncand; j++ {
+			for _, c := range a.constant {
+				if !slices.Contains(b.cols[j].leaves(), c) {
+					continue
+				}
+				if old, ok := out[c]; res[j].tested && (!ok || res[j].p < old.p) {
+					res[j].target = ti
+					out[c] = res[j]
+				}
+			}
+		}
+	}
+	return out
 }
 
 // splitmix scrambles a seed (SplitMix64) so that nearby seeds give

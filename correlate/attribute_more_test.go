@@ -119,8 +119,13 @@ func TestAttributeConstantRate(t *testing.T) {
 	if len(r.Suspects) != 0 {
 		t.Fatalf("constant sender is a suspect under drift: %+v", r.Suspects)
 	}
-	if b := bystanderByUA(&r, yealink); b == nil || !strings.Contains(b.Reason, "drift") {
-		t.Errorf("bystander %+v", b)
+	b := bystanderByUA(&r, yealink)
+	if b == nil || !strings.Contains(b.Reason, "drift") || b.Tested {
+		t.Fatalf("bystander %+v", b)
+	}
+	// The flat-baseline estimate is offered, without a claim.
+	if math.Abs(b.BytesPerMessage-24)/24 > 0.05 || !(b.CI.Low < 24 && 24 < b.CI.High) || !hasNote(&r, "drift", "flat baseline") {
+		t.Errorf("flat-baseline estimate %.2f %+v; notes %+v", b.BytesPerMessage, b.CI, r.Notes)
 	}
 	r = Attribute(tl, mem, Options{Baseline: BaselineZero})
 	_, s := suspectByUA(&r, yealink)

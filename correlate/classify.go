@@ -203,9 +203,15 @@ func (a *analysis) reason(u *uaEntry, cols []*column, groupOf map[*column]int, b
 		}
 	}
 	for _, c := range cols {
-		if slices.Contains(a.constant, c) {
-			return "constant message rate: indistinguishable from baseline drift (BaselineZero, or a capture covering a change in its traffic, can tell)"
+		if !slices.Contains(a.constant, c) {
+			continue
 		}
+		why := "constant message rate: indistinguishable from baseline drift (a capture covering a change in its traffic can tell)"
+		if cr, ok := a.flat[c]; ok {
+			b.BytesPerMessage, b.CI, b.Lift = cr.beta, cr.ci, cr.lift
+			why += fmt.Sprintf("; assuming memory is flat without it (BaselineZero): %.3g B/message, 95%% interval [%.3g, %.3g] on %s", cr.beta, cr.ci.Low, cr.ci.High, a.targets[cr.target].name)
+		}
+		return why
 	}
 	if a.res == nil || len(a.targets) == 0 {
 		return "not tested: no memory series to regress"
