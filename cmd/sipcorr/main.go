@@ -54,6 +54,7 @@ func commands() []command {
 		{"analyze", "per-UA report of SIP captures (pcap, pcapng, gzip)", runAnalyze},
 		{"capture", "live capture on an interface: continuous per-UA report, metrics, evidence", runCapture},
 		{"check", "one JSON verdict per SIP message (raw message files or captures)", runCheck},
+		{"memwatch", "record Kamailio memory over JSON-RPC to a file for analyze --memory", runMemwatch},
 		{"version", "print the version", runVersion},
 	}
 }
