@@ -1,6 +1,9 @@
 package sipparse
 
-import "bytes"
+import (
+	"bytes"
+	"unsafe"
+)
 
 // coreHdr is one header as Kamailio's get_hdr_field() sees it.
 type coreHdr struct {
@@ -21,6 +24,8 @@ type coreHdr struct {
 // bad header"; one full walk answers every later question.
 type coreMsg struct {
 	done       bool
+	rawPtr     *byte // identity of the Raw the cache was computed for
+	rawLen     int
 	dupErr     bool // whether the walk applied 5.6's duplicate-header error
 	flineOK    bool
 	isReply    bool
@@ -48,11 +53,12 @@ func (c *coreMsg) reset() {
 // coreView returns Kamailio's view of m.Raw, computing it on first use.
 func (m *Message) coreView(p *profile) *coreMsg {
 	c := &m.core
-	if c.done && c.dupErr == p.coreDupErr {
+	if c.done && c.dupErr == p.coreDupErr && c.rawPtr == unsafe.SliceData(m.Raw) && c.rawLen == len(m.Raw) {
 		return c
 	}
 	c.reset()
 	c.done, c.dupErr = true, p.coreDupErr
+	c.rawPtr, c.rawLen = unsafe.SliceData(m.Raw), len(m.Raw)
 	b := m.Raw
 	i := 0
 	for i < len(b) && isLeadingWS(b[i]) {

@@ -44,8 +44,11 @@ func reply(code int, why string, ev evidence) result {
 	return result{fail: true, code: code, why: why, ev: ev}
 }
 
-// Judge fills v with Kamailio's verdict on m. It does not allocate (once m's
-// internal arrays have grown) and reads only m.Raw.
+// Judge fills v with Kamailio's verdict on m, which must have been filled by
+// Parse (Judge reads m.Raw through its own model of Kamailio's core parsers
+// and uses Parse's header boundaries only as a shortcut). It caches that
+// core view on m, so one Message must not be judged from two goroutines at
+// once. It does not allocate once m's internal arrays have grown.
 func (e *Engine) Judge(m *Message, v *Verdict) {
 	v.reset(m.Raw, e.cfg.ProxyRequire)
 	c := m.coreView(&e.prof)

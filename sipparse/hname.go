@@ -173,10 +173,14 @@ func KindOf(name []byte) HeaderKind {
 
 // hnameChar reports whether c may appear in a header name for Kamailio
 // (parse_hname2.c: digits, letters and "-._+~").
-func hnameChar(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' ||
-		c == '-' || c == '.' || c == '_' || c == '+' || c == '~'
-}
+func hnameChar(c byte) bool { return hnameChars[c] }
+
+var hnameChars = func() (t [256]bool) {
+	for _, c := range []byte("0123456789AaBbCcDdEeFfGgHhIiJjKkLlMmNnOoPpQqRrSsTtUuVvWwXxYyZz-._+~") {
+		t[c] = true
+	}
+	return t
+}()
 
 func lower(c byte) byte {
 	if c-'A' < 26 {

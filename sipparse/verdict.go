@@ -104,7 +104,8 @@ func (v *Verdict) bytesOf(s [2]int) string {
 
 // Detail is a human explanation of First naming the offending bytes, e.g.
 // `Proxy-Require token "sip.mysipproxy.com" is not in proxy_require (empty
-// list)`. It allocates; call it only when you print.
+// list)`. It allocates; call it only when you print. It reads the judged
+// message's bytes, so call it before that buffer is reused.
 func (v *Verdict) Detail() string {
 	if v.CoreDrop {
 		return "Kamailio core drops the message before sanity runs: " + v.CoreDropReason
