@@ -34,8 +34,19 @@ type ExportOptions struct {
 	// searchable when it returns. For tests and small runs.
 	Refresh bool
 	// Progress, if set, is called from the sending goroutine after every
-	// bulk request.
+	// batch.
 	Progress func(ExportStats)
+	// OnRetry, if set, is called from the sending goroutine before each
+	// re-send, so the user sees that Elasticsearch pushes back.
+	OnRetry func(Retry)
+}
+
+// Retry describes one re-send of refused documents.
+type Retry struct {
+	Attempt int           // 1 for the first re-send
+	Docs    int           // documents re-sent
+	Delay   time.Duration // backoff before it
+	Reason  string        // why (sanitized server text)
 }
 
 // ExportStats counts what an Exporter did. Every document added ends up in

@@ -243,13 +243,16 @@ func TestNodeBulk429(t *testing.T) {
 		index := testIndex(t, c)
 		createIndex(t, c, index, "")
 		setFloodBlock(t, c, index, true)
-		lifted := make(chan struct{})
-		go func() {
-			defer close(lifted)
-			time.Sleep(time.Second)
-			setFloodBlock(t, c, index, false)
-		}()
-		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 200 * time.Millisecond, MaxRetries: 8, Refresh: true})
+		var retries []Retry
+		// Lift the block once the exporter has met it: from the sending
+		// goroutine, before its first re-send.
+		onRetry := func(r Retry) {
+			if retries = append(retries, r); len(retries) == 1 {
+				setFloodBlock(t, c, index, false)
+			}
+		}
+		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 10 * time.Millisecond,
+			MaxRetries: 3, Refresh: true, OnRetry: onRetry})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,9 +262,11 @@ func TestNodeBulk429(t *testing.T) {
 			}
 		}
 		st, err := ex.Close()
-		<-lifted
 		if err != nil || st.Verdicts != 120 || st.Retries == 0 || st.Rejected != 0 {
 			t.Fatalf("%+v, %v", st, err)
+		}
+		if len(retries) != 1 || retries[0].Docs == 0 || retries[0].Docs > 50 || !strings.Contains(retries[0].Reason, "HTTP 429 cluster_block_exception") {
+			t.Errorf("retries: %+v", retries)
 		}
 		if n, err := c.es.Count(index).Do(ctx); err != nil || n != 120 {
 			t.Errorf("index holds %d documents (%v)", n, err)

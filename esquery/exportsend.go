@@ -45,9 +45,13 @@ func retryable(err error) bool {
 // the batch as unsent.
 func (e *Exporter) send(items []item) {
 	pending := items
+	var why string // reason of the last refusal
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 {
 			d := min(e.opts.Backoff<<(attempt-1), 10*time.Second)
+			if e.opts.OnRetry != nil {
+				e.opts.OnRetry(Retry{Attempt: attempt, Docs: len(pending), Delay: d, Reason: why})
+			}
 			select {
 			case <-time.After(d):
 			case <-e.ctx.Done():
@@ -77,6 +81,7 @@ func (e *Exporter) send(items []item) {
 			e.mu.Lock()
 			e.stats.Retries += int64(len(pending))
 			e.mu.Unlock()
+			why = cerr.Error()
 			continue
 		}
 		if len(res.Items) != len(pending) {
@@ -129,6 +134,7 @@ func (e *Exporter) send(items []item) {
 			e.mu.Lock()
 			e.stats.Retries += int64(len(retry))
 			e.mu.Unlock()
+			why = sanitize(retryReason, 240)
 		}
 		pending = retry
 	}
