@@ -260,3 +260,21 @@ func TestAttributeSourcesAndPools(t *testing.T) {
 		t.Errorf("an unknown rule has no cfg remedy: %+v", r2.Remediation)
 	}
 }
+
+// Assuming a flat baseline, two devices sending at constant rates are one
+// direction through the origin: reported together, not split at random.
+func TestAttributeZeroBaselineConstantSendersIndistinguishable(t *testing.T) {
+	tl, mem := simulate(simConfig{buckets: 300, noise: 100, seed: 24, uas: []simUA{
+		{ua: yealink, rule: 512, rate: constant(2000), leak: 24},
+		{ua: polycom, rule: 32, rate: constant(6000)},
+	}})
+	r := Attribute(tl, mem, Options{Baseline: BaselineZero})
+	if len(r.Suspects) != 2 {
+		t.Fatalf("suspects %+v", r.Suspects)
+	}
+	for _, s := range r.Suspects {
+		if len(s.Indistinguishable) != 1 || math.Abs(s.BytesPerMessage-6)/6 > 0.05 { // 24 B × 2000 / 8000 messages
+			t.Errorf("%s: %.2f B/message for the group, indistinguishable %v", s.UA, s.BytesPerMessage, s.Indistinguishable)
+		}
+	}
+}

@@ -312,6 +312,21 @@ func corr(a, b []float64, rows []int) float64 {
 	return sab / math.Sqrt(saa*sbb)
 }
 
+// cosine is the uncentred correlation of a and b over rows; 0 when either
+// is all zero there.
+func cosine(a, b []float64, rows []int) float64 {
+	var sab, saa, sbb float64
+	for _, k := range rows {
+		sab += a[k] * b[k]
+		saa += a[k] * a[k]
+		sbb += b[k] * b[k]
+	}
+	if saa == 0 || sbb == 0 {
+		return 0
+	}
+	return sab / math.Sqrt(saa*sbb)
+}
+
 // cv is the coefficient of variation of a over rows (sd / mean).
 func cv(a []float64, rows []int) float64 {
 	var m, s float64

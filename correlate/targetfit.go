@@ -7,7 +7,8 @@ import (
 )
 
 // groupCollinear merges candidates (and controls) whose counts are
-// collinear (|r| ≥ thr over rows) into one column each: their effects
+// collinear (|r| ≥ thr over rows; without drift the cosine, since the
+// model has no intercept) into one column each: their effects
 // cannot be told apart, so one coefficient is estimated for the group and
 // every member is reported with it. With drift, candidates sending at a
 // near-constant rate (coefficient of variation < 5 %) are collinear with
@@ -36,7 +37,14 @@ func groupCollinear(cand, controls []*column, rows []int, thr float64, drift boo
 	}
 	for i := range use {
 		for j := i + 1; j < len(use); j++ {
-			if math.Abs(corr(use[i].x, use[j].x, rows)) >= thr {
+			// Without an intercept the model separates directions through
+			// the origin: two constant senders are then collinear although
+			// their Pearson correlation is undefined.
+			sim := cosine(use[i].x, use[j].x, rows)
+			if drift {
+				sim = corr(use[i].x, use[j].x, rows)
+			}
+			if math.Abs(sim) >= thr {
 				if a, b := find(i), find(j); a != b {
 					parent[max(a, b)] = min(a, b) // the root is the earliest (largest) member
 				}
