@@ -49,8 +49,8 @@ type Event struct {
 	// (the first failure in Kamailio's check order). Both 0: well-formed.
 	// A log hit with an unknown check sets First = RuleUnknown.
 	Failed, First uint32
-	CoreDrop      bool // the core drops the message before sanity runs
-	Source        Source
+	CoreDrop      bool   // the core drops the message before sanity runs
+	Source        Source // 0 counts as SourceCapture
 	// Example identifies the message for evidence (e.g. a packet number);
 	// 0 when none. Header is the offending header as received, e.g.
 	// "Proxy-Require: sip.mysipproxy.com", and Token the first unsupported

@@ -163,8 +163,8 @@ func (t *Timeline) Add(e *Event) {
 		return
 	}
 	src := e.Source
-	if src > SourceLog {
-		src = 0
+	if src != SourceLog {
+		src = SourceCapture // the zero (or an invalid) Source is a capture
 	}
 	t.span(src, e.Time, e.Time)
 	ua := e.UA
