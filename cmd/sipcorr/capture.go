@@ -66,6 +66,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		topSources   = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
 		server       = fs.String("server", "none", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are counted, not judged")
 		duration     = fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM)")
+		cpuProfile   = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
 	sf.register(fs)
 	fs.Usage = func() {
@@ -113,6 +114,14 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		if rpc, err = memstat.NewClient(*rpcURL); err != nil {
 			return usageErr("--rpc: %v", err)
 		}
+	}
+
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return usageErr("--cpuprofile: %v", err)
+		}
+		defer stopProfile()
 	}
 
 	src, openErr := openSource(opts, *sourceKind, *bpfFlag, &cfg)

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sipcorr/sipcorr/internal/livetest"
+)
+
+// BenchmarkLiveDrops raises the rate of the known SIP mix over a veth link
+// until `sipcorr capture` (a subprocess built without -race) reports kernel
+// drops, and reports the last drop-free rate. Each step sends for
+// SIPCORR_BENCH_SECONDS (default 5) with a ring of SIPCORR_BENCH_RING_MIB
+// (default 64, the command's default; a small ring measures how long the
+// scheduler leaves the capture without a CPU rather than its speed). SIPCORR_BENCH_CPUPROFILE=PREFIX writes a CPU profile of
+// the capture per step. Run it alone, as root:
+//
+//	go test ./cmd/sipcorr -run '^$' -bench LiveDrops -benchtime 1x -v
+func BenchmarkLiveDrops(b *testing.B) {
+	livetest.RequireRoot(b)
+	secs := envInt("SIPCORR_BENCH_SECONDS", 5)
+	ring := envInt("SIPCORR_BENCH_RING_MIB", 64)
+	rates := []float64{20000, 40000, 60000, 80000, 100000, 130000, 160000, 200000, 250000, 300000, 0}
+	for i := 0; i < b.N; i++ {
+		var lastOK, firstDrop step
+		for _, rate := range rates {
+			s := liveStep(b, rate, secs, ring)
+			b.Logf("requested %-7s sent %7.0f msg/s (%6.1f Mb/s payload, %6.1f Mb/s on the wire): captured %d of %d, kernel drops %d",
+				rateName(rate), s.rate, s.mbps, s.wireMbps, s.captured, s.sent, s.drops)
+			if s.drops > 0 || s.captured < s.sent {
+				firstDrop = s
+				break
+			}
+			lastOK = s
+		}
+		b.ReportMetric(lastOK.rate, "dropfree_msgs/s")
+		b.ReportMetric(lastOK.mbps, "dropfree_Mb/s")
+		if firstDrop.sent > 0 {
+			b.ReportMetric(firstDrop.rate, "drops_at_msgs/s")
+			b.ReportMetric(firstDrop.mbps, "drops_at_Mb/s")
+		}
+	}
+}
+
+type step struct {
+	rate, mbps, wireMbps float64
+	sent, captured       uint64
+	drops                uint64
+}
+
+func rateName(r float64) string {
+	if r == 0 {
+		return "max"
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// liveStep runs one capture at one rate (0: as fast as the sender goes).
+func liveStep(b *testing.B, rate float64, secs, ringMiB int) step {
+	p := livetest.NewPair(b)
+	sink, err := p.SinkConn(5060)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+	conn, dst, err := p.SenderConn(5060, 5060)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	out := filepath.Join(b.TempDir(), "final.json")
+	args := []string{"-i", p.CaptureIf, "--netns", p.Capture, "--format", "json", "-o", out,
+		"--ring-size", strconv.Itoa(ringMiB), "--log-every", "1h"}
+	if prof := os.Getenv("SIPCORR_BENCH_CPUPROFILE"); prof != "" {
+		args = append(args, "--cpuprofile", fmt.Sprintf("%s.%s", prof, rateName(rate)))
+	}
+	c := startCapture(b, args...)
+	c.waitReady(b)
+	total := int(rate) * secs
+	if rate == 0 {
+		total = 2000000
+	}
+	res, err := livetest.Send(context.Background(), conn, dst, livetest.Plan{Total: total, Rate: rate,
+		MaxDuration: time.Duration(secs)*time.Second + 30*time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		b.Fatal(err)
+	}
+	if code := c.wait(b, time.Minute); code != 0 {
+		b.Fatalf("exit %d\n%s", code, c.log())
+	}
+	r := readLiveReport(b, out)
+	sec := res.Elapsed.Seconds()
+	// on the wire: Ethernet 14 + IPv4 20 + UDP 8 per packet (fragments add more)
+	return step{rate: res.Rate(), mbps: float64(res.Bytes) * 8 / sec / 1e6,
+		wireMbps: float64(res.Bytes+42*res.Total) * 8 / sec / 1e6,
+		sent:     uint64(res.Total), captured: r.Analysis.Summary.SIPMessages, drops: r.Capture.KernelDrops}
+}
