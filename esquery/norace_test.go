@@ -1,0 +1,5 @@
+//go:build !race
+
+package esquery
+
+const raceEnabled = false
