@@ -35,13 +35,17 @@ type Config struct {
 	PkgMB, ShmMB int
 }
 
-// DefaultRoute stores the X-Payload header in the htable "leak", keyed by
-// Call-ID, for requests to sip:leak@… only (one class of requests leaks
-// shared memory, the way a defective module would), and answers 200 to
-// everything statelessly.
+// DefaultRoute makes one class of malformed requests leak shared memory,
+// the way kamailio issue #1990 leaked pkg memory on the sanity
+// Proxy-Require failure path: a request that fails sanity check 512
+// (Proxy-Require names an extension not in the module's empty list, so
+// sanity replies 420) has its X-Payload header stored in the htable
+// "leak" under its Call-ID, and nothing ever removes it. Every other
+// request gets 200 statelessly and leaves no trace.
 const DefaultRoute = `
-	if ($rU == "leak") {
+	if (!sanity_check("512")) {
 		$sht(leak=>$ci) = $hdr(X-Payload);
+		exit;
 	}
 	sl_send_reply("200", "OK");
 	exit;
@@ -79,8 +83,12 @@ loadmodule "jsonrpcs.so"
 loadmodule "pv.so"
 loadmodule "xlog.so"
 loadmodule "htable.so"
+loadmodule "sanity.so"
 modparam("jsonrpcs", "transport", 1)
 modparam("htable", "htable", "leak=>size=8;")
+# autodrop=0: a failed check returns false (after sanity's own 420 reply)
+# instead of ending the script, so the route can act on it.
+modparam("sanity", "autodrop", 0)
 request_route {
 {{.Route}}
 }
