@@ -217,8 +217,8 @@ func (r *liveRun) metricsSnapshot(top int) metrics.Snapshot {
 			s.FailedByRule = append(s.FailedByRule, metrics.Count{Label: ruleLabel(1 << i), Value: n})
 		}
 	}
-	for i, u := range r.inv.UAs() {
-		if i < top && u.UA != correlate.OtherUA {
+	for _, u := range r.inv.UAs() {
+		if len(s.TopUAs) < top && u.UA != correlate.OtherUA {
 			s.TopUAs = append(s.TopUAs, metrics.UACount{UA: u.UA, Messages: u.Messages, Malformed: u.Malformed})
 			continue
 		}
