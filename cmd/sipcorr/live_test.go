@@ -44,10 +44,10 @@ func (f *fakeSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 	return data, ci, nil
 }
 
-func (f *fakeSource) LinkType() layers.LinkType     { return layers.LinkTypeEthernet }
-func (f *fakeSource) Interface() string             { return "fake0" }
+func (f *fakeSource) LinkType() layers.LinkType    { return layers.LinkTypeEthernet }
+func (f *fakeSource) Interface() string            { return "fake0" }
 func (f *fakeSource) Filter() []bpf.RawInstruction { return nil }
-func (f *fakeSource) Close() error                  { return nil }
+func (f *fakeSource) Close() error                 { return nil }
 func (f *fakeSource) Stats() (live.Stats, error) {
 	return live.Stats{Received: f.received, KernelPackets: f.received}, nil
 }
