@@ -56,7 +56,7 @@ if [[ "$security" == true && ! -s "$pwfile" ]]; then
 	newpw=true
 fi
 
-emit_env() {
+print_url() {
 	if [[ "$security" == true ]]; then
 		echo "http://$esuser:$(cat "$pwfile")@127.0.0.1:${port}"
 	else
@@ -76,7 +76,7 @@ healthy() { curl_es "$url/_cluster/health?wait_for_status=yellow&timeout=1s" >/d
 
 if [[ -s "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null && healthy; then
 	log "already running at $url (pid $(cat "$pidfile"))"
-	emit_env
+	print_url
 	exit 0
 fi
 
@@ -165,7 +165,7 @@ start=$(date +%s)
 while (($(date +%s) - start < wait)); do
 	if healthy; then
 		log "ready at $url after $(($(date +%s) - start)) s (pid $(cat "$pidfile"))"
-		emit_env
+		print_url
 		exit 0
 	fi
 	if [[ -s "$pidfile" ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
