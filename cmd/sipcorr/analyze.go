@@ -19,6 +19,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet("analyze", e)
 	var (
 		sf         sanityFlags
+		of         offenderFlags // offender report (offender*.go)
 		format     = fs.String("format", "table", "output format: table, json or csv")
 		out        = fs.String("o", "", "write the report to this file instead of stdout")
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
@@ -28,6 +29,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		cpuProfile = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
 	sf.register(fs)
+	of.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed.\n\nflags:")
 		fs.PrintDefaults()
@@ -49,6 +51,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: --ports: %v\n", err)
 		return exitUsage
+	}
+	// Offender report: the memory history is read first, so that the
+	// version the server reported can set the judge's version.
+	var offIn *offenderInput
+	if of.enabled() {
+		if offIn, err = loadOffenderInput(ctx, &of, &sf, e.stderr); err != nil {
+			fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
+			return exitUsage
+		}
 	}
 	j, err := sf.build(fs, e.stderr)
 	if err != nil {
@@ -73,11 +84,21 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		}
 		defer stopProfile()
 	}
+	var off *offenderCollector
+	if offIn != nil {
+		off = newOffenderCollector(correlate.TimelineOptions{}, j.reqCfg.ProxyRequire)
+	}
 	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
-		correlate.InventoryLimits{MaxUAs: *maxUAs})
+		correlate.InventoryLimits{MaxUAs: *maxUAs}, off)
 	a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
 	a.TopSources = *topSources
-	if err := writeOutput(e, *out, func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }); err != nil {
+	write := func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }
+	if offIn != nil {
+		o := offIn.offenders(off, a, j, &sf, fs)
+		faulty = faulty || offIn.faulty
+		write = func(w io.Writer) error { return report.WriteOffenders(w, f, o) }
+	}
+	if err := writeOutput(e, *out, write); err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitInput
 	}
@@ -89,7 +110,9 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 
 // analyzeFiles runs every file through one pipeline and one inventory. A
 // faulty file is reported and the run goes on; faulty says whether any was.
-func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits) (a *report.Analysis, faulty bool) {
+// off, when not nil, also collects every judged message for the offender
+// report.
+func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector) (a *report.Analysis, faulty bool) {
 	p := newPipeline(opts, j)
 	p.servers = servers
 	inv := correlate.NewInventory(limits)
@@ -105,6 +128,9 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		toObservation(m, &obs)
 		inv.Add(&obs)
 		defects.add(j.version, m)
+		if off != nil {
+			off.add(m)
+		}
 	}
 	for _, path := range paths {
 		if ctx.Err() != nil {
