@@ -215,15 +215,21 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 			return
 		}
 		// Parse straight into the next slot: coreHdr is too big to copy
-		// around per header.
-		c.hdrs = append(c.hdrs, coreHdr{})
+		// around per header. The slot is not cleared: getHdrField sets the
+		// common fields, and the kind-specific ones (via, to, cseq, cl) are
+		// set by their parser and only read for headers of that kind.
+		if n := len(c.hdrs); n < cap(c.hdrs) {
+			c.hdrs = c.hdrs[:n+1]
+		} else {
+			c.hdrs = append(c.hdrs, coreHdr{})
+		}
 		h := &c.hdrs[len(c.hdrs)-1]
 		idx := kindHint(m, tmp, &hint)
-		kind, end := -1, -1
+		kind, end, nameLen := -1, -1, 0
 		if idx >= 0 {
-			kind, end = int(m.Headers[idx].Kind), lenientEnd(m, idx)
+			kind, end, nameLen = int(m.Headers[idx].Kind), lenientEnd(m, idx), len(m.Headers[idx].Name)
 		}
-		next, ok := getHdrField(b, tmp, kind, end, h)
+		next, ok := getHdrField(b, tmp, kind, end, nameLen, h)
 		if !ok {
 			c.hdrs = c.hdrs[:len(c.hdrs)-1]
 			c.walkErr, c.errOff = true, tmp
@@ -258,7 +264,7 @@ func kindHint(m *Message, off int, i *int) int {
 	}
 	if *i < len(m.Headers) && m.Headers[*i].Offset == off {
 		h := &m.Headers[*i]
-		if h.Kind != HdrMalformed && len(h.Name) > 0 && off+len(h.Name) < len(m.Raw) && m.Raw[off+len(h.Name)] == ':' {
+		if h.nameOK && off+len(h.Name) < len(m.Raw) && m.Raw[off+len(h.Name)] == ':' {
 			return *i
 		}
 	}
@@ -277,17 +283,22 @@ func lenientEnd(m *Message, idx int) int {
 }
 
 // getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp;
-// hint is the kind of the name and end the end of the header when Parse
-// already knows them (-1 otherwise).
-func getHdrField(b []byte, tmp int, hint, end int, h *coreHdr) (next int, ok bool) {
+// hint is the kind of the name (nameLen bytes, followed by ':') and end the
+// end of the header when Parse already knows them (-1 otherwise).
+func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next int, ok bool) {
 	h.start = tmp
-	// parse_hname2: header-name chars, optional SP/HT, then ':'.
-	if !hnameChar(b[tmp]) {
-		return tmp, false
-	}
-	p := tmp + 1
-	for p < len(b) && hnameChar(b[p]) {
-		p++
+	var p int
+	if hint >= 0 {
+		p = tmp + nameLen // Parse checked these bytes and the ':' after them
+	} else {
+		// parse_hname2: header-name chars, optional SP/HT, then ':'.
+		if !hnameChar(b[tmp]) {
+			return tmp, false
+		}
+		p = tmp + 1
+		for p < len(b) && hnameChar(b[p]) {
+			p++
+		}
 	}
 	name := b[tmp:p]
 	for p < len(b) && b[p] != ':' {

@@ -69,6 +69,8 @@ type Header struct {
 	Line int
 	// Offset is the byte offset of the header's first byte in Message.Raw.
 	Offset int
+
+	nameOK bool // Name is made of Kamailio header-name bytes only
 }
 
 // Defect is a bit set of framing defects found by Parse.

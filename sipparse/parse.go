@@ -151,7 +151,7 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			vs, ve = start+len(line), start+len(line)
 		} else {
 			h.Name = trimRightSP(line[:colon])
-			if !validHeaderName(h.Name) {
+			if h.nameOK = validHeaderName(h.Name); !h.nameOK {
 				m.Defects |= DefectBadHeaderName
 			}
 			h.Kind = KindOf(h.Name)

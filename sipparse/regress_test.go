@@ -65,6 +65,11 @@ var oracleRegressions = []checkCase{
 	{"ViaPortTextAtEndOfBufferIsAccepted", v563, 4, 7, nil,
 		[]byte("OPTIONS sip:c@d SIP/2.0\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: x\nCSeq: 2 OPTIONS\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nVia: SIP/2.0/UDP h:o"),
 		want{}},
+	{"ContactURILeadingAtWithPortIsBadURI", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <sip:@13.20.128.35:9315>")),
+		want{first: 1024, code: 400, reason: "Bad Contact URI"}},
+	{"RURILeadingAtHostWithParamsFails", v563, 2, 7, nil, msg("", set("", "INVITE sips:@h..;lr SIP/2.0")),
+		want{first: 2, code: 400, reason: "Bad Request URI"}},
+	{"RURILeadingAtTelPasses", v563, 2, 7, nil, msg("", set("", "INVITE tel:@1.2.3.4;a:b?a=b SIP/2.0")), want{}},
 	{"ContactListHeadIsLastContact", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <b@192.0.2.2>, <sip:a@192.0.2.1>")), want{}},
 }
 

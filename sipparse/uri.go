@@ -38,9 +38,11 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		return info, false
 	}
 	p := 4
-	urn := false
+	urn, tel := false, false
 	switch {
-	case equalFold(b[:4], "sip:"), equalFold(b[:4], "tel:"):
+	case equalFold(b[:4], "sip:"):
+	case equalFold(b[:4], "tel:"):
+		tel = true
 	case equalFold(b[:4], "sips"):
 		if b[4] != ':' {
 			return info, false
@@ -67,6 +69,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 			return false
 		}
 		info = uriInfo{}
+		leadingAt = false
 		s = i + 1
 		foundUser = true
 		errorHeaders = false
@@ -90,8 +93,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 			case ']', ':':
 				return info, false
 			case '@':
-				// "sip:@user@host" is accepted, but 5.6.3 rejects a host
-				// that would keep this leading '@' ("sip:@host").
+				// "sip:@user@host" is accepted; see the final check.
 				leadingAt = true
 				state = sUser
 			default:
@@ -100,18 +102,13 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		case sUser:
 			switch c {
 			case '@':
+				leadingAt = false
 				state, foundUser, s = sHost, true, i+1
 			case ':':
 				state, s = sPassword, i+1
 			case ';':
-				if leadingAt && strictHost {
-					return info, false
-				}
 				state, s = sParam, i+1
 			case '?':
-				if leadingAt && strictHost {
-					return info, false
-				}
 				state, s = sHeaders, i+1
 			case '[', ']':
 				return info, false
@@ -119,14 +116,16 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		case sPassword:
 			switch {
 			case c == '@':
-				portNo = 0
+				portNo, leadingAt = 0, false
 				state, foundUser, s = sHost, true, i+1
-			case c == ';':
+			case c == ';' || c == '?':
+				// host:port without user; the host is the text before ':'
 				portLen = i - s
-				state, foundUser, s = sParam, true, i+1
-			case c == '?':
-				portLen = i - s
-				state, foundUser, s = sHeaders, true, i+1
+				foundUser, s = true, i+1
+				state = sParam
+				if c == '?' {
+					state = sHeaders
+				}
 			case isDigit(c):
 				if portNo = portNo*10 + int(c-'0'); portNo > 65535 {
 					return info, false
@@ -140,6 +139,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		case sPasswordAlpha:
 			switch c {
 			case '@':
+				leadingAt = false
 				state, foundUser, s = sHost, true, i+1
 			case ';', '?', '[', ']', ':':
 				return info, false
@@ -264,7 +264,7 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 	case sInit, sHost, sHost6P:
 		return info, false
 	case sUser:
-		if foundUser || leadingAt && strictHost {
+		if foundUser {
 			return info, false
 		}
 	case sPassword:
@@ -284,6 +284,12 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		if errorHeaders {
 			return info, false
 		}
+	}
+	// 5.6.3 rejects a sip/sips/urn URI whose host still holds the leading
+	// '@' ("sip:@host", "sip:@h;lr"); tel URIs move the host into the user
+	// part and pass (verified).
+	if leadingAt && strictHost && !tel {
+		return info, false
 	}
 	return info, portLen <= 5
 }
