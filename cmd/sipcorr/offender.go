@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// uaInternCap bounds the distinct User-Agent strings the offender collector
+// keeps for reuse; beyond it (hostile traffic inventing a UA per message)
+// each message converts its UA on its own and the Timeline folds them.
+const uaInternCap = 4096
+
+// offenderCollector turns judged messages into correlate events on a
+// Timeline, for the offender report. Per message it does not allocate once
+// a User-Agent and its (rule, bucket chunk) have been seen: the offending
+// header is built in a reused buffer, and the Timeline copies it only when
+// the message becomes the example of its (UA, rule).
+type offenderCollector struct {
+	tl           *correlate.Timeline
+	ev           correlate.Event
+	hdr          []byte
+	uas          map[string]string
+	proxyRequire []string // modparam proxy_require of the judge, to name the unsupported tag
+}
+
+func newOffenderCollector(opts correlate.TimelineOptions, proxyRequire []string) *offenderCollector {
+	return &offenderCollector{tl: correlate.NewTimeline(opts), uas: map[string]string{}, proxyRequire: proxyRequire}
+}
+
+// add counts one judged message (well-formed ones form the control).
+func (c *offenderCollector) add(m *judged) {
+	if m.parseErr != nil {
+		return
+	}
+	msg, v := m.msg, m.verdict
+	c.ev = correlate.Event{Time: m.dg.Time, UA: c.uaString(msg.Get(sipparse.HdrUserAgent)), Src: m.dg.Src,
+		Failed: uint32(v.Failed), First: uint32(v.First), CoreDrop: v.CoreDrop,
+		Source: correlate.SourceCapture, Example: m.dg.Packet}
+	if v.First != 0 || v.CoreDrop {
+		c.hdr = offendingHeader(c.hdr[:0], msg, v)
+		c.ev.Header = c.hdr
+		if v.First == sipparse.CheckProxyRequire {
+			c.ev.Token = unsupportedToken(msg.Get(sipparse.HdrProxyRequire), c.proxyRequire)
+		}
+	}
+	c.tl.Add(&c.ev)
+}
+
+func (c *offenderCollector) uaString(b []byte) string {
+	if s, ok := c.uas[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(c.uas) < uaInternCap && len(b) <= correlate.DefaultTimelineUALen {
+		c.uas[s] = s
+	}
+	return s
+}
+
+// headerOf is the header that shows why a message failed a check; the
+// checks not listed concern the start line or the message as a whole.
+var headerOf = map[sipparse.Check]sipparse.HeaderKind{
+	sipparse.CheckViaSIPVersion: sipparse.HdrVia,
+	sipparse.CheckViaProtocol:   sipparse.HdrVia,
+	sipparse.CheckVia1Header:    sipparse.HdrVia,
+	sipparse.CheckRFC3261:       sipparse.HdrVia,
+	sipparse.CheckCSeqMethod:    sipparse.HdrCSeq,
+	sipparse.CheckCSeqValue:     sipparse.HdrCSeq,
+	sipparse.CheckContentLength: sipparse.HdrContentLength,
+	sipparse.CheckExpiresValue:  sipparse.HdrExpires,
+	sipparse.CheckProxyRequire:  sipparse.HdrProxyRequire,
+	sipparse.CheckDuptags:       sipparse.HdrFrom,
+}
+
+// maxExampleLine bounds the example text taken from a message.
+const maxExampleLine = 200
+
+// offendingHeader appends to dst the header line (as received: name, colon,
+// value) that made the message fail v.First, or its start line for checks
+// about the start line (versions, Request-URI, URIs) and core drops.
+// Authorization checks show the credentials header present.
+func offendingHeader(dst []byte, m *sipparse.Message, v *sipparse.Verdict) []byte {
+	k, ok := headerOf[v.First]
+	switch {
+	case v.First == sipparse.CheckDigest || v.First == sipparse.CheckAuthorization:
+		k, ok = sipparse.HdrAuthorization, true
+		if m.Get(k) == nil {
+			k = sipparse.HdrProxyAuthorization
+		}
+	case v.First == sipparse.CheckRequiredHeaders || v.First == sipparse.CheckSizes:
+		return dst // nothing to point at: headers are missing, or sizes
+	}
+	if ok && !v.CoreDrop {
+		for i := range m.Headers {
+			if h := &m.Headers[i]; h.Kind == k {
+				dst = append(dst, h.Name...)
+				dst = append(dst, ": "...)
+				dst = append(dst, h.Value[:min(len(h.Value), maxExampleLine)]...)
+				return dst
+			}
+		}
+	}
+	line := m.Raw
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	return append(dst, line[:min(len(line), maxExampleLine)]...)
+}
+
+// unsupportedToken returns the first option tag of a Proxy-Require value
+// that is not in the supported list (case-sensitive, as sanity compares),
+// aliasing v; nil when every tag is supported.
+func unsupportedToken(v []byte, supported []string) []byte {
+	for len(v) > 0 {
+		tok := v
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			tok, v = v[:i], v[i+1:]
+		} else {
+			v = nil
+		}
+		tok = bytes.Trim(tok, " \t\r\n")
+		if len(tok) == 0 {
+			continue
+		}
+		found := false
+		for _, s := range supported {
+			if s == string(tok) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return tok
+		}
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/memstat"
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
+	"github.com/sipcorr/sipcorr/sipparse/kamcfg"
+)
+
+// offenderFlags are analyze's flags for the offender report.
+type offenderFlags struct {
+	memory     string
+	rpc        string
+	rpcUser    string
+	rpcTimeout time.Duration
+	bucket     time.Duration
+	baseline   string
+}
+
+func (f *offenderFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.memory, "memory", "", "memory history of the SIP server: a recording of 'sipcorr memwatch' (JSONL) or a CSV/rrdtool export (Munin, Grafana, Prometheus), gzip ok; turns on the offender report")
+	fs.StringVar(&f.rpc, "rpc", "", "Kamailio JSON-RPC URL: read the current pool sizes and version (for the projection and the known-defect table); record history with 'sipcorr memwatch'")
+	fs.StringVar(&f.rpcUser, "rpc-user", "", "basic-auth user for --rpc; the password is read from $"+memwatchPasswordEnv)
+	fs.DurationVar(&f.rpcTimeout, "rpc-timeout", memstat.DefaultTimeout, "timeout of one --rpc attempt")
+	fs.DurationVar(&f.bucket, "bucket", 0, "analysis bucket of the offender report (default: two memory poll intervals)")
+	fs.StringVar(&f.baseline, "baseline", "drift", "offender model: 'drift' (memory may drift on its own; a device sending at a constant rate all along cannot be told from it) or 'zero' (memory is flat without the counted messages)")
+}
+
+func (f *offenderFlags) enabled() bool { return f.memory != "" || f.rpc != "" }
+
+// offenderInput is what the offender report knows before the captures are
+// read: the memory history, a live sample, and what they say about the
+// Kamailio version.
+type offenderInput struct {
+	flags   *offenderFlags
+	set     *memstat.Set
+	live    *memstat.Sample
+	running string // the Kamailio version the server reports, "" unknown
+	notes   []report.Note
+	faulty  bool // --memory or --rpc could not be read
+}
+
+// loadOffenderInput reads --memory and polls --rpc once. When the server's
+// version is known and --kamailio-version was not given, the verdicts
+// imitate that version. Unreadable inputs are reported on log and in the
+// notes, and make the run faulty; the report is still written.
+func loadOffenderInput(ctx context.Context, f *offenderFlags, sf *sanityFlags, log io.Writer) (*offenderInput, error) {
+	switch f.baseline {
+	case "drift", "zero":
+	default:
+		return nil, fmt.Errorf("--baseline: %q is neither drift nor zero", f.baseline)
+	}
+	if f.bucket < 0 {
+		return nil, fmt.Errorf("--bucket must not be negative")
+	}
+	in := &offenderInput{flags: f}
+	fail := func(what string, err error) {
+		in.faulty = true
+		msg := fmt.Sprintf("%s: %v", what, err)
+		fmt.Fprintf(log, "sipcorr: %s\n", report.TerminalSafe(msg))
+		in.notes = append(in.notes, report.Note{Kind: "memory", Text: msg})
+	}
+	if f.memory != "" {
+		set, err := memstat.ReadFile(f.memory, memstat.CSVOptions{})
+		if err != nil {
+			fail("--memory "+f.memory, err)
+		} else {
+			in.set = set
+			in.running = kamailioVersion(set.Version)
+		}
+	}
+	if f.rpc != "" {
+		c, err := newRPCClient(f.rpc, f.rpcUser, f.rpcTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("--rpc: %w", err)
+		}
+		s, err := c.Sample(ctx)
+		if err != nil {
+			fail("--rpc "+c.URL, err)
+		} else {
+			in.live = &s
+			if v := kamailioVersion(s.Version); v != "" {
+				in.running = v
+			}
+		}
+		if in.set == nil {
+			in.notes = append(in.notes, report.Note{Kind: "memory", Text: "--rpc gives the current pool sizes and version only, no history: record memory with 'sipcorr memwatch' while capturing and pass the file with --memory"})
+		}
+	}
+	if in.running != "" {
+		switch v, err := sipparse.ParseVersion(in.running); {
+		case err != nil:
+			in.notes = append(in.notes, report.Note{Kind: "version", Text: fmt.Sprintf("the server runs Kamailio %s, which the sanity engine has no profile for: verdicts imitate %s", in.running, versionOr(sf.version))})
+		case sf.version == "":
+			sf.version = v.String()
+			in.notes = append(in.notes, report.Note{Kind: "version", Text: fmt.Sprintf("verdicts imitate Kamailio %s, the version the server reported (--kamailio-version overrides)", v)})
+		case sf.version != in.running:
+			in.notes = append(in.notes, report.Note{Kind: "version", Text: fmt.Sprintf("--kamailio-version %s, but the server reported %s", sf.version, in.running)})
+		}
+	}
+	return in, nil
+}
+
+func versionOr(v string) string {
+	if v == "" {
+		return sipparse.LatestRelease().String()
+	}
+	return v
+}
+
+// offenders runs the attribution over the collected timeline and returns
+// the report to render.
+func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *judge, sf *sanityFlags, fs *flag.FlagSet) *report.Offenders {
+	if !a.Totals.First.IsZero() {
+		c.tl.Cover(correlate.SourceCapture, a.Totals.First, a.Totals.Last)
+	}
+	mem := offenderSeries(in.set, in.live)
+	o := &report.Offenders{Analysis: a, Notes: in.notes}
+	if in.set != nil {
+		var notes []report.Note
+		o.Memory, notes = memoryInput(in.set, mem)
+		o.Notes = append(o.Notes, notes...)
+	} else {
+		o.Memory = report.MemoryInput{Source: in.flags.memory, Kind: "none"}
+		if in.live != nil {
+			o.Memory.Version = in.live.Version
+		}
+	}
+	running := in.running
+	if running == "" {
+		running = sf.version // given explicitly; "" stays unknown
+	}
+	opts := correlate.Options{Bucket: in.flags.bucket, Source: correlate.SourceCapture, Version: running,
+		Sanity: remediationConfig(j, sf, fs), Defects: correlateDefects(j.version)}
+	if in.flags.baseline == "zero" {
+		opts.Baseline = correlate.BaselineZero
+	}
+	rep := correlate.Attribute(c.tl, mem, opts)
+	o.Attribution = &rep
+	return o
+}
+
+// remediationConfig is the sanity configuration the remediation starts
+// from: the kamailio.cfg's modparams and explicit sanity_check masks, or
+// the mask in use as default_checks when there is no cfg (or --checks
+// overrides it).
+func remediationConfig(j *judge, sf *sanityFlags, fs *flag.FlagSet) correlate.SanityConfig {
+	sc := correlate.SanityConfig{DefaultChecks: uint32(j.reqCfg.Checks), URIChecks: uint32(j.reqCfg.URIChecks),
+		ProxyRequire: j.reqCfg.ProxyRequire}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if sf.kamailioCfg == "" || set["checks"] {
+		return sc
+	}
+	// The judge read this cfg already; reading it again is cheap and keeps
+	// the judge's construction untouched.
+	cfg, err := kamcfg.Options{Version: j.version.String()}.ParseFile(sf.kamailioCfg)
+	if err != nil {
+		return sc
+	}
+	sc.DefaultChecks, sc.URIChecks = uint32(cfg.DefaultChecks), uint32(cfg.URIChecks)
+	for _, call := range cfg.Calls {
+		if !isReplyRoute(call.Route) && call.MsgChecks >= 0 {
+			sc.Explicit = append(sc.Explicit, uint32(call.MsgChecks))
+		}
+	}
+	return sc
+}
+
+// correlateDefects converts the known defects of the judged version into
+// correlate's table: the pkg leaks with their sanity bit. Only defects that
+// affect v are listed, so the affected range is v itself.
+func correlateDefects(v sipparse.Version) []correlate.KnownDefect {
+	var out []correlate.KnownDefect
+	for _, d := range sipparse.KnownDefects(v) {
+		if d.Crash || d.Check == 0 {
+			continue
+		}
+		kd := correlate.KnownDefect{ID: d.ID, Rules: uint32(d.Check), Pool: correlate.PoolPkg,
+			Affected:  []correlate.VersionRange{{From: v.String(), To: v.String()}},
+			UsedBytes: float64(d.LeakUsedBytes), RealUsedBytes: float64(d.LeakRealUsedBytes), Summary: d.Title}
+		for _, f := range strings.Split(d.FixedIn, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				kd.FixedIn = append(kd.FixedIn, f)
+			}
+		}
+		out = append(out, kd)
+	}
+	return out
+}
