@@ -115,7 +115,7 @@ func New() *Exporter {
 		kdrops:        d("kernel_drops_total", "Packets the kernel dropped because the capture ring was full: SIP never seen."),
 		freezes:       d("kernel_queue_freezes_total", "TPACKET_V3 ring freezes (ring full)."),
 		skipped:       d("decode_skipped_total", "Packets or bytes not analysed, by reason (capture counters).", "reason"),
-		messages:      d("sip_messages_total", "SIP messages judged."),
+		messages:      d("sip_messages_total", "SIP messages parsed (the server's own included when --server is not given)."),
 		malformed:     d("sip_malformed_total", "SIP messages Kamailio would reject (failed sanity check or core drop)."),
 		malformedRule: d("sip_malformed_by_rule_total", "Malformed SIP messages by the check Kamailio reports (core_drop for core drops).", "rule"),
 		failedRule:    d("sip_check_failures_total", "Failed sanity checks, every failing check of every message.", "rule"),
