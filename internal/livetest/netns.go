@@ -51,12 +51,14 @@ func NewPair(t testing.TB) *Pair {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Fatalf("the ip command (Debian package iproute2) is needed: %v", err)
 	}
+	removeStale(t)
 	n := pairSeq.Add(1)
+	ns := fmt.Sprintf("sipcorrtest-%d-%d", os.Getpid(), n)
 	tag := strconv.FormatInt(int64(os.Getpid()), 36) + strconv.FormatInt(n, 36)
 	p := &Pair{
-		Sender:    "sipcorrtest-" + tag + "-s",
-		Capture:   "sipcorrtest-" + tag + "-c",
-		SenderIf:  "sct" + tag + "s",
+		Sender:    ns + "-s",
+		Capture:   ns + "-c",
+		SenderIf:  "sct" + tag + "s", // interface names: 15 bytes at most
 		CaptureIf: "sct" + tag + "c",
 		t:         t,
 	}
@@ -78,6 +80,28 @@ func NewPair(t testing.TB) *Pair {
 		p.ip("-n", x[0], "link", "set", "lo", "up")
 	}
 	return p
+}
+
+// removeStale deletes namespaces left by test processes that died before
+// their cleanup ran (sipcorrtest-PID-N-*, PID no longer running).
+func removeStale(t testing.TB) {
+	entries, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return // no namespaces yet
+	}
+	for _, e := range entries {
+		var pid, n int
+		var side string
+		if _, err := fmt.Sscanf(strings.ReplaceAll(e.Name(), "-", " "), "sipcorrtest %d %d %s", &pid, &n, &side); err != nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue
+		}
+		if out, err := exec.Command("ip", "netns", "del", e.Name()).CombinedOutput(); err != nil {
+			t.Logf("removing stale namespace %s: %v: %s", e.Name(), err, out)
+		}
+	}
 }
 
 func (p *Pair) ip(args ...string) {
