@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/sipcorr/sipcorr/memstat"
-	"github.com/sipcorr/sipcorr/memstat/internal/kamtest"
+	"github.com/sipcorr/sipcorr/internal/kamtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/recordings/kam563-htable-restart.jsonl from the live Kamailio")
