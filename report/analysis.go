@@ -26,6 +26,9 @@ type Analysis struct {
 	// TopSources is how many source addresses per UA the table and CSV show;
 	// JSON always lists every counted source.
 	TopSources int
+	// Logs is the server-log signal and export of the run (logs*.go); nil
+	// when the run read no logs and exported nothing.
+	Logs *LogSignal
 }
 
 // FileSummary is one input of the run.

@@ -19,6 +19,7 @@ type analyzeDoc struct {
 	UAs          []uaDoc     `json:"uas"`
 	KnownDefects []defectDoc `json:"known_defects"`
 	Notes        []string    `json:"notes"`
+	logDocs                  // log, log_crosscheck, es_export (logs_render.go)
 }
 
 type summaryDoc struct {
@@ -141,6 +142,7 @@ func newAnalyzeDoc(a *Analysis) analyzeDoc {
 		d.KnownDefects = append(d.KnownDefects, defectDoc{ID: k.ID, Title: k.Title, Rule: k.Rule,
 			Messages: k.Messages, Effect: k.Effect, FixedIn: k.FixedIn, Ref: k.Ref})
 	}
+	d.logDocs = newLogDocs(a.Logs)
 	return d
 }
 

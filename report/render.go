@@ -55,7 +55,8 @@ var csvHeader = []string{"ua", "ua_present", "messages", "requests", "responses"
 
 func writeCSV(w io.Writer, a *Analysis) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	lc := newLogCSV(a) // log cross-check columns and rows (logs_render.go); nil without
+	if err := cw.Write(lc.header(csvHeader)); err != nil {
 		return err
 	}
 	d := newAnalyzeDoc(a)
@@ -71,6 +72,11 @@ func writeCSV(w io.Writer, a *Analysis) error {
 			TerminalSafe(mapList(u.Methods)), mapList(u.ResponseCodes), sourcesList(u.Sources, a.TopSources, u.OtherSources),
 			u.FirstSeen.Format(time.RFC3339Nano), u.LastSeen.Format(time.RFC3339Nano),
 		}
+		if err := cw.Write(lc.cells(rec, u.UA, u.Present, u.Other)); err != nil {
+			return err
+		}
+	}
+	for _, rec := range lc.extra(len(csvHeader)) {
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

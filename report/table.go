@@ -92,6 +92,7 @@ func writeTable(w io.Writer, a *Analysis) error {
 	for _, n := range d.Notes {
 		ew.printf("note: %s\n", TerminalSafe(n))
 	}
+	writeLogTable(ew, d.logDocs)
 	return ew.err
 }
 
