@@ -170,10 +170,32 @@ var methodsByLetter = func() (t [256][]string) {
 }()
 
 func tokenEnd(b []byte, p int) int {
-	for p < len(b) && b[p] != ' ' && b[p] != '\t' && b[p] != '\n' && b[p] != '\r' {
+	for p < len(b) && !lwsByte[b[p]] {
 		p++
 	}
 	return p
+}
+
+// byte classes for the hot scanning loops
+var (
+	lwsByte       = byteSet(" \t\r\n")      // eat_token_end stops
+	viaNameStop   = byteSet(" \t\r\n=;,")   // end of a Via parameter name
+	viaValueClass = func() (t [256]uint8) { // 1: ends a Via value, 2: invalid inside one
+		for _, c := range []byte(";, \t\r\n") {
+			t[c] = 1
+		}
+		for _, c := range []byte("=\"\x00") {
+			t[c] = 2
+		}
+		return t
+	}()
+)
+
+func byteSet(s string) (t [256]bool) {
+	for i := 0; i < len(s); i++ {
+		t[s[i]] = true
+	}
+	return t
 }
 
 func spaceEnd(b []byte, p int) int {

@@ -1,5 +1,23 @@
 package sipparse
 
+// Byte classes for the fast paths: bytes that leave the parser state
+// unchanged in the given state (derived from the switch cases below).
+var (
+	addrURIPlain    = plainExcept(" \t\r\n\x00\\<>\"")
+	addrQuotedPlain = plainExcept("\"\\\r\n\x00")
+	paramValuePlain = plainExcept(" \t\r\n\x00\\\";=,")
+)
+
+func plainExcept(special string) (t [256]bool) {
+	for i := range t {
+		t[i] = true
+	}
+	for i := 0; i < len(special); i++ {
+		t[special[i]] = false
+	}
+	return t
+}
+
 // addrSpec is what the engine needs from Kamailio's to_body.
 type addrSpec struct {
 	uriStart, uriEnd int  // URI span in the buffer
@@ -38,6 +56,10 @@ func parseAddrSpec(b []byte, start, end int) (res addrSpec, next int, ok bool) {
 	tmp := start
 	for ; tmp < end; tmp++ {
 		c := b[tmp]
+		// Fast path: inside <uri> and "display" most bytes change nothing.
+		if status == uriEnclosed && addrURIPlain[c] || status == displayQuoted && addrQuotedPlain[c] {
+			continue
+		}
 		switch c {
 		case ' ', '\t':
 			switch status {
@@ -224,6 +246,9 @@ func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
 	tmp := start
 	for ; tmp < end; tmp++ {
 		c := b[tmp]
+		if (status == paraValueToken || status == paraValueQuoted) && paramValuePlain[c] {
+			continue // bytes that change nothing inside a value
+		}
 		switch c {
 		case ' ', '\t':
 			switch status {

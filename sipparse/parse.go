@@ -143,7 +143,15 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			continue
 		}
 		m.finishHeader(cur, vs, ve)
-		h := Header{Line: lineNo, Offset: start}
+		// Fill the next slot in place (Header is too big to copy per line).
+		if n := len(m.Headers); n < cap(m.Headers) {
+			m.Headers = m.Headers[:n+1]
+		} else {
+			m.Headers = append(m.Headers, Header{})
+		}
+		cur = len(m.Headers) - 1
+		h := &m.Headers[cur]
+		*h = Header{Line: lineNo, Offset: start}
 		colon := bytes.IndexByte(line, ':')
 		if colon < 0 {
 			m.Defects |= DefectNoColon
@@ -163,8 +171,6 @@ func (m *Message) parseHeaders(off, lineNo int) {
 				ve = vs
 			}
 		}
-		m.Headers = append(m.Headers, h)
-		cur = len(m.Headers) - 1
 		off, lineNo = next, lineNo+1
 	}
 }

@@ -70,6 +70,7 @@ var oracleRegressions = []checkCase{
 	{"RURILeadingAtHostWithParamsFails", v563, 2, 7, nil, msg("", set("", "INVITE sips:@h..;lr SIP/2.0")),
 		want{first: 2, code: 400, reason: "Bad Request URI"}},
 	{"RURILeadingAtTelPasses", v563, 2, 7, nil, msg("", set("", "INVITE tel:@1.2.3.4;a:b?a=b SIP/2.0")), want{}},
+	{"RURIUrnHostAfterColonIgnoresLeadingAt", v563, 2, 7, nil, msg("", set("", "INVITE urn:@1.2.3.4:50x SIP/2.0")), want{}},
 	{"ContactListHeadIsLastContact", v563, 1024, 8, nil, msg("", set("Contact", "Contact: <b@192.0.2.2>, <sip:a@192.0.2.1>")), want{}},
 }
 

@@ -276,6 +276,8 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		if !urn {
 			return info, false
 		}
+		leadingAt = false // the urn host is the text after ':'
+
 	case sPort:
 		portLen = len(b) - portStart
 	case sParam, sParamP:

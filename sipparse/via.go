@@ -37,7 +37,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		}
 		p = viaLWS(buf, p+1)
 		t := p
-		for p < len(buf) && buf[p] != ' ' && buf[p] != '\t' && buf[p] != '\r' && buf[p] != '\n' {
+		for p < len(buf) && !lwsByte[buf[p]] {
 			p++
 		}
 		if !viaTransport(buf[t:p]) {
@@ -236,11 +236,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		}
 	}
 	n := p
-	for p < len(buf) {
-		c := buf[p]
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=' || c == ';' || c == ',' {
-			break
-		}
+	for p < len(buf) && !viaNameStop[buf[p]] {
 		p++
 	}
 	if p >= len(buf) {
@@ -320,10 +316,10 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 	}
 	v := p
 	for p < len(buf) {
-		switch buf[p] {
-		case ';', ',', ' ', '\t', '\r', '\n':
+		switch viaValueClass[buf[p]] {
+		case 1:
 			return p, buf[v:p], true, isBranch, true
-		case '=', '"', 0:
+		case 2:
 			return p, nil, true, isBranch, false
 		}
 		p++
