@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/sipcorr/sipcorr/capture/live"
 	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/esquery"
 	"github.com/sipcorr/sipcorr/internal/evidence"
 	"github.com/sipcorr/sipcorr/internal/metrics"
 	"github.com/sipcorr/sipcorr/memstat"
@@ -65,6 +66,10 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		maxUAs       = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
 		topSources   = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
 		server       = fs.String("server", "none", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are counted, not judged")
+		esURL        = fs.String("es", "", "Elasticsearch URL(s), comma-separated, to poll for the server's \"Malformed SIP received\" log lines (credentials: SIPCORR_ES_* variables)")
+		esIndex      = fs.String("es-index", esquery.DefaultIndices, "index patterns of the server's logs")
+		esEvery      = fs.Duration("es-every", time.Minute, "Elasticsearch poll interval")
+		esLag        = fs.Duration("es-lag", 30*time.Second, "how far behind real time logs are queried (ingestion delay)")
 		duration     = fs.Duration("duration", 0, "stop after this long (0: until SIGINT/SIGTERM)")
 		cpuProfile   = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
@@ -102,7 +107,10 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	if *window < time.Minute || *rpcInterval <= 0 || *refresh <= 0 || *logEvery <= 0 || *reportEvery < 0 || *top <= 0 {
 		return usageErr("--window must be at least 1m; intervals and --top must be positive")
 	}
-	cfg.bucket = min(*rpcInterval, correlate.DefaultTimelineBucket)
+	// Attribute's bucket is the median poll interval rounded up to a
+	// multiple of the timeline bucket: keep the latter a tenth of the poll
+	// interval so that the rounding costs little resolution.
+	cfg.bucket = max(min(*rpcInterval/10, correlate.DefaultTimelineBucket), 10*time.Millisecond)
 	j, err := sf.build(fs, e.stderr)
 	if err != nil {
 		return usageErr("%v", err)
@@ -182,11 +190,26 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		r.mem = startMemPoller(pollCtx, rpc, *rpcURL, *rpcInterval, *window, rec)
 	}
 
+	if *esURL != "" {
+		cfg := esquery.ConfigFromEnv(os.Getenv)
+		cfg.URLs = strings.Split(*esURL, ",")
+		es, err := esquery.Connect(ctx, cfg)
+		if err != nil {
+			return usageErr("--es: %v", err)
+		}
+		defer es.Close()
+		q := esquery.Query{Indices: *esIndex, Bucket: max(*rpcInterval, time.Second).Truncate(time.Second)}
+		r.es = startESPoller(pollCtx, es, q, *esEvery, *esLag, time.Now())
+	}
 	fmt.Fprintf(e.stderr, "sipcorr capture: capturing on %s (%s, filter: %s); SIGINT or SIGTERM ends it with the final report\n",
 		report.TerminalSafe(src.Interface()), cfg.sourceName, cfg.filterDesc)
 	r.out.start(time.Now())
 	r.loop(ctx, func(now time.Time) { r.out.tick(r, now) })
 	stopPolling()
+	if r.es != nil {
+		<-r.es.finished
+		r.takeLogBatches()
+	}
 	if r.mem != nil {
 		<-r.mem.finished
 		r.attribute(time.Now())

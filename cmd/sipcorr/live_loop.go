@@ -29,6 +29,8 @@ type liveRun struct {
 	limits correlate.InventoryLimits
 	tl     *timelineWindow
 	mem    *memPoller // nil without --rpc
+	es     *esPoller  // nil without --es
+	logs   logTally
 	evid   *evidence.Writer
 	evErr  error // first evidence write error; evidence stops after it
 	evDone bool  // the evidence file is closed
@@ -282,6 +284,12 @@ func (r *liveRun) captureNotes(final bool) []string {
 	}
 	if r.mem != nil {
 		notes = append(notes, r.mem.notes()...)
+	}
+	if r.es != nil {
+		notes = append(notes, r.es.notes()...)
+		if r.logs.unattributed > 0 {
+			notes = append(notes, fmt.Sprintf("%d malformed-SIP log lines carried no User-Agent (or were over the key cap): counted, not attributed", r.logs.unattributed))
+		}
 	}
 	return notes
 }

@@ -51,6 +51,15 @@ func (w *timelineWindow) add(e *correlate.Event) {
 	}
 }
 
+// cover declares a span of src as observed in both generations.
+func (w *timelineWindow) cover(src correlate.Source, from, to time.Time) {
+	for _, tl := range []*correlate.Timeline{w.old, w.young} {
+		if tl != nil {
+			tl.Cover(src, from, to)
+		}
+	}
+}
+
 // timeline returns the generation to analyse (nil before any event).
 func (w *timelineWindow) timeline() *correlate.Timeline { return w.old }
 

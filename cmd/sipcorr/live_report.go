@@ -47,6 +47,10 @@ type captureInfoDoc struct {
 	EvidenceSkip  uint64 `json:"evidence_skipped"`
 	MemoryPolls   uint64 `json:"memory_polls"`
 	MemoryErrors  uint64 `json:"memory_poll_errors"`
+	LogHits       int64  `json:"log_hits"`
+	LogUnattrib   int64  `json:"log_hits_unattributed"`
+	ESPolls       uint64 `json:"es_polls"`
+	ESErrors      uint64 `json:"es_poll_errors"`
 	Generations   int    `json:"timeline_rotations"`
 	WindowSeconds int64  `json:"correlation_window_s"`
 }
@@ -77,6 +81,10 @@ func (r *liveRun) doc(final bool) (*captureDoc, error) {
 	}
 	if r.mem != nil {
 		c.MemoryPolls, c.MemoryErrors = r.mem.counts()
+	}
+	if r.es != nil {
+		c.ESPolls, c.ESErrors = r.es.counts()
+		c.LogHits, c.LogUnattrib = r.logs.hits, r.logs.unattributed
 	}
 	c.Generations, c.WindowSeconds = r.tl.rotations, int64(r.cfg.window/time.Second)
 	return d, nil
@@ -179,8 +187,12 @@ func (r *liveRun) attribute(now time.Time) {
 		return
 	}
 	cfg := r.p.judge.reqCfg
+	src := correlate.SourceCapture
+	if r.es != nil {
+		src = 0 // whichever of capture and logs covers the memory window better
+	}
 	rep := correlate.Attribute(tl, mem, correlate.Options{
-		Source:  correlate.SourceCapture,
+		Source:  src,
 		Version: r.p.judge.version.String(),
 		Sanity: correlate.SanityConfig{DefaultChecks: uint32(cfg.Checks), URIChecks: uint32(cfg.URIChecks),
 			ProxyRequire: cfg.ProxyRequire},

@@ -59,6 +59,7 @@ func (o *liveOutputs) tick(r *liveRun, now time.Time) {
 	}
 	o.nextStats = now.Add(statsEvery)
 	r.readStats()
+	r.takeLogBatches()
 	if d := r.srcStats.KernelDrops; d > o.prevDrops {
 		fmt.Fprintf(o.log, "%s sipcorr capture: WARNING the kernel dropped %d packets (capture ring full; %d in all): raise --ring-size or lower the load\n",
 			now.UTC().Format(time.RFC3339), d-o.prevDrops, d)
@@ -140,6 +141,10 @@ func (o *liveOutputs) draw(r *liveRun, now time.Time, rate, mbps float64) {
 		default:
 			fmt.Fprintf(&b, "memory: no sample yet (polls %d, failed %d) %s\n", m.polls, m.errs, report.TerminalSafe(m.lastErr))
 		}
+	}
+	if r.es != nil {
+		polls, errs := r.es.counts()
+		fmt.Fprintf(&b, "server logs: %d malformed-SIP lines with a UA, %d without (polls %d, failed %d)\n", r.logs.hits, r.logs.unattributed, polls, errs)
 	}
 	fmt.Fprintf(&b, "\n%-44s %10s %8s %10s  %s\n", "User-Agent", "messages", "msg/s", "malformed", "first failure")
 	uas := r.inv.UAs()
