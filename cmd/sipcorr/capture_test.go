@@ -65,7 +65,7 @@ type liveReport struct {
 	} `json:"analysis"`
 }
 
-func readLiveReport(t *testing.T, path string) *liveReport {
+func readLiveReport(t testing.TB, path string) *liveReport {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -90,7 +90,7 @@ var (
 // sipcorrBinary builds the command once per test run, without the race
 // detector, so that the capture runs at production speed even under
 // `go test -race`.
-func sipcorrBinary(t *testing.T) string {
+func sipcorrBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sipcorr-bin-")
@@ -123,7 +123,7 @@ type proc struct {
 
 var metricsRE = regexp.MustCompile(`metrics on http://(\S+)/metrics`)
 
-func startCapture(t *testing.T, args ...string) *proc {
+func startCapture(t testing.TB, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(sipcorrBinary(t), append([]string{"capture"}, args...)...),
 		ready: make(chan struct{}), metrics: make(chan string, 1), done: make(chan error, 1)}
@@ -168,7 +168,7 @@ func (p *proc) log() string {
 	return p.stderr.String()
 }
 
-func (p *proc) waitReady(t *testing.T) {
+func (p *proc) waitReady(t testing.TB) {
 	t.Helper()
 	select {
 	case <-p.ready:
@@ -180,7 +180,7 @@ func (p *proc) waitReady(t *testing.T) {
 }
 
 // wait returns the exit code.
-func (p *proc) wait(t *testing.T, timeout time.Duration) int {
+func (p *proc) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
 	select {
 	case err := <-p.done:
