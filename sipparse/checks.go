@@ -30,10 +30,10 @@ func checkRURIVersion(b []byte, c *coreMsg) result {
 	}
 	i := bytes.IndexByte(v, '/')
 	if i < 0 {
-		return silent(false, evidence{kind: evVersionNoSlash, span: c.version})
+		return silent(false, evidence{kind: evVersionNoSlash, span: toSpan(c.version)})
 	}
 	if string(v[i+1:]) != "2.0" {
-		return reply(505, "Version Not Supported (R-URI)", evidence{kind: evVersionBad, span: c.version})
+		return reply(505, "Version Not Supported (R-URI)", evidence{kind: evVersionBad, span: toSpan(c.version)})
 	}
 	return pass()
 }
@@ -42,13 +42,13 @@ func checkRURIVersion(b []byte, c *coreMsg) result {
 func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
 	if c.walkErr && (c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0) ||
 		!c.walkErr && (c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0) {
-		return silent(true, evidence{kind: evMissingHeaders, span: c.errSpan(b)})
+		return silent(true, evidence{kind: evMissingHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if !e.prof.dupCheck {
 		return pass()
 	}
 	if c.walkErr {
-		return reply(400, "Bad Headers", evidence{kind: evBadHeaders, span: c.errSpan(b)})
+		return reply(400, "Bad Headers", evidence{kind: evBadHeaders, span: toSpan(c.errSpan(b))})
 	}
 	var seen [numHeaderKinds]bool
 	for i := range c.hdrs {
@@ -56,7 +56,7 @@ func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
 		switch h.kind {
 		case HdrFrom, HdrTo, HdrCallID, HdrCSeq:
 			if seen[h.kind] {
-				return silent(false, evidence{kind: evDuplicate, hdr: h.kind, span: h.body()})
+				return silent(false, evidence{kind: evDuplicate, hdr: h.kind, span: toSpan(h.body())})
 			}
 			seen[h.kind] = true
 		}
@@ -69,7 +69,7 @@ func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
 func (e *Engine) checkVia1(b []byte, c *coreMsg) result {
 	h := &c.hdrs[c.via1]
 	if e.prof.master && (h.via.hostLen <= 0 || len(h.via.branch) == 0) {
-		return silent(true, evidence{kind: evVia1, span: h.body()})
+		return silent(true, evidence{kind: evVia1, span: toSpan(h.body())})
 	}
 	return pass()
 }
@@ -79,10 +79,10 @@ func (e *Engine) checkVia1(b []byte, c *coreMsg) result {
 func checkRFC3261(b []byte, c *coreMsg) result {
 	h := &c.hdrs[c.via1]
 	if !bytes.HasPrefix(h.via.branch, []byte("z9hG4bK")) {
-		return silent(false, evidence{kind: evRFC3261, span: h.body()})
+		return silent(false, evidence{kind: evRFC3261, span: toSpan(h.body())})
 	}
 	if c.walkErr {
-		return silent(false, evidence{kind: evRFC3261, span: c.errSpan(b)})
+		return silent(false, evidence{kind: evRFC3261, span: toSpan(c.errSpan(b))})
 	}
 	for i := range c.hdrs {
 		r := &c.hdrs[i]
@@ -92,7 +92,7 @@ func checkRFC3261(b []byte, c *coreMsg) result {
 		u := firstRouteURI(b[r.bodyStart:r.bodyEnd])
 		info, ok := parseURI(u, true)
 		if !ok || !info.hasLR {
-			return silent(false, evidence{kind: evRFC3261, span: r.body()})
+			return silent(false, evidence{kind: evRFC3261, span: toSpan(r.body())})
 		}
 	}
 	return pass()
@@ -116,14 +116,14 @@ func (e *Engine) checkCSeq(bit Check, b []byte, c *coreMsg) result {
 	i := c.find(HdrCSeq)
 	if i < 0 {
 		if c.walkErr {
-			return silent(true, evidence{kind: evCSeqUnreachable, hdr: HdrCSeq, span: c.errSpan(b)})
+			return silent(true, evidence{kind: evCSeqUnreachable, hdr: HdrCSeq, span: toSpan(c.errSpan(b))})
 		}
 		return silent(bit == CheckCSeqValue, evidence{kind: evCSeqMissing})
 	}
 	h := &c.hdrs[i]
 	if bit == CheckCSeqMethod {
 		if !bytes.Equal(b[h.cseqMethod[0]:h.cseqMethod[1]], b[c.method[0]:c.method[1]]) {
-			return reply(400, "CSeq method does not match request method", evidence{kind: evCSeqMethod, span: h.cseqMethod})
+			return reply(400, "CSeq method does not match request method", evidence{kind: evCSeqMethod, span: toSpan(h.cseqMethod)})
 		}
 		return pass()
 	}
@@ -133,7 +133,7 @@ func (e *Engine) checkCSeq(bit Check, b []byte, c *coreMsg) result {
 		valid = validStr2Int31(num)
 	}
 	if !valid {
-		return reply(400, "CSeq number is illegal", evidence{kind: evCSeqValue, span: h.cseqNum})
+		return reply(400, "CSeq number is illegal", evidence{kind: evCSeqValue, span: toSpan(h.cseqNum)})
 	}
 	return pass()
 }
@@ -185,20 +185,20 @@ func checkCL(b []byte, c *coreMsg) result {
 	i := c.find(HdrContentLength)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Content-Length Failure", evidence{kind: evCLUnreachable, hdr: HdrContentLength, span: c.errSpan(b)})
+			return reply(400, "Content-Length Failure", evidence{kind: evCLUnreachable, hdr: HdrContentLength, span: toSpan(c.errSpan(b))})
 		}
 		return pass()
 	}
 	h := &c.hdrs[i]
 	if c.walkErr || c.eoh < 0 {
-		return reply(400, "Content-Length Body Failure", evidence{kind: evCLNoBody, span: h.body()})
+		return reply(400, "Content-Length Body Failure", evidence{kind: evCLNoBody, span: toSpan(h.body())})
 	}
 	off := c.eoh + 1
 	if c.eoh+1 < len(b) && b[c.eoh] == '\r' && b[c.eoh+1] == '\n' {
 		off = c.eoh + 2
 	}
 	if int64(len(b)-off) != int64(h.cl) {
-		return reply(400, "Content-Length mis-match", evidence{kind: evCLMismatch, span: h.body()})
+		return reply(400, "Content-Length mis-match", evidence{kind: evCLMismatch, span: toSpan(h.body())})
 	}
 	return pass()
 }
@@ -208,14 +208,14 @@ func checkExpires(b []byte, c *coreMsg) result {
 	i := c.find(HdrExpires)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Bad Expires Header", evidence{kind: evExpiresUnreachable, hdr: HdrExpires, span: c.errSpan(b)})
+			return reply(400, "Bad Expires Header", evidence{kind: evExpiresUnreachable, hdr: HdrExpires, span: toSpan(c.errSpan(b))})
 		}
 		return pass()
 	}
 	h := &c.hdrs[i]
 	t := trimWS(b[h.bodyStart:h.bodyEnd])
 	if len(t) == 0 {
-		return reply(400, "Bad Expires Header", evidence{kind: evExpiresEmpty, span: h.body()})
+		return reply(400, "Bad Expires Header", evidence{kind: evExpiresEmpty, span: toSpan(h.body())})
 	}
 	if len(t) <= 10 {
 		for j, ch := range t {
@@ -230,7 +230,7 @@ func checkExpires(b []byte, c *coreMsg) result {
 	}
 	if !validUint(t) {
 		start := h.bodyStart + bytes.Index(b[h.bodyStart:h.bodyEnd], t)
-		return reply(400, "Expires value is illegal", evidence{kind: evExpiresValue, span: [2]int{start, start + len(t)}})
+		return reply(400, "Expires value is illegal", evidence{kind: evExpiresValue, span: toSpan([2]int{start, start + len(t)})})
 	}
 	return pass()
 }
@@ -241,7 +241,7 @@ func (e *Engine) checkProxyRequire(b []byte, c *coreMsg) result {
 	i := c.find(HdrProxyRequire)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Bad Proxy Require Header", evidence{kind: evPRUnreachable, hdr: HdrProxyRequire, span: c.errSpan(b)})
+			return reply(400, "Bad Proxy Require Header", evidence{kind: evPRUnreachable, hdr: HdrProxyRequire, span: toSpan(c.errSpan(b))})
 		}
 		return pass()
 	}
@@ -257,14 +257,14 @@ func (e *Engine) checkProxyRequire(b []byte, c *coreMsg) result {
 		bad, found = tok, true
 		return false
 	}) {
-		return reply(400, "Bad Proxy Require Header", evidence{kind: evPREmpty, span: h.body()})
+		return reply(400, "Bad Proxy Require Header", evidence{kind: evPREmpty, span: toSpan(h.body())})
 	}
 	if found {
 		start := h.bodyStart
 		if len(bad) > 0 {
 			start = int(offsetIn(b, bad))
 		}
-		return reply(420, "Bad Proxy Require Extension", evidence{kind: evPRToken, span: [2]int{start, start + len(bad)}})
+		return reply(420, "Bad Proxy Require Extension", evidence{kind: evPRToken, span: toSpan([2]int{start, start + len(bad)})})
 	}
 	return pass()
 }

@@ -17,7 +17,7 @@ const (
 // 8192 (non-digest passes).
 func checkAuth(bit Check, b []byte, c *coreMsg) result {
 	if c.walkErr {
-		return reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: c.errSpan(b)})
+		return reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: toSpan(c.errSpan(b))})
 	}
 	for _, k := range [2]HeaderKind{HdrAuthorization, HdrProxyAuthorization} {
 		for i := range c.hdrs {
@@ -25,7 +25,7 @@ func checkAuth(bit Check, b []byte, c *coreMsg) result {
 			if h.kind != k {
 				continue
 			}
-			ev := evidence{span: h.body()}
+			ev := evidence{span: toSpan(h.body())}
 			switch checkDigest(b[h.bodyStart:h.bodyEnd]) {
 			case digNotDigest:
 				if bit == CheckAuthorization {
@@ -150,11 +150,11 @@ func checkDuptags(b []byte, c *coreMsg) result {
 		return silent(true, evidence{kind: evTagsParse})
 	}
 	if fa.tagSet && fa.tags > 1 {
-		return reply(400, "Many From Tag Params", evidence{kind: evTagsMany, hdr: HdrFrom, span: fh.body()})
+		return reply(400, "Many From Tag Params", evidence{kind: evTagsMany, hdr: HdrFrom, span: toSpan(fh.body())})
 	}
 	th := &c.hdrs[ti]
 	if th.to.tagSet && th.to.tags > 1 {
-		return reply(400, "Many To Tag Params", evidence{kind: evTagsMany, hdr: HdrTo, span: th.body()})
+		return reply(400, "Many To Tag Params", evidence{kind: evTagsMany, hdr: HdrTo, span: toSpan(th.body())})
 	}
 	return pass()
 }
@@ -163,7 +163,7 @@ func checkDuptags(b []byte, c *coreMsg) result {
 func checkSizes(b []byte, c *coreMsg) result {
 	ev := evidence{kind: evSizes}
 	if len(b) > 16384 || (!c.isReply && c.ruri[1]-c.ruri[0] > 256) || c.walkErr {
-		ev.span = c.errSpan(b)
+		ev.span = toSpan(c.errSpan(b))
 		return silent(false, ev)
 	}
 	if !c.isReply && c.method[1]-c.method[0] > 32 {
@@ -178,7 +178,7 @@ func checkSizes(b []byte, c *coreMsg) result {
 			end = c.eoh
 		}
 		if end-h.start > 2048 {
-			ev.span = h.body()
+			ev.span = toSpan(h.body())
 			return silent(false, ev)
 		}
 	}

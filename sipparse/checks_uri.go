@@ -21,7 +21,7 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 	u := e.cfg.URIChecks
 	if u&URICheckRURI != 0 {
 		if _, ok := parseURI(b[c.ruri[0]:c.ruri[1]], e.prof.strictURIHost); !ok {
-			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: c.ruri})
+			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
 		}
 	}
 	if u&URICheckFrom != 0 {
@@ -34,7 +34,7 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 			if !e.prof.newURIReasons {
 				why = "Bad From header"
 			}
-			return reply(400, why, evidence{kind: evFromBody, span: h.body()})
+			return reply(400, why, evidence{kind: evFromBody, span: toSpan(h.body())})
 		}
 		uri := b[a.uriStart:a.uriEnd]
 		if _, uok := parseURI(uri, e.prof.strictURIHost); !uok && (e.prof.newURIReasons || len(uri) > 0) {
@@ -42,7 +42,7 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 			if !e.prof.newURIReasons {
 				why = "Bad From URI"
 			}
-			return reply(400, why, evidence{kind: evFromURI, span: [2]int{a.uriStart, a.uriEnd}})
+			return reply(400, why, evidence{kind: evFromURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
 		}
 	}
 	if u&URICheckTo != 0 {
@@ -56,7 +56,7 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 			if !e.prof.newURIReasons {
 				why = "Bad To URI"
 			}
-			return reply(400, why, evidence{kind: evToURI, span: [2]int{a.uriStart, a.uriEnd}})
+			return reply(400, why, evidence{kind: evToURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
 		}
 	}
 	if u&URICheckContact != 0 {
@@ -71,7 +71,7 @@ func (e *Engine) checkContact(b []byte, c *coreMsg) result {
 	if e.prof.contactAllHdrs {
 		// parse_contact_headers(): all headers to the end, every Contact.
 		if c.walkErr {
-			return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: c.errSpan(b)})
+			return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
 		}
 		for i := range c.hdrs {
 			h := &c.hdrs[i]
@@ -79,11 +79,11 @@ func (e *Engine) checkContact(b []byte, c *coreMsg) result {
 				continue
 			}
 			if _, _, ok := parseContactBody(b[h.bodyStart:h.bodyEnd]); !ok {
-				return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: h.body()})
+				return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
 			}
 		}
 	} else if first < 0 && c.walkErr {
-		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: c.errSpan(b)})
+		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if first < 0 {
 		return pass()
@@ -91,7 +91,7 @@ func (e *Engine) checkContact(b []byte, c *coreMsg) result {
 	h := &c.hdrs[first]
 	star, uri, ok := parseContactBody(b[h.bodyStart:h.bodyEnd])
 	if !ok {
-		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: h.body()})
+		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
 	}
 	if star {
 		// <= 5.6.2 dereferences a NULL contact list here and the worker dies;
@@ -100,7 +100,7 @@ func (e *Engine) checkContact(b []byte, c *coreMsg) result {
 	}
 	if _, ok := parseURI(uri, e.prof.strictURIHost); !ok {
 		s := h.bodyStart + offsetIn(b[h.bodyStart:h.bodyEnd], uri)
-		return reply(400, "Bad Contact URI", evidence{kind: evContactURI, span: [2]int{s, s + len(uri)}})
+		return reply(400, "Bad Contact URI", evidence{kind: evContactURI, span: toSpan([2]int{s, s + len(uri)})})
 	}
 	return pass()
 }

@@ -30,17 +30,17 @@ func (e *Engine) Config() Config { return e.cfg }
 // result is the outcome of one check run on its own.
 type result struct {
 	fail bool
-	code int
-	why  string
 	nr   bool
+	code int16
 	ev   evidence
+	why  string
 }
 
 func pass() result { return result{} }
 
 func silent(nr bool, ev evidence) result { return result{fail: true, nr: nr, ev: ev} }
 
-func reply(code int, why string, ev evidence) result {
+func reply(code int16, why string, ev evidence) result {
 	return result{fail: true, code: code, why: why, ev: ev}
 }
 
@@ -76,7 +76,7 @@ func (e *Engine) Judge(m *Message, v *Verdict) {
 			// sanity_reply() records nothing for replies and ACKs, and sl
 			// cannot build a reply when the header walk fails (5.6.3).
 			if r.code != 0 && !c.isReply && !c.methodACK && !c.walkErr {
-				v.Code, v.Reason = r.code, r.why
+				v.Code, v.Reason = int(r.code), r.why
 			}
 		}
 	}
@@ -117,7 +117,7 @@ func (e *Engine) run(bit Check, b []byte, c *coreMsg) result {
 		return checkRURIVersion(b, c)
 	case CheckRURIScheme:
 		if _, ok := parseURI(b[c.ruri[0]:c.ruri[1]], e.prof.strictURIHost); !ok {
-			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: c.ruri})
+			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
 		}
 	case CheckRequiredHeaders:
 		return e.checkRequired(b, c)

@@ -38,11 +38,15 @@ type Verdict struct {
 
 // evidence records the offending bytes of a failure for Detail().
 type evidence struct {
-	kind   evKind
-	span   [2]int // offending bytes in Raw
-	hdr    HeaderKind
-	silent bool
+	kind evKind
+	hdr  HeaderKind
+	span span // offending bytes in Raw
 }
+
+// span is an offset pair into Raw (int32 keeps result small on the hot path).
+type span [2]int32
+
+func toSpan(s [2]int) span { return span{int32(s[0]), int32(s[1])} }
 
 type evKind uint8
 
@@ -91,8 +95,8 @@ func (v *Verdict) reset(raw []byte, pr []string) {
 	*v = Verdict{raw: raw, cfgPR: pr}
 }
 
-func (v *Verdict) bytesOf(s [2]int) string {
-	if s[0] < 0 || s[1] > len(v.raw) || s[0] > s[1] {
+func (v *Verdict) bytesOf(s span) string {
+	if s[0] < 0 || int(s[1]) > len(v.raw) || s[0] > s[1] {
 		return ""
 	}
 	b := v.raw[s[0]:s[1]]
