@@ -40,8 +40,8 @@ func checkRURIVersion(b []byte, c *coreMsg) result {
 
 // checkRequired is check_required_headers().
 func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
-	if c.walkErr && (c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0) ||
-		!c.walkErr && (c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0) {
+	// check_transaction_quadruple(): all four found before any bad header
+	if c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0 {
 		return silent(true, evidence{kind: evMissingHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if !e.prof.dupCheck {

@@ -1,0 +1,148 @@
+package sipparse
+
+import "bytes"
+
+// parseFirstLine ports parse_first_line() (parse_fline.c).
+func (c *coreMsg) parseFirstLine(b []byte, start int) (int, bool) {
+	buf := b[start:]
+	n := len(buf)
+	if n <= 16 {
+		return 0, false
+	}
+	var tmp int
+	switch {
+	case lower(buf[0]) == 's' && equalFold(buf[1:7], "IP/2.0") && buf[7] == ' ':
+		c.isReply = true
+		tmp = 7
+	default:
+		if l, ack := knownMethod(buf); l > 0 {
+			tmp = l
+			c.methodACK = ack
+		} else {
+			tmp = tokenEnd(buf, 0)
+			if tmp == 0 || tmp >= n || buf[tmp] != ' ' {
+				return 0, false
+			}
+		}
+	}
+	c.method = [2]int{start, start + tmp}
+	second := tmp + 1
+	tmp = tokenEnd(buf, second)
+	if tmp >= n {
+		return 0, false
+	}
+	third := spaceEnd(buf, tmp)
+	if third == tmp {
+		return 0, false
+	}
+	c.ruri = [2]int{start + second, start + tmp}
+	if c.isReply {
+		if tmp-second != 3 || !isDigit(buf[second]) || !isDigit(buf[second+1]) || !isDigit(buf[second+2]) {
+			return 0, false
+		}
+		tmp = third
+		for tmp < n && buf[tmp] != '\r' && buf[tmp] != '\n' {
+			tmp++
+		}
+		if tmp >= n {
+			return 0, false
+		}
+	} else {
+		tmp = tokenEnd(buf, third)
+		if tmp == third || tmp >= n {
+			return 0, false
+		}
+		e := spaceEnd(buf, tmp)
+		if !(e < n && (buf[e] == '\r' || buf[e] == '\n')) {
+			return 0, false
+		}
+	}
+	nl := eatLine(buf, tmp)
+	if nl >= n {
+		return 0, false
+	}
+	c.version = [2]int{start + third, start + tmp}
+	if !c.isReply {
+		v := buf[third:tmp]
+		c.protoSIP = len(v) >= 7 && equalFold(v[:7], "SIP/2.0")
+	}
+	return start + nl, true
+}
+
+// knownMethod mirrors parse_first_line's IFISMETHOD: a known method name
+// (case-insensitive) followed by exactly one SP.
+func knownMethod(b []byte) (int, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	for _, name := range methodsByLetter[lower(b[0])] {
+		if len(b) > len(name) && equalFold(b[:len(name)], name) && b[len(name)] == ' ' {
+			return len(name), name == "ACK"
+		}
+	}
+	return 0, false
+}
+
+// methodsByLetter holds parse_first_line's known methods by first letter,
+// in its order.
+var methodsByLetter = func() (t [256][]string) {
+	for _, n := range [...]string{"INVITE", "CANCEL", "ACK", "BYE", "INFO", "REGISTER",
+		"SUBSCRIBE", "NOTIFY", "MESSAGE", "OPTIONS", "PRACK", "UPDATE", "REFER",
+		"PUBLISH", "KDMQ", "GET", "POST", "PUT", "DELETE"} {
+		c := lower(n[0])
+		t[c] = append(t[c], n)
+	}
+	return t
+}()
+
+func tokenEnd(b []byte, p int) int {
+	for p < len(b) && !lwsByte[b[p]] {
+		p++
+	}
+	return p
+}
+
+// byte classes for the hot scanning loops
+var (
+	lwsByte       = byteSet(" \t\r\n")      // eat_token_end stops
+	viaNameStop   = byteSet(" \t\r\n=;,")   // end of a Via parameter name
+	viaValueClass = func() (t [256]uint8) { // 1: ends a Via value, 2: invalid inside one
+		for _, c := range []byte(";, \t\r\n") {
+			t[c] = 1
+		}
+		for _, c := range []byte("=\"\x00") {
+			t[c] = 2
+		}
+		return t
+	}()
+)
+
+func byteSet(s string) (t [256]bool) {
+	for i := 0; i < len(s); i++ {
+		t[s[i]] = true
+	}
+	return t
+}
+
+func spaceEnd(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	return p
+}
+
+// eatLine ports eat_line(): past the next LF, and past one CR right after it.
+func eatLine(b []byte, p int) int {
+	i := bytes.IndexByte(b[p:], '\n')
+	if i < 0 {
+		return len(b)
+	}
+	nl := p + i
+	if nl+1 < len(b) {
+		nl++
+	}
+	if nl+1 < len(b) && b[nl] == '\r' {
+		nl++
+	}
+	return nl
+}
