@@ -17,6 +17,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/capture/live"
 	"github.com/sipcorr/sipcorr/internal/livetest"
 	"github.com/sipcorr/sipcorr/internal/metrics"
@@ -219,5 +220,44 @@ func TestLiveViewAndSnapshots(t *testing.T) {
 	}
 	if !strings.Contains(table.String(), "live capture on fake0 (fake)") || !strings.Contains(table.String(), "dropped by the kernel 0") {
 		t.Errorf("table head:\n%s", table.String())
+	}
+}
+
+// TestLiveFrameAllocs: what the capture adds to the analyze pipeline per
+// UDP frame of a known User-Agent (inventory, timeline, interning, rule
+// counters, evidence check) allocates nothing. The pipeline's own
+// allocations (decode, parse, sanity, known-defect lookup) are measured
+// alongside and subtracted.
+func TestLiveFrameAllocs(t *testing.T) {
+	kinds := livetest.Mix()
+	r := newLiveRun(testConfig(), &fakeSource{}, defaultJudge(t))
+	r.out = &liveOutputs{log: io.Discard}
+	ci := gopacket.CaptureInfo{Timestamp: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)}
+	base := func(m *judged) {
+		if m.parseErr == nil {
+			r.defects.add(r.p.judge.version, m)
+		}
+	}
+	baseEmit := func(dg *capture.Datagram) { r.p.handle(dg, base) }
+	for _, name := range []string{"register", "proxy-require"} {
+		var k livetest.Kind
+		for _, x := range kinds {
+			if x.Name == name {
+				k = x
+			}
+		}
+		frame := udpFrame(t, net.IP{10, 0, 0, 9}, k.Message(1))
+		ci.CaptureLength, ci.Length = len(frame), len(frame)
+		r.frameIn(frame, ci) // first message of the UA: allocates its entries
+		before := r.p.totals.SIPMessages
+		pipeline := testing.AllocsPerRun(200, func() { r.p.decoder.Decode(ci, r.src.LinkType(), frame, 1, baseEmit) })
+		live := testing.AllocsPerRun(200, func() { r.frameIn(frame, ci) })
+		if live > pipeline {
+			t.Errorf("%s: %v allocations per frame, the pipeline alone %v", name, live, pipeline)
+		}
+		t.Logf("%s: %v allocations per frame, all in the shared pipeline", name, live)
+		if r.p.totals.SIPMessages < before+400 {
+			t.Fatalf("%s: frames not decoded", name)
+		}
 	}
 }
