@@ -1,0 +1,155 @@
+package sipparse
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"unsafe"
+)
+
+// fuzzConfigs are the profiles FuzzJudge runs: the oldest and the verified
+// release, master with every check, and the newest release.
+var fuzzConfigs = []Config{
+	{Version: Version{Major: 5, Minor: 2, Patch: 3}, Checks: 32767, URIChecks: 15},
+	{Version: Version{Major: 5, Minor: 6, Patch: 3}, Checks: 32767, URIChecks: 15, ProxyRequire: []string{"foo", ""}},
+	{Version: Version{Major: 6, Minor: 2, Master: true}, Checks: 131071, URIChecks: 15},
+	DefaultConfig(),
+}
+
+// within reports whether sub aliases b (zero-copy invariant).
+func within(b, sub []byte) bool {
+	if len(sub) == 0 {
+		return true
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	s := uintptr(unsafe.Pointer(unsafe.SliceData(sub)))
+	return s >= start && s+uintptr(len(sub)) <= start+uintptr(len(b))
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tc := range checkCases {
+		f.Add(tc.raw)
+	}
+	for _, tc := range oracleRegressions {
+		f.Add(tc.raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var m Message
+		err := Parse(raw, &m)
+		if err != nil && err != ErrEmpty && err != ErrNotSIP {
+			t.Fatalf("unexpected error %v", err)
+		}
+		for i, h := range m.Headers {
+			if !within(raw, h.Name) || !within(raw, h.Value) {
+				t.Fatalf("header %d does not alias the input", i)
+			}
+			if h.Offset < 0 || h.Offset >= len(raw) || h.Line < 2 {
+				t.Fatalf("header %d position %d/%d", i, h.Offset, h.Line)
+			}
+		}
+		for _, b := range [][]byte{m.Method, m.RequestURI, m.Version, m.Reason, m.Body} {
+			if !within(raw, b) {
+				t.Fatal("start line or body does not alias the input")
+			}
+		}
+		// Parse is deterministic and reusing a Message changes nothing.
+		m2 := m
+		m2.Headers = append([]Header(nil), m.Headers...)
+		if err2 := Parse(raw, &m); err2 != err || m.Defects != m2.Defects || len(m.Headers) != len(m2.Headers) {
+			t.Fatalf("re-parse differs: %v/%v %v/%v", err, err2, m.Defects, m2.Defects)
+		}
+	})
+}
+
+func FuzzJudge(f *testing.F) {
+	for _, tc := range checkCases {
+		f.Add(tc.raw)
+	}
+	for _, tc := range oracleRegressions {
+		f.Add(tc.raw)
+	}
+	engines := make([]*Engine, len(fuzzConfigs))
+	for i, c := range fuzzConfigs {
+		e, err := NewEngine(c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		engines[i] = e
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var m Message
+		perr := Parse(raw, &m)
+		for _, e := range engines {
+			var v1, v2 Verdict
+			e.Judge(&m, &v1)
+			e.Judge(&m, &v2) // cached core view
+			var fresh Message
+			_ = Parse(raw, &fresh)
+			var v3 Verdict
+			e.Judge(&fresh, &v3)
+			if summary(&v1) != summary(&v2) || summary(&v1) != summary(&v3) {
+				t.Fatalf("%v: verdict not stable: %s / %s / %s", e.cfg.Version, summary(&v1), summary(&v2), summary(&v3))
+			}
+			if v1.First != 0 && v1.Failed&v1.First == 0 || v1.CoreDrop && v1.Failed != 0 {
+				t.Fatalf("inconsistent verdict %s", summary(&v1))
+			}
+			_ = v1.Detail()
+			if perr == nil && m.Defects == 0 {
+				re := reserialize(&m)
+				var rm Message
+				if err := Parse(re, &rm); err != nil {
+					t.Fatalf("re-serialised message does not parse: %v\n%q", err, re)
+				}
+				var rv Verdict
+				e.Judge(&rm, &rv)
+				if summary(&rv) != summary(&v1) {
+					t.Fatalf("%v: re-serialising changed the verdict %s -> %s\n%q\n%q", e.cfg.Version, summary(&v1), summary(&rv), raw, re)
+				}
+			}
+		}
+	})
+}
+
+func summary(v *Verdict) string {
+	return fmt.Sprintf("drop=%v failed=%d first=%d %d %q nr=%v", v.CoreDrop, v.Failed, v.First, v.Code, v.Reason, v.NoReplyFlag)
+}
+
+// reserialize writes m back in canonical form: single spaces in the start
+// line, "Name: Value" headers, CRLF line ends, the same body.
+func reserialize(m *Message) []byte {
+	var b bytes.Buffer
+	if m.IsRequest {
+		fmt.Fprintf(&b, "%s %s %s\r\n", m.Method, m.RequestURI, m.Version)
+	} else {
+		fmt.Fprintf(&b, "%s %03d %s\r\n", m.Version, m.StatusCode, m.Reason)
+	}
+	for _, h := range m.Headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+	}
+	b.WriteString("\r\n")
+	b.Write(m.Body)
+	return b.Bytes()
+}
+
+// TestWriteFuzzSeeds regenerates the checked-in seed corpora from the
+// check table (SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds).
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("SIPPARSE_WRITE_SEEDS") == "" {
+		t.Skip("set SIPPARSE_WRITE_SEEDS=1 to regenerate testdata/fuzz seeds")
+	}
+	for _, target := range []string{"FuzzParse", "FuzzJudge"} {
+		dir := filepath.Join("testdata", "fuzz", target)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		all := append(append(append([]checkCase(nil), checkCases...), oracleRegressions...), checkCase{name: "register500", raw: register500})
+		for i, tc := range all {
+			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", tc.raw)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", i)), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
