@@ -52,6 +52,9 @@ func TestDefectsForYealinkOn523(t *testing.T) {
 	if got := v.Detail(); got != `Proxy-Require token "sip.mysipproxy.com" is not in proxy_require (empty list)` {
 		t.Errorf("Detail = %q", got)
 	}
+	if got := string(v.UnsupportedToken()); got != "sip.mysipproxy.com" {
+		t.Errorf("UnsupportedToken = %q", got)
+	}
 	// the workaround: 2535 = 3047 - 512
 	cfg.Checks = 2535
 	if v := judge(t, cfg, msg("", add("Proxy-Require: sip.mysipproxy.com"))); v.First != 0 || len(DefectsFor(cfg.Version, v)) != 0 {

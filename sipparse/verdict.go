@@ -106,6 +106,20 @@ func (v *Verdict) bytesOf(s span) string {
 	return strconv.Quote(string(b))
 }
 
+// UnsupportedToken is the Proxy-Require token Kamailio names in the
+// "Unsupported:" header of its 420 reply (nil unless First is a 420). It
+// aliases the judged message's bytes.
+func (v *Verdict) UnsupportedToken() []byte {
+	if v.First != CheckProxyRequire || v.Code != 420 || v.firstEv.kind != evPRToken {
+		return nil
+	}
+	s := v.firstEv.span
+	if s[0] < 0 || int(s[1]) > len(v.raw) || s[0] > s[1] {
+		return nil
+	}
+	return v.raw[s[0]:s[1]]
+}
+
 // Detail is a human explanation of First naming the offending bytes, e.g.
 // `Proxy-Require token "sip.mysipproxy.com" is not in proxy_require (empty
 // list)`. It allocates; call it only when you print. It reads the judged
