@@ -59,9 +59,11 @@ type ExampleMessage struct {
 	Rule   uint32 // the rule key of correlate: the check Kamailio reports, RuleCoreDrop
 	Packet uint64
 	Time   time.Time
-	// Message is the SIP message text (possibly cut); Header the
-	// offending header line as it appears in it ("" none to mark).
+	// Message is the SIP message text (possibly cut). Line is the 1-based
+	// line to mark (the offending header, or 1 for the start line), 0 for
+	// none; without it, a line starting with Header is marked.
 	Message string
+	Line    int
 	Header  string
 	// Code and Reason are the reply Kamailio sends (0: none, e.g. for an
 	// ACK or a core drop); Drop says why the core drops it.

@@ -154,7 +154,7 @@ func htmlFixture() *HTMLReport {
 			Message: "SUBSCRIBE sip:1001@sip.example.net SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK1\r\n" +
 				"From: <sip:1001@sip.example.net>;tag=1\r\nTo: <sip:1001@sip.example.net>\r\nCall-ID: 1@198.51.100.7\r\n" +
 				"CSeq: 1 SUBSCRIBE\r\nProxy-Require: sip.mysipproxy.com\r\nUser-Agent: " + htmlYealink + "\r\nContent-Length: 0\r\n\r\n",
-			Header: "Proxy-Require: sip.mysipproxy.com", Code: 420, Reason: "Bad Proxy Require Extension"}},
+			Line: 7, Header: "Proxy-Require: sip.mysipproxy.com", Code: 420, Reason: "Bad Proxy Require Extension"}},
 		Evidence: "evidence.pcapng",
 		Location: htmlZone,
 	}

@@ -110,7 +110,7 @@ func newSuspectView(i int, s *correlate.Suspect, sd suspectDoc, examples []Examp
 			continue
 		}
 		ex.Where = fmt.Sprintf("packet %d at %s", e.Packet, e.Time.In(loc).Format(offenderTimeMs))
-		ex.Lines = markedLines(e.Message, e.Header)
+		ex.Lines = markedLines(e.Message, e.Line, e.Header)
 		ex.Reply = replyText(e)
 		break
 	}
@@ -119,14 +119,15 @@ func newSuspectView(i int, s *correlate.Suspect, sd suspectDoc, examples []Examp
 	return sv
 }
 
-// markedLines splits a message into lines (made terminal-safe, so CR, tabs
-// and escapes show) and marks the offending header's line.
-func markedLines(msg, header string) []exampleLine {
+// markedLines splits a message into lines (made terminal-safe, so tabs and
+// escapes show) and marks the offending header's line: line number line
+// (1-based), or without one the first line starting with header.
+func markedLines(msg string, line int, header string) []exampleLine {
 	var out []exampleLine
 	marked := false
-	for _, l := range strings.Split(strings.TrimRight(msg, "\r\n"), "\n") {
+	for i, l := range strings.Split(strings.TrimRight(msg, "\r\n"), "\n") {
 		l = strings.TrimSuffix(l, "\r")
-		mark := !marked && header != "" && (l == header || strings.HasPrefix(l, header))
+		mark := i+1 == line || (line <= 0 && !marked && header != "" && strings.HasPrefix(l, header))
 		marked = marked || mark
 		out = append(out, exampleLine{Text: TerminalSafe(l), Mark: mark})
 	}

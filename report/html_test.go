@@ -271,3 +271,26 @@ func textOf(n *html.Node) string {
 	walk(n)
 	return b.String()
 }
+
+func TestMarkedLines(t *testing.T) {
+	msg := "OPTIONS sip:a SIP/2.0\r\nVia: x\r\nExpires: \x1b[2J\r\n\r\n"
+	for _, tc := range []struct {
+		line   int
+		header string
+		want   int // index of the marked line, -1 none
+	}{{3, "", 2}, {1, "Via: x", 0}, {0, "Via: x", 1}, {0, "", -1}, {9, "", -1}} {
+		got := -1
+		lines := markedLines(msg, tc.line, tc.header)
+		for i, l := range lines {
+			if l.Mark {
+				got = i
+			}
+			if strings.Contains(l.Text, "\x1b") {
+				t.Errorf("escape kept in %q", l.Text)
+			}
+		}
+		if got != tc.want || len(lines) != 3 {
+			t.Errorf("line %d header %q: marked %d of %d lines, want %d", tc.line, tc.header, got, len(lines), tc.want)
+		}
+	}
+}
