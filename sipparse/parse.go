@@ -152,14 +152,25 @@ func (m *Message) parseHeaders(off, lineNo int) {
 		cur = len(m.Headers) - 1
 		h := &m.Headers[cur]
 		*h = Header{Line: lineNo, Offset: start}
-		colon := bytes.IndexByte(line, ':')
+		// Scan the name with the header-name byte table; in the common
+		// case the ':' follows it directly and no second pass is needed.
+		k := 0
+		for k < len(line) && hnameChars[line[k]] {
+			k++
+		}
+		colon := -1
+		if k < len(line) && line[k] == ':' {
+			colon = k
+		} else if i := bytes.IndexByte(line[k:], ':'); i >= 0 {
+			colon = k + i
+		}
 		if colon < 0 {
 			m.Defects |= DefectNoColon
 			h.Name, h.Kind = trimWS(line), HdrMalformed
 			vs, ve = start+len(line), start+len(line)
 		} else {
 			h.Name = trimRightSP(line[:colon])
-			if h.nameOK = validHeaderName(h.Name); !h.nameOK {
+			if h.nameOK = k == len(h.Name) && k > 0; !h.nameOK {
 				m.Defects |= DefectBadHeaderName
 			}
 			h.Kind = KindOf(h.Name)
@@ -181,18 +192,6 @@ func (m *Message) finishHeader(cur, vs, ve int) {
 		return
 	}
 	m.Headers[cur].Value = trimWS(m.Raw[vs:ve:ve])
-}
-
-func validHeaderName(name []byte) bool {
-	if len(name) == 0 {
-		return false
-	}
-	for _, c := range name {
-		if !hnameChar(c) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkContentLength flags a Content-Length that is not digits only or that
