@@ -112,6 +112,16 @@ func TestParseCompactAndFolded(t *testing.T) {
 	}
 }
 
+func TestParseLineNumbersAfterLeadingBlankLines(t *testing.T) {
+	var m Message
+	if err := Parse([]byte("\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCall-ID: x\r\n\r\n"), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Headers[0].Line != 4 || m.Headers[1].Line != 5 {
+		t.Errorf("lines %d %d, want 4 5", m.Headers[0].Line, m.Headers[1].Line)
+	}
+}
+
 func TestParseResponse(t *testing.T) {
 	var m Message
 	if err := Parse([]byte("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h\r\nServer: PBX 1.0\r\n\r\n"), &m); err != nil {

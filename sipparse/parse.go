@@ -26,7 +26,7 @@ func Parse(buf []byte, m *Message) error {
 	if !m.parseStartLine(line) {
 		return ErrNotSIP
 	}
-	m.parseHeaders(next, 2)
+	m.parseHeaders(next, 2+bytes.Count(buf[:i], lfByte))
 	m.checkContentLength()
 	// Bare CR and NUL are rare: one vectorised pass over the header section
 	// instead of a check per line.
@@ -40,7 +40,7 @@ func Parse(buf []byte, m *Message) error {
 	return nil
 }
 
-var crByte = []byte{'\r'}
+var crByte, lfByte = []byte{'\r'}, []byte{'\n'}
 
 func isLeadingWS(c byte) bool {
 	return c == '\r' || c == '\n' || c == ' ' || c == '\t' || c == 0
