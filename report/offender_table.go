@@ -39,8 +39,10 @@ func writeOffenderTable(w io.Writer, o *Offenders) error {
 	}
 	for _, t := range d.Targets {
 		what := t.Series
-		if t.Members > 1 {
+		if t.Members > 1 && !strings.Contains(what, "sum") {
 			what += fmt.Sprintf(" (sum of %d processes)", t.Members)
+		} else if t.Members > 1 {
+			what += fmt.Sprintf(" (%d processes)", t.Members)
 		}
 		ew.printf("  regressed %s: %d buckets, R² %.2f, lag %d, noise %s, growth %s\n", TerminalSafe(what), t.Rows, t.R2,
 			t.LagBuckets, signedBytes(t.Noise), signedBytes(t.Growth))
@@ -86,10 +88,10 @@ func writeSuspectTable(ew *errWriter, ss []suspectDoc) {
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tUSER-AGENT\tRULE\tMSGS\tSOURCES\tB/MSG\t95% CI\tLIFT\tLAG\tR²\tSERIES")
 	for _, s := range ss {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%.1f\t[%.1f, %.1f]\t%.2f\t%d\t%.2f\t%s\n", s.Rank,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%.1f\t[%.1f, %.1f]\t%s\t%d\t%.2f\t%s\n", s.Rank,
 			Truncate(TerminalSafe(s.UA), offenderUAWidth), ruleCell(s.FirstRuleName, s.FirstRule), s.Messages,
 			Truncate(countsCell(s.Sources, 2), tableListWidth), s.BytesPerMessage, s.CI.Low, s.CI.High,
-			s.Lift, s.LagBuckets, s.R2, TerminalSafe(s.Series))
+			liftCell(s.Lift), s.LagBuckets, s.R2, TerminalSafe(s.Series))
 	}
 	if tw.Flush() != nil {
 		return
@@ -122,21 +124,21 @@ func writeProjections(ew *errWriter, d offenderDoc) {
 		ew.printf("  no series with a known pool size (give --rpc to read the pool sizes from the server)\n")
 		return
 	}
-	// The weakest first, then shared memory, then at most 3 more processes.
+	// The soonest to run out first, then shared memory and the pkg process
+	// with the least free memory; the JSON has every process.
 	order := make([]int, 0, len(d.Projections))
 	if d.Weakest != nil {
 		order = append(order, *d.Weakest)
 	}
-	shown := 0
+	least := -1
 	for i, p := range d.Projections {
-		if d.Weakest != nil && i == *d.Weakest {
-			continue
+		if p.Pool == "pkg" && (least < 0 || p.Free < d.Projections[least].Free) {
+			least = i
 		}
-		if p.Pool == "shm" || shown < 3 {
+	}
+	for i, p := range d.Projections {
+		if (p.Pool != "pkg" || i == least) && (d.Weakest == nil || i != *d.Weakest) {
 			order = append(order, i)
-			if p.Pool != "shm" {
-				shown++
-			}
 		}
 	}
 	for k, i := range order {
@@ -160,7 +162,7 @@ func writeProjections(ew *errWriter, d offenderDoc) {
 		ew.printf("  (* runs out first)\n")
 	}
 	if n := len(d.Projections) - len(order); n > 0 {
-		ew.printf("  %d more process series in the JSON report\n", n)
+		ew.printf("  %d more process series, none closer to running out, in the JSON report\n", n)
 	}
 }
 
@@ -209,6 +211,15 @@ func writeBystanderTable(ew *errWriter, bs []bystanderDoc) {
 	}
 }
 
+// liftCell shows a lift; 0 means undefined (no growth window, or no
+// baseline bucket to compare with).
+func liftCell(l float64) string {
+	if l == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", l)
+}
+
 func ruleCell(name string, bit uint32) string {
 	if name == "core_drop" || name == "unknown" {
 		return name
@@ -224,7 +235,7 @@ func countsCell(cs []countDoc, top int) string {
 			other += c.Messages
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s:%d", c.Addr, c.Messages))
+		parts = append(parts, fmt.Sprintf("%s ×%d", c.Addr, c.Messages))
 	}
 	if other > 0 {
 		parts = append(parts, fmt.Sprintf("+%d", other))

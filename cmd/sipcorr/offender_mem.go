@@ -53,8 +53,13 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 		last := g[len(g)-1]
 		s.Name = "pkg " + pkgMetric + " " + processName(last)
 		s.Total = lastTotal(set, memstat.PkgTotal, last.Scope, g[0].Key, pkgMetric)
-		if s.Total == 0 && live != nil && last.Scope != memstat.ScopeUDPReceivers {
-			s.Total = livePkgTotal(live, last.Process.Entry)
+		if s.Total == 0 && live != nil {
+			switch last.Scope {
+			case memstat.ScopeProcess:
+				s.Total = livePkgTotal(live, last.Process.Entry)
+			case memstat.ScopeWeakest: // one process at a time: the common pool size
+				s.Total = livePkgTotal(live, -1)
+			}
 		}
 		out = append(out, s)
 	}

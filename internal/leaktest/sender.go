@@ -16,10 +16,10 @@ const tick = 50 * time.Millisecond
 
 // Sent counts what one device sent and what the server answered.
 type Sent struct {
-	UA       string
-	Requests int
-	Replies  map[int]int // status code -> replies
-	SendErrs int
+	UA       string      `json:"ua"`
+	Requests int         `json:"requests"`
+	Replies  map[int]int `json:"replies"` // status code -> replies
+	SendErrs int         `json:"send_errors"`
 }
 
 // Replay sends plan to server (Kamailio's UDP SIP socket), paced per tick,

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/memstat"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// demoRun is the part of testdata/demo/leak/run.json the demo tests use.
+type demoRun struct {
+	Truth float64 `json:"truth_bytes_per_message"`
+}
+
+// TestOffenderDemo re-analyses the bundled recording of a real run
+// (TestOffenderProof -record-demo): the leaking Yealink first, within ±25 %
+// of the truth the RPC measured during that run, the Grandstream not a
+// suspect. It needs no Kamailio.
+func TestOffenderDemo(t *testing.T) {
+	b, err := os.ReadFile(repo("testdata", "demo", "leak", "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run demoRun
+	if err := json.Unmarshal(b, &run); err != nil || run.Truth <= 0 {
+		t.Fatalf("run.json: %v, truth %v", err, run.Truth)
+	}
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--memory", repo("testdata", "demo", "leak", "mem.jsonl"),
+		repo("testdata", "demo", "leak", "edge.pcapng"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Schema   string `json:"schema"`
+		Suspects []struct {
+			UA              string  `json:"ua"`
+			BytesPerMessage float64 `json:"bytes_per_message"`
+		} `json:"suspects"`
+		Bystanders []struct {
+			UA string `json:"ua"`
+		} `json:"malformed_without_impact"`
+		Remediation []string `json:"remediation"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Schema != "sipcorr.offenders/v1" || len(rep.Suspects) != 1 || rep.Suspects[0].UA != "Yealink SIP-T48G 35.72.188.7" {
+		t.Fatalf("suspects: %+v", rep.Suspects)
+	}
+	if e := (rep.Suspects[0].BytesPerMessage - run.Truth) / run.Truth; math.Abs(e) > 0.25 {
+		t.Errorf("estimate %.1f is %+.0f%% off the recorded truth %.1f", rep.Suspects[0].BytesPerMessage, 100*e, run.Truth)
+	}
+	if len(rep.Bystanders) != 1 || rep.Bystanders[0].UA != "Grandstream GXP1625 1.0.4.128" {
+		t.Errorf("without impact: %+v", rep.Bystanders)
+	}
+	if len(rep.Remediation) == 0 || rep.Remediation[0] != `modparam("sanity", "default_checks", 2535)` {
+		t.Errorf("remediation: %q", rep.Remediation)
+	}
+}
+
+// TestOffenderDemoGolden pins the three formats of the offender report of
+// the bundled demo.
+func TestOffenderDemoGolden(t *testing.T) {
+	for _, format := range []string{"table", "json", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "analyze", "--format", format, "--memory",
+				repo("testdata", "demo", "leak", "mem.jsonl"), repo("testdata", "demo", "leak", "edge.pcapng"))
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			golden(t, "leak."+format, []byte(stdout))
+		})
+	}
+}
+
+func TestAnalyzeMemoryErrors(t *testing.T) {
+	pcap := repo("testdata", "demo", "leak", "edge.pcapng")
+	// An unreadable memory file: named on stderr, exit 1, report still written.
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--memory", "no-such-mem.jsonl", pcap)
+	if code != exitInput || !strings.Contains(stderr, "no-such-mem.jsonl") || !strings.Contains(stdout, `"schema": "sipcorr.offenders/v1"`) {
+		t.Errorf("missing memory file: exit %d, stderr %q, stdout starts %.80q", code, stderr, stdout)
+	}
+	for _, args := range [][]string{
+		{"analyze", "--memory", "m.jsonl", "--baseline", "sideways", pcap},
+		{"analyze", "--memory", "m.jsonl", "--bucket", "-1s", pcap},
+		{"analyze", "--rpc", "ftp://x", pcap},
+	} {
+		if code, _, _ := runCmd(t, args...); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func parseMsg(t testing.TB, raw string) *sipparse.Message {
+	t.Helper()
+	var m sipparse.Message
+	if err := sipparse.Parse([]byte(strings.ReplaceAll(raw, "\n", "\r\n")), &m); err != nil {
+		t.Fatal(err)
+	}
+	return &m
+}
+
+const proxyRequireMsg = `SUBSCRIBE sip:100@192.0.2.1 SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-1
+From: <sip:100@192.0.2.1>;tag=1
+To: <sip:100@192.0.2.1>
+Call-ID: a@b
+CSeq: 1 SUBSCRIBE
+Proxy-Require: foo, sip.mysipproxy.com
+User-Agent: Yealink SIP-T48G 35.72.188.7
+Content-Length: 0
+
+`
+
+func TestOffendingHeader(t *testing.T) {
+	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7,
+		ProxyRequire: []string{"foo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, raw, want string }{
+		{"proxy-require", proxyRequireMsg, "Proxy-Require: foo, sip.mysipproxy.com"},
+		{"cseq", strings.Replace(proxyRequireMsg, "CSeq: 1 SUBSCRIBE", "CSeq: 99999999999 SUBSCRIBE", 1), "CSeq: 99999999999 SUBSCRIBE"},
+		{"ruri", strings.Replace(proxyRequireMsg, "SIP/2.0\n", "SIP/3.0\n", 1), "SUBSCRIBE sip:100@192.0.2.1 SIP/3.0"},
+	} {
+		m := parseMsg(t, tc.raw)
+		var v sipparse.Verdict
+		eng.Judge(m, &v)
+		if got := string(offendingHeader(nil, m, &v)); got != tc.want {
+			t.Errorf("%s: rule %v: header %q, want %q", tc.name, v.First, got, tc.want)
+		}
+	}
+}
+
+func TestUnsupportedToken(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		list []string
+		want string
+	}{
+		{"sip.mysipproxy.com", nil, "sip.mysipproxy.com"},
+		{" foo ,\tbar", []string{"foo"}, "bar"},
+		{"foo,,FOO", []string{"foo"}, "FOO"}, // case-sensitive, as sanity compares
+		{"foo", []string{"foo"}, ""},
+		{"", nil, ""},
+	} {
+		if got := string(unsupportedToken([]byte(tc.v), tc.list)); got != tc.want {
+			t.Errorf("unsupportedToken(%q, %q) = %q, want %q", tc.v, tc.list, got, tc.want)
+		}
+	}
+}
+
+// TestOffenderCollectorAllocs: the per-message hook allocates nothing for a
+// User-Agent, rule and time chunk already seen.
+func TestOffenderCollectorAllocs(t *testing.T) {
+	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseMsg(t, proxyRequireMsg)
+	var v sipparse.Verdict
+	eng.Judge(m, &v)
+	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
+	j := &judged{dg: dg, msg: m, verdict: &v}
+	c := newOffenderCollector(correlate.TimelineOptions{}, nil)
+	c.add(j)
+	if n := testing.AllocsPerRun(1000, func() { c.add(j) }); n != 0 {
+		t.Errorf("%.1f allocations per message, want 0", n)
+	}
+}
+
+// TestOffenderSeriesFromCSV: a Munin-style export with only the least-free
+// process and shm free/total still gives correlate an aggregate pkg series
+// and an shm real_used series with its pool size.
+func TestOffenderSeriesFromCSV(t *testing.T) {
+	csv := "time,min_free,min_used,free_size,total_size\n" +
+		"2026-11-02 08:00:00,8000000,388608,60000000,67108864\n" +
+		"2026-11-02 08:05:00,7990000,398608,59990000,67108864\n"
+	set, err := memstat.Read(strings.NewReader(csv), "munin.csv", memstat.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &memstat.Sample{Pkg: []memstat.PkgStat{{Entry: 1, PID: 9, Rank: 1, RealUsed: 1, Free: 1, TotalSize: 8 << 20}}}
+	got := map[string]correlate.MemSeries{}
+	for _, s := range offenderSeries(set, live) {
+		got[s.Name] = s
+	}
+	shm, ok := got["shm real_used"]
+	if !ok || shm.Total != 67108864 || len(shm.Points) != 2 || shm.Points[1].Used != 67108864-59990000 {
+		t.Errorf("shm series: %+v (all: %v)", shm, keys(got))
+	}
+	pkg, ok := got["pkg real_used (least-free process)"]
+	if !ok || !pkg.Aggregate || pkg.Total != 8<<20 || pkg.Points[1].Used != 398608 {
+		t.Errorf("pkg series: %+v (all: %v)", pkg, keys(got))
+	}
+}
+
+func keys(m map[string]correlate.MemSeries) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestKamailioVersion(t *testing.T) {
+	for in, want := range map[string]string{"kamailio 5.6.3 (x86_64/linux)": "5.6.3", "kamailio 5.2.3 (x86_64/linux) 1a2b3c": "5.2.3", "": "", "kamailio devel": ""} {
+		if got := kamailioVersion(in); got != want {
+			t.Errorf("kamailioVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
