@@ -37,8 +37,12 @@ func addOffenders(v *htmlView, r *HTMLReport, loc *time.Location, defRef map[str
 	for _, s := range d.Steps {
 		v.Steps = append(v.Steps, remedyView{Kind: s.Kind, Why: s.Why, Upgrade: s.Upgrade, Lines: strings.Join(s.Lines, "\n"),
 			UAs: safeAll(s.UAs), Alternative: s.Alternative})
+		lines := s.Lines
+		if s.Alternative && len(lines) > 0 {
+			lines = append([]string{"# or instead (" + s.Kind + "):"}, lines...)
+		}
 		for _, ua := range s.UAs {
-			cfgFor[ua] = append(cfgFor[ua], s.Lines...)
+			cfgFor[ua] = append(cfgFor[ua], lines...)
 		}
 	}
 	v.CfgLines = strings.Join(d.Remediation, "\n")

@@ -34,7 +34,11 @@ func niceRange(lo, hi float64, want int) (nlo, nhi float64, ticks []float64) {
 		lo, hi = 0, 1
 	}
 	if hi == lo {
-		pad := math.Max(math.Abs(hi)*0.05, 1)
+		// A flat line: a margin of 5 % (1 for a flat 0), not crossing 0.
+		pad := math.Abs(hi) * 0.05
+		if pad == 0 {
+			pad = 1
+		}
 		lo, hi = lo-pad, hi+pad
 		if lo < 0 && hi-pad >= 0 {
 			lo = 0
