@@ -20,6 +20,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	var (
 		sf         sanityFlags
 		of         offenderFlags // offender report (offender*.go)
+		lf         logFlags      // server logs, Elasticsearch export and read-back (esflags.go, logs*.go)
 		format     = fs.String("format", "table", "output format: table, json or csv")
 		out        = fs.String("o", "", "write the report to this file instead of stdout")
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
@@ -30,16 +31,21 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	)
 	sf.register(fs)
 	of.register(fs)
+	lf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed.\n\nflags:")
+		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n       sipcorr analyze --logs FILE | --es URL | --from-es INDEX [--memory FILE] [flags] [CAPTURE...]\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 && !lf.inputs() {
 		fmt.Fprintln(e.stderr, "sipcorr analyze: no capture file given")
 		fs.Usage()
+		return exitUsage
+	}
+	if err := lf.check(fs, of.memory != ""); err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitUsage
 	}
 	f, err := report.ParseFormat(*format)
@@ -88,13 +94,21 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	if offIn != nil {
 		off = newOffenderCollector(correlate.TimelineOptions{}, j.reqCfg.ProxyRequire)
 	}
+	lr := newLogRun(&lf, e) // nil without log flags
+	defer lr.close()
+	lr.begin(ctx, off, fs.NArg())
 	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
-		correlate.InventoryLimits{MaxUAs: *maxUAs}, off)
+		correlate.InventoryLimits{MaxUAs: *maxUAs}, off, lr.sink())
 	a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
 	a.TopSources = *topSources
+	if lr != nil {
+		memFrom, memTo := offIn.span()
+		lr.finish(ctx, a, memFrom, memTo)
+		faulty = faulty || lr.faulty
+	}
 	write := func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }
 	if offIn != nil {
-		o := offIn.offenders(off, a, j, &sf, fs)
+		o := lr.offenders(offIn, off, a, j, &sf, fs)
 		faulty = faulty || offIn.faulty
 		write = func(w io.Writer) error { return report.WriteOffenders(w, f, o) }
 	}
@@ -111,8 +125,8 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 // analyzeFiles runs every file through one pipeline and one inventory. A
 // faulty file is reported and the run goes on; faulty says whether any was.
 // off, when not nil, also collects every judged message for the offender
-// report.
-func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector) (a *report.Analysis, faulty bool) {
+// report; sinks (nil ones skipped) get every judged message with its input.
+func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
 	p := newPipeline(opts, j)
 	p.servers = servers
 	inv := correlate.NewInventory(limits)
@@ -120,6 +134,7 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 	var defects defectCounter
 	prog := newProgress(e, len(paths))
 	var obs correlate.Observation
+	var cur string // the input being read, for the sinks
 	add := func(m *judged) {
 		prog.message()
 		if m.parseErr != nil {
@@ -131,6 +146,11 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		if off != nil {
 			off.add(m)
 		}
+		for _, s := range sinks {
+			if s != nil {
+				s(cur, m)
+			}
+		}
 	}
 	for _, path := range paths {
 		if ctx.Err() != nil {
@@ -139,6 +159,7 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		}
 		before := p.decoder.Stats().Packets
 		prog.file(path)
+		cur = path
 		err := p.readFile(ctx, path, add)
 		fsum := report.FileSummary{Path: path, Packets: p.decoder.Stats().Packets - before}
 		if err != nil {

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/esquery"
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// coreDropRule is the sanity.first value exported for messages Kamailio's
+// core drops before sanity runs (the report's name for that pseudo rule).
+const coreDropRule = "core_drop"
+
+// exportSink turns every malformed judged message into an esquery
+// VerdictDoc and bulk-exports it (--es-export). The document id is a hash
+// of (agent, capture file name, packet number, message number in the
+// packet, capture time, source): re-exporting the same capture overwrites
+// instead of duplicating.
+type exportSink struct {
+	exp   *esquery.Exporter
+	index string
+	agent string
+	err   error // the export's fatal error, once Add returned one
+
+	messages, notAdded int64
+	lastSource         string
+	lastPacket         uint64
+	seq                int
+	names              map[sipparse.Check][]string // failed masks → check names
+}
+
+func newExportSink(ctx context.Context, c *esquery.Client, index, agent string) (*exportSink, error) {
+	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true})
+	if err != nil {
+		return nil, err
+	}
+	return &exportSink{exp: exp, index: index, agent: agent, names: map[sipparse.Check][]string{}}, nil
+}
+
+// add exports m if Kamailio rejects it. After a fatal error (credentials,
+// server gone) the rest are counted as not added, never silently dropped.
+func (s *exportSink) add(path string, m *judged) {
+	v := m.verdict
+	if v.First == 0 && !v.CoreDrop {
+		return
+	}
+	s.messages++
+	source := filepath.Base(path)
+	if source != s.lastSource || m.dg.Packet != s.lastPacket {
+		s.lastSource, s.lastPacket, s.seq = source, m.dg.Packet, 0
+	}
+	s.seq++
+	if s.err != nil {
+		s.notAdded++
+		return
+	}
+	if err := s.exp.Add(s.doc(source, m)); err != nil {
+		s.err = err
+		s.notAdded++
+	}
+}
+
+// doc builds the verdict document of one message.
+func (s *exportSink) doc(source string, m *judged) esquery.VerdictDoc {
+	msg, v := m.msg, m.verdict
+	ua := msg.Get(sipparse.HdrUserAgent)
+	d := esquery.VerdictDoc{Time: m.dg.Time, Src: m.dg.Src, Dst: m.dg.Dst, UA: string(ua), HasUA: ua != nil,
+		Failed: s.checkNames(v.Failed), ReplyCode: v.Code, Detail: v.Detail(),
+		Agent: s.agent, Source: source, Packet: m.dg.Packet, Seq: s.seq}
+	if msg.IsRequest {
+		d.Method = string(msg.Method)
+	} else {
+		d.Method = string(cseqMethod(msg.Get(sipparse.HdrCSeq)))
+	}
+	if v.CoreDrop {
+		d.First = coreDropRule
+		if v.CoreDropReason != "" && d.Detail == "" {
+			d.Detail = v.CoreDropReason
+		}
+	} else {
+		d.First = v.First.String()
+	}
+	return d
+}
+
+// checkNames returns the names of the bits of mask, shared per mask.
+func (s *exportSink) checkNames(mask sipparse.Check) []string {
+	if mask == 0 {
+		return nil
+	}
+	if n, ok := s.names[mask]; ok {
+		return n
+	}
+	var out []string
+	for _, b := range mask.Bits() {
+		out = append(out, b.String())
+	}
+	if len(s.names) < 256 {
+		s.names[mask] = out
+	}
+	return out
+}
+
+// close flushes the export and summarises it for the report.
+func (s *exportSink) close() *report.ExportSummary {
+	st, err := s.exp.Close()
+	sum := &report.ExportSummary{Index: s.index, Agent: s.agent, Messages: s.messages, NotAdded: s.notAdded,
+		Verdicts: st.Verdicts, Rollups: st.Rollups, Updated: st.Updated, Retries: st.Retries, Rejected: st.Rejected,
+		Unsent: st.Unsent, Late: st.LateVerdicts, Rejections: st.RejectedByReason}
+	switch {
+	case err != nil:
+		sum.Error = err.Error()
+	case s.err != nil:
+		sum.Error = s.err.Error()
+	}
+	return sum
+}
+
+// ruleBit maps an exported sanity.first back to correlate's rule key.
+func ruleBit(name string) uint32 {
+	if name == coreDropRule {
+		return correlate.RuleCoreDrop
+	}
+	for b := sipparse.Check(1); b != 0 && b <= 1<<16; b <<= 1 {
+		if b.String() == name {
+			return uint32(b)
+		}
+	}
+	return correlate.RuleUnknown // missing, or a name this version does not know
+}

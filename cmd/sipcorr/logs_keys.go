@@ -1,0 +1,230 @@
+package main
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/report"
+)
+
+// uaKey cuts a User-Agent the way the Timeline and the Inventory key it
+// (their first DefaultTimelineUALen bytes), so the three sides join.
+func uaKey(ua string) string {
+	if len(ua) > correlate.DefaultTimelineUALen {
+		return ua[:correlate.DefaultTimelineUALen]
+	}
+	return ua
+}
+
+// ruleKeyOf keys captureRules: the UA, with messages without User-Agent
+// apart from a UA that is the empty string.
+func ruleKeyOf(ua string, present bool) string {
+	if !present {
+		return "\x00absent"
+	}
+	return ua
+}
+
+// logKey identifies whose log lines these are: a UA (present or not), or,
+// for lines without UA that no capture attributes, their source address.
+type logKey struct {
+	ua      string
+	present bool
+	unknown bool
+	src     string
+}
+
+func (k logKey) ruleKey() string { return ruleKeyOf(k.ua, k.present) }
+
+// timelineUA is the UA the log events carry on the timeline. Lines nobody
+// can attribute get a UA naming their source, so they form their own
+// (bystander or suspect) row instead of merging with real UA-less traffic.
+func (k logKey) timelineUA() string {
+	switch {
+	case k.unknown && k.src != "":
+		return "(unknown UA from " + k.src + ")"
+	case k.unknown:
+		return "(unknown UA, no source logged)"
+	}
+	return k.ua
+}
+
+// maxLogKeys bounds the log summary's identities; hits of later ones are
+// counted together.
+const maxLogKeys = 10000
+
+// maxLogRows is the number of log UAs the report lists.
+const maxLogRows = 200
+
+type logStat struct {
+	hits, attributed uint64
+	first, last      time.Time
+}
+
+// logUAs counts log lines per identity, bounded.
+type logUAs struct {
+	m         map[logKey]*logStat
+	overHits  uint64
+	overFirst time.Time
+}
+
+func newLogUAs() *logUAs { return &logUAs{m: map[logKey]*logStat{}} }
+
+func (l *logUAs) add(k logKey, t time.Time, n int64, attributed bool) {
+	s := l.m[k]
+	if s == nil {
+		if len(l.m) >= maxLogKeys {
+			l.overHits += uint64(n)
+			return
+		}
+		s = &logStat{first: t, last: t}
+		l.m[k] = s
+	}
+	s.hits += uint64(n)
+	if attributed {
+		s.attributed += uint64(n)
+	}
+	if t.Before(s.first) {
+		s.first = t
+	}
+	if t.After(s.last) {
+		s.last = t
+	}
+}
+
+// sorted returns the identities, most hits first, ties by UA and source.
+func (l *logUAs) sorted() []logKey {
+	keys := make([]logKey, 0, len(l.m))
+	for k := range l.m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := l.m[keys[i]], l.m[keys[j]]
+		if a.hits != b.hits {
+			return a.hits > b.hits
+		}
+		if keys[i].ua != keys[j].ua {
+			return keys[i].ua < keys[j].ua
+		}
+		if keys[i].present != keys[j].present {
+			return keys[i].present
+		}
+		return keys[i].src < keys[j].src
+	})
+	return keys
+}
+
+// fill lists the per-UA counts in the report.
+func (l *logUAs) fill(sig *report.LogSignal) {
+	for i, k := range l.sorted() {
+		s := l.m[k]
+		if i >= maxLogRows {
+			sig.OtherUAs++
+			sig.OtherHits += s.hits
+			continue
+		}
+		sig.UAs = append(sig.UAs, report.LogUA{UA: k.ua, Present: k.present, Unknown: k.unknown, Source: k.src,
+			Hits: s.hits, Attributed: s.attributed, First: s.first, Last: s.last})
+	}
+	if l.overHits > 0 {
+		sig.OtherUAs++
+		sig.OtherHits += l.overHits
+	}
+}
+
+// Bounds of the source-address map.
+const (
+	maxAddrs       = 10000
+	maxUAsPerAddr  = 4
+	maxInternedUAs = 4096
+)
+
+// addrMap learns from the capture which User-Agent each source address
+// speaks for, so that log lines without UA ("Malformed SIP request from
+// $si:$sp") can be attributed. An address is attributed only when one UA
+// sent more than half of its messages (NAT puts several devices behind one
+// address).
+type addrMap struct {
+	m         map[netip.Addr]*addrUAs
+	interned  map[string]string
+	ambiguous int64 // log lines from addresses without a majority UA (counted by addLog)
+}
+
+type addrUAs struct {
+	uas   [maxUAsPerAddr]addrUA
+	n     int
+	other uint64 // messages of UAs beyond maxUAsPerAddr
+	total uint64
+}
+
+type addrUA struct {
+	ua      string
+	present bool
+	count   uint64
+}
+
+func newAddrMap() *addrMap {
+	return &addrMap{m: map[netip.Addr]*addrUAs{}, interned: map[string]string{}}
+}
+
+// intern returns ua as a string, reusing known ones so a steady stream of
+// messages does not allocate.
+func (a *addrMap) intern(ua []byte) string {
+	if s, ok := a.interned[string(ua)]; ok {
+		return s
+	}
+	s := uaKey(string(ua))
+	if len(a.interned) < maxInternedUAs {
+		a.interned[s] = s
+	}
+	return s
+}
+
+func (a *addrMap) add(addr netip.Addr, ua []byte, present bool) {
+	addr = addr.Unmap()
+	e := a.m[addr]
+	if e == nil {
+		if len(a.m) >= maxAddrs {
+			return
+		}
+		e = &addrUAs{}
+		a.m[addr] = e
+	}
+	e.total++
+	for i := range e.n {
+		if u := &e.uas[i]; u.present == present && u.ua == string(ua) {
+			u.count++
+			return
+		}
+	}
+	if e.n < maxUAsPerAddr {
+		e.uas[e.n] = addrUA{ua: a.intern(ua), present: present, count: 1}
+		e.n++
+		return
+	}
+	e.other++
+}
+
+// lookup returns the UA that sent the majority of addr's messages; ok is
+// false when the capture never saw addr, or saw no majority (ambiguous).
+func (a *addrMap) lookup(addr netip.Addr) (ua string, present, ok, ambiguous bool) {
+	if a == nil || !addr.IsValid() {
+		return "", false, false, false
+	}
+	e := a.m[addr.Unmap()]
+	if e == nil {
+		return "", false, false, false
+	}
+	best := -1
+	for i := range e.n {
+		if best < 0 || e.uas[i].count > e.uas[best].count {
+			best = i
+		}
+	}
+	if best < 0 || 2*e.uas[best].count <= e.total {
+		return "", false, false, true
+	}
+	return e.uas[best].ua, e.uas[best].present, true, false
+}

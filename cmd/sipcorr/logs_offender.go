@@ -1,0 +1,102 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/report"
+)
+
+// offenders runs the offender report with the log signal: the logs' and the
+// read-back verdicts' coverage are declared on the timeline, and when the
+// logs cover more of the memory history than the capture (no capture at
+// all, or a capture of a few minutes against days of logs), the attribution
+// regresses the log counts instead of the capture's. Without a logRun it is
+// in.offenders.
+func (r *logRun) offenders(in *offenderInput, c *offenderCollector, a *report.Analysis, j *judge, sf *sanityFlags, fs *flag.FlagSet) *report.Offenders {
+	if r == nil {
+		return in.offenders(c, a, j, sf, fs)
+	}
+	if r.capEvents > 0 {
+		c.tl.Cover(correlate.SourceCapture, r.capFrom, r.capTo)
+	}
+	if r.logEvents > 0 {
+		c.tl.Cover(correlate.SourceLog, r.logFrom, r.logTo)
+	}
+	o := in.offenders(c, a, j, sf, fs)
+	if r.logEvents == 0 {
+		return o
+	}
+	mem := offenderSeries(in.set, in.live)
+	memFrom, memTo := seriesSpan(mem)
+	capCov := overlapOf(memFrom, memTo, r.capFrom, r.capTo)
+	logCov := overlapOf(memFrom, memTo, r.logFrom, r.logTo)
+	if logCov <= capCov {
+		if capCov > 0 {
+			o.Notes = append(o.Notes, report.Note{Kind: "source", Text: fmt.Sprintf("message counts from the capture (it covers %s of the memory history, the logs %s); the logs are compared with it in the log section", capCov.Round(time.Second), logCov.Round(time.Second))})
+		}
+		return o
+	}
+	// in.offenders regressed the capture's counts; the logs cover more.
+	running := in.running
+	if running == "" {
+		running = sf.version
+	}
+	opts := correlate.Options{Bucket: in.flags.bucket, Source: correlate.SourceLog, Version: running,
+		Sanity: remediationConfig(j, sf, fs), Defects: correlateDefects(j.version)}
+	if in.flags.baseline == "zero" {
+		opts.Baseline = correlate.BaselineZero
+	}
+	rep := correlate.Attribute(c.tl, mem, opts)
+	o.Attribution = &rep
+	what := "there is no capture"
+	if capCov > 0 {
+		what = fmt.Sprintf("they cover %s of the memory history, the capture %s", logCov.Round(time.Second), capCov.Round(time.Second))
+	}
+	o.Notes = append(o.Notes, report.Note{Kind: "source", Text: "message counts from the server's \"Malformed SIP\" log lines: " + what +
+		"; lines name no sanity check, so a UA's rule is the one the capture saw it fail, else unknown"})
+	return o
+}
+
+// span is the time the memory history covers; zero without one.
+func (in *offenderInput) span() (from, to time.Time) {
+	if in == nil || in.set == nil {
+		return time.Time{}, time.Time{}
+	}
+	return seriesSpan(offenderSeries(in.set, nil))
+}
+
+// seriesSpan is the time the memory series cover.
+func seriesSpan(mem []correlate.MemSeries) (from, to time.Time) {
+	for _, s := range mem {
+		for _, p := range s.Points {
+			if from.IsZero() || p.Time.Before(from) {
+				from = p.Time
+			}
+			if p.Time.After(to) {
+				to = p.Time
+			}
+		}
+	}
+	return from, to
+}
+
+// overlapOf is the length of [a0, a1] ∩ [b0, b1]; 0 when either is unset.
+func overlapOf(a0, a1, b0, b1 time.Time) time.Duration {
+	if a0.IsZero() || b0.IsZero() {
+		return 0
+	}
+	s, e := a0, a1
+	if b0.After(s) {
+		s = b0
+	}
+	if b1.Before(e) {
+		e = b1
+	}
+	if e.Before(s) {
+		return 0
+	}
+	return e.Sub(s)
+}
