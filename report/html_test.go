@@ -13,7 +13,7 @@ import (
 // The HTML report is tested by its structure (parsed with x/net/html, as a
 // browser would), plus one byte golden for review of changes.
 
-func renderHTML(t *testing.T, r *HTMLReport) (*html.Node, string) {
+func renderHTML(t testing.TB, r *HTMLReport) (*html.Node, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, r); err != nil {
