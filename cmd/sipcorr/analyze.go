@@ -21,13 +21,16 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		sf         sanityFlags
 		of         offenderFlags // offender report (offender*.go)
 		lf         logFlags      // server logs, Elasticsearch export and read-back (esflags.go, logs*.go)
-		format     = fs.String("format", "table", "output format: table, json or csv")
+		format     = fs.String("format", "table", "output format: table, json, csv or html (one self-contained file with plots; use with -o)")
 		out        = fs.String("o", "", "write the report to this file instead of stdout")
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
 		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
 		topSources = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
 		server     = fs.String("server", "auto", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are not judged. 'auto' finds it, 'none' judges everything")
 		cpuProfile = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
+		// HTML report and evidence file (analyze_extras.go, analyze_evidence.go)
+		evidencePath    = fs.String("evidence", "", "write the first offending packets of every User-Agent and rule to this pcapng file, with a comment naming the failed rule")
+		evidencePerRule = fs.Int("evidence-per-rule", 5, "packets per User-Agent and rule in the --evidence file")
 	)
 	sf.register(fs)
 	of.register(fs)
@@ -48,7 +51,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitUsage
 	}
-	f, err := report.ParseFormat(*format)
+	f, err := report.ParseOutputFormat(*format)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: --format: %v\n", err)
 		return exitUsage
@@ -97,8 +100,9 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	lr := newLogRun(&lf, e) // nil without log flags
 	defer lr.close()
 	lr.begin(ctx, off, fs.NArg())
+	extras := newAnalyzeExtras(f, *evidencePath, *evidencePerRule) // HTML, sparkline, --evidence
 	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
-		correlate.InventoryLimits{MaxUAs: *maxUAs}, off, lr.sink())
+		correlate.InventoryLimits{MaxUAs: *maxUAs}, off, lr.sink(), extras.sink())
 	a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
 	a.TopSources = *topSources
 	if lr != nil {
@@ -106,12 +110,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		lr.finish(ctx, a, memFrom, memTo)
 		faulty = faulty || lr.faulty
 	}
+	faulty = extras.finish(ctx, e, a) || faulty
 	write := func(w io.Writer) error { return report.WriteAnalysis(w, f, a) }
+	var o *report.Offenders
 	if offIn != nil {
-		o := lr.offenders(offIn, off, a, j, &sf, fs)
+		o = lr.offenders(offIn, off, a, j, &sf, fs)
 		faulty = faulty || offIn.faulty
 		write = func(w io.Writer) error { return report.WriteOffenders(w, f, o) }
 	}
+	write = extras.writer(write, a, o, off, offIn)
 	if err := writeOutput(e, *out, write); err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitInput
