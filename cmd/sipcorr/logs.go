@@ -346,7 +346,12 @@ func (r *logRun) addLog(t time.Time, ua string, hasUA bool, src netip.AddrPort, 
 	if rl, ok := r.ruleOf[k.ruleKey()]; ok && !k.unknown {
 		rule = rl
 	}
-	r.ev = correlate.Event{Time: t, UA: k.timelineUA(), Src: src, Failed: rule, First: rule, Source: correlate.SourceLog}
+	r.ev = correlate.Event{Time: t, UA: k.timelineUA(), Failed: rule, First: rule, Source: correlate.SourceLog}
+	if r.capFrom.IsZero() {
+		// With a capture its sources are the evidence; the same address
+		// again from the logs would count each message twice there.
+		r.ev.Src = src
+	}
 	for range n {
 		r.tl.Add(&r.ev)
 	}
