@@ -181,6 +181,11 @@ func TestOffenderProof(t *testing.T) {
 	if !contains(rep.Remediation, `modparam("sanity", "default_checks", 2535)`) {
 		t.Errorf("remediation %q lacks default_checks 2535", rep.Remediation)
 	}
+	// --rpc against the live server: the version and pool sizes it reports.
+	code, stdout, stderr = runCmd(t, "analyze", "--format", "json", "--memory", memPath, "--rpc", srv.RPCURL, pcapPath)
+	if code != exitOK || !strings.Contains(stdout, `"kamailio_version": "kamailio 5.`) || !strings.Contains(stdout, `"total_bytes": 67108864`) {
+		t.Errorf("analyze --rpc: exit %d, stderr %s", code, stderr)
+	}
 	t.Logf("test took %v", time.Since(began).Round(time.Second))
 
 	if *recordDemo != "" {

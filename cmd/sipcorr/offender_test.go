@@ -218,3 +218,41 @@ func TestKamailioVersion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnsupportedToken: any Proxy-Require value gives nil or a trimmed,
+// comma-free piece of it, without panicking. Only SP, HTAB, CR and LF are
+// SIP whitespace: a vertical tab is part of a (bogus) tag.
+func FuzzUnsupportedToken(f *testing.F) {
+	for _, s := range []string{"sip.mysipproxy.com", " foo ,\tbar", "foo,,FOO", ",", "", "a\r\n b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		tok := unsupportedToken([]byte(v), []string{"foo"})
+		if tok == nil {
+			return
+		}
+		s := string(tok)
+		if s == "" || s == "foo" || strings.ContainsAny(s, ",") || strings.Trim(s, " \t\r\n") != s || !strings.Contains(v, s) {
+			t.Fatalf("unsupportedToken(%q) = %q", v, s)
+		}
+	})
+}
+
+// BenchmarkOffenderCollector is the per-message cost of the offender hook
+// (a malformed message of a known UA: offending header and tag included).
+func BenchmarkOffenderCollector(b *testing.B) {
+	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := parseMsg(b, proxyRequireMsg)
+	var v sipparse.Verdict
+	eng.Judge(m, &v)
+	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
+	j := &judged{dg: dg, msg: m, verdict: &v}
+	c := newOffenderCollector(correlate.TimelineOptions{}, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.add(j)
+	}
+}
