@@ -85,7 +85,7 @@ func addOffenders(v *htmlView, r *HTMLReport, loc *time.Location, defRef map[str
 	v.TimeChart = offenderChart(r, loc)
 	for i := range v.Suspects {
 		if v.TimeChart != nil && i < maxPlottedSuspects && r.Timeline != nil {
-			v.Suspects[i].Colour = colour(i + 1)
+			v.Suspects[i].Colour = rateColour(i)
 		}
 	}
 }

@@ -26,11 +26,19 @@ const (
 	maxPathPoint = 2 * int(chartW-chartLeft-chartRight) // before min/max thinning
 )
 
-// palette is the Okabe–Ito colour set (distinguishable with the common
-// colour-vision deficiencies), in the order series get them.
-var palette = [...]string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"}
+// The colours are the Okabe–Ito set (distinguishable with the common
+// colour-vision deficiencies): cool ones for memory series, warm ones for
+// the suspects' message rates, so that no line shares a colour with a line
+// of the other kind. Bars take them in turn.
+var (
+	memPalette  = [...]string{"#0072B2", "#009E73", "#56B4E9", "#000000"}
+	ratePalette = [...]string{"#D55E00", "#CC79A7", "#E69F00", "#8C510A", "#F0E442"}
+	palette     = [...]string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"}
+)
 
-func colour(i int) string { return palette[i%len(palette)] }
+func colour(i int) string     { return palette[i%len(palette)] }
+func memColour(i int) string  { return memPalette[i%len(memPalette)] }
+func rateColour(i int) string { return ratePalette[i%len(ratePalette)] }
 
 // svgChart is one SVG: panels stacked on a shared time axis, or a bar
 // chart. Text fields are escaped by html/template when drawn.

@@ -42,6 +42,7 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 	}
 	y := panelTop
 	legendBand := false
+	memLines := 0 // memory lines drawn, for their colours
 	for _, mp := range mems {
 		p := svgPanel{Title: mp.Title, X: chartLeft, Y: y, W: plotW, H: panelH, YUnit: "MiB", GridX: gridX}
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -76,7 +77,7 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 					w.End.In(loc).Format("15:04:05"), humanBytes(uint64(math.Max(w.Rise, 0))),
 					humanBytes(uint64(math.Max(w.Rate*60, 0))))})
 		}
-		for i, s := range mp.Series {
+		for _, s := range mp.Series {
 			pts := memPoints(s, from, to)
 			pts = thin(pts, from, to, maxPathPoint)
 			var pb pathBuilder
@@ -86,8 +87,8 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 			if pb.n == 0 {
 				continue
 			}
-			col := colour(i)
-			p.Lines = append(p.Lines, svgLine{D: pb.b.String(), Colour: col, Label: s.Name, Points: pb.n})
+			p.Lines = append(p.Lines, svgLine{D: pb.b.String(), Colour: memColour(memLines), Label: s.Name, Points: pb.n})
+			memLines++
 			c.Points += pb.n
 		}
 		c.Panels = append(c.Panels, p)
@@ -124,10 +125,10 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 				continue
 			}
 			dash := ""
-			if i >= len(palette) {
+			if i >= len(ratePalette) {
 				dash = "6 3"
 			}
-			p.Lines = append(p.Lines, svgLine{D: pb.b.String(), Colour: colour(i + 1), Dash: dash, Label: r.Label, Points: pb.n})
+			p.Lines = append(p.Lines, svgLine{D: pb.b.String(), Colour: rateColour(i), Dash: dash, Label: r.Label, Points: pb.n})
 			c.Points += pb.n
 		}
 		c.Panels = append(c.Panels, p)

@@ -132,7 +132,10 @@ func zoneLabel(t time.Time, loc *time.Location) string {
 		sign, off = '-', -off
 	}
 	utc := fmt.Sprintf("UTC%c%02d:%02d", sign, off/3600, off%3600/60)
-	if name == "" || name == utc || name == "UTC" && off == 0 {
+	switch {
+	case off == 0 && (name == "UTC" || name == "" || name == "GMT"):
+		return "UTC"
+	case name == "" || name == utc:
 		return utc
 	}
 	return name + " (" + utc + ")"

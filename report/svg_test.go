@@ -67,7 +67,7 @@ func TestTimeTicksOnRoundLocalTimes(t *testing.T) {
 	if got := zoneLabel(from, ist); got != "IST (UTC+05:30)" {
 		t.Errorf("zone %q", got)
 	}
-	if got := zoneLabel(from, time.UTC); got != "UTC+00:00" {
+	if got := zoneLabel(from, time.UTC); got != "UTC" {
 		t.Errorf("zone %q", got)
 	}
 }
