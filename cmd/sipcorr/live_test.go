@@ -125,7 +125,8 @@ func TestLiveHostileUACardinality(t *testing.T) {
 		defer close(done)
 		r.loop(ctx, func(now time.Time) {
 			r.out.tick(r, now)
-			if src.i >= src.n {
+			// stop once everything was read and a periodic line written
+			if src.i >= src.n && strings.Contains(logs.String(), "capture fake0: packets") {
 				cancel()
 			}
 		})
