@@ -97,7 +97,12 @@ func htmlFixture() *HTMLReport {
 		mem[0].Points = append(mem[0].Points, correlate.MemPoint{Time: t, Used: 3.1e6 + leaked + wobble})
 		mem[1].Points = append(mem[1].Points, correlate.MemPoint{Time: t, Used: 1.2e6 + wobble/2})
 		mem[2].Points = append(mem[2].Points, correlate.MemPoint{Time: t, Used: 0.8e6})
-		mem[3].Points = append(mem[3].Points, correlate.MemPoint{Time: t, Used: 21.5e6 + float64(s)*40 + wobble})
+		// shm: Kamailio restarted at 10:18:20 local (fresh shm, segment 1).
+		shm, seg := 21.5e6+float64(s)*40+wobble, 0
+		if s >= 1100 {
+			shm, seg = 21.4e6+float64(s-1100)*40+wobble, 1
+		}
+		mem[3].Points = append(mem[3].Points, correlate.MemPoint{Time: t, Used: shm, Segment: seg})
 	}
 	start, end := htmlT0.Add(10*time.Second), htmlT0.Add(1190*time.Second)
 	yealinkCfg := []string{`modparam("sanity", "default_checks", 2535)`}

@@ -212,6 +212,10 @@ func offenderChart(r *HTMLReport, loc *time.Location) *svgChart {
 		panels = append(panels, shm)
 	}
 	var rates []rateLine
+	src := correlate.SourceCapture // the counts the attribution regressed
+	if rep.Source == correlate.SourceLog.String() {
+		src = correlate.SourceLog
+	}
 	if r.Timeline != nil {
 		step := niceDuration(to.Sub(from)/120, r.Timeline.Bucket())
 		start := from.Truncate(step)
@@ -221,7 +225,7 @@ func offenderChart(r *HTMLReport, loc *time.Location) *svgChart {
 				break
 			}
 			rates = append(rates, rateLine{Label: fmt.Sprintf("#%d %s — %s", i+1, uaName(s.UA, newDeviceDoc(s.Device)), ruleName(s.First)),
-				Start: start, Step: step, Counts: r.Timeline.Counts(s.UA, s.First, 0, start, step, n)})
+				Start: start, Step: step, Counts: r.Timeline.Counts(s.UA, s.First, src, start, step, n)})
 		}
 	}
 	if len(panels) == 0 && len(rates) == 0 {
@@ -235,7 +239,7 @@ func offenderChart(r *HTMLReport, loc *time.Location) *svgChart {
 		c.Desc += fmt.Sprintf(" %s, in %s: %d line(s), %d growth window(s).", p.Title, p.YUnit, len(p.Lines), len(p.Bands))
 	}
 	if len(rates) > 0 {
-		c.Caption = fmt.Sprintf("Message rates are counted per %s and shown per minute.", rates[0].Step)
+		c.Caption = fmt.Sprintf("Message rates (%s) are counted per %s and shown per minute.", src, rates[0].Step)
 	}
 	return c
 }

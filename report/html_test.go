@@ -108,6 +108,13 @@ func TestHTMLPlotsHaveData(t *testing.T) {
 	if got := len(findAll(chart, hasClass("growth-window"))); got == 0 {
 		t.Error("no growth window shaded")
 	}
+	restarts := findAll(chart, hasClass("restart"))
+	if len(restarts) != 1 || textOf(restarts[0]) != "restart before 10:18:20" {
+		t.Errorf("%d restart marks, want the shm restart at 10:18:20", len(restarts))
+	}
+	if shm := attr(paths[1], "d"); strings.Count(shm, "M") != 2 {
+		t.Errorf("shm line has %d subpaths, want 2 (broken at the restart)", strings.Count(shm, "M"))
+	}
 	text := textOf(chart)
 	for _, want := range []string{"MiB", "msgs/min", "local time, CET (UTC+01:00)", "10:00", "10:10", "10:20", "3.00", "4.00"} {
 		if !strings.Contains(text, want) {
@@ -153,6 +160,12 @@ func TestHTMLEscapesHostileUA(t *testing.T) {
 	}
 	if strings.Contains(out, "<script>") || strings.Contains(out, "<img") {
 		t.Error("unescaped markup in the output")
+	}
+	bare := strings.ReplaceAll(out, `xmlns="http://www.w3.org/2000/svg"`, "") // a name, not a fetch
+	for _, ext := range []string{"url(", "@import", "@font-face", "<link", "http://"} {
+		if strings.Contains(bare, ext) {
+			t.Errorf("%q in the output: the report must not load anything", ext)
+		}
 	}
 }
 

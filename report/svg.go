@@ -68,6 +68,9 @@ type svgPanel struct {
 	Lines      []svgLine
 	GridX      []float64
 	Empty      string // shown instead of lines when there is no data
+	// Restarts mark where a series' process (or the server) restarted:
+	// the line breaks there and growth is never measured across it.
+	Restarts []svgTick
 }
 
 type svgTick struct {
@@ -94,6 +97,7 @@ type svgLegend struct {
 	Colour string
 	Dash   string
 	Band   bool // a shaded swatch (growth windows) instead of a line
+	Mark   bool // a restart mark
 	Label  string
 }
 

@@ -41,7 +41,7 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 		gridX = append(gridX, x)
 	}
 	y := panelTop
-	legendBand := false
+	legendBand, legendMark := false, false
 	memLines := 0 // memory lines drawn, for their colours
 	for _, mp := range mems {
 		p := svgPanel{Title: mp.Title, X: chartLeft, Y: y, W: plotW, H: panelH, YUnit: "MiB", GridX: gridX}
@@ -78,6 +78,13 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 					humanBytes(uint64(math.Max(w.Rate*60, 0))))})
 		}
 		for _, s := range mp.Series {
+			for i := 1; i < len(s.Points); i++ {
+				at := s.Points[i].Time
+				if s.Points[i].Segment != s.Points[i-1].Segment && !at.Before(from) && !at.After(to) {
+					p.Restarts = append(p.Restarts, svgTick{Pos: xOf(at), Label: "restart before " + at.In(loc).Format("15:04:05")})
+					legendMark = true
+				}
+			}
 			pts := memPoints(s, from, to)
 			pts = thin(pts, from, to, maxPathPoint)
 			var pb pathBuilder
@@ -139,6 +146,10 @@ func timeChart(id string, mems []memPanel, rates []rateLine, from, to time.Time,
 	ly := c.AxisY + axisH
 	if legendBand {
 		c.Legend = append(c.Legend, svgLegend{X: chartLeft, Y: ly, Band: true, Label: "growth window (memory rose beyond its noise)"})
+		ly += legendRowH
+	}
+	if legendMark {
+		c.Legend = append(c.Legend, svgLegend{X: chartLeft, Y: ly, Mark: true, Label: "restart (the line breaks; growth is not measured across it)"})
 		ly += legendRowH
 	}
 	for _, p := range c.Panels {
