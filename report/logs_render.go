@@ -167,12 +167,26 @@ func logUAName(ua string, present, unknown bool, src string) string {
 // writeLogTable renders the log sections of the terminal table.
 func writeLogTable(ew *errWriter, d logDocs) {
 	if l := d.Logs; l != nil {
-		ew.printf("\nserver log lines (\"Malformed SIP\"):")
-		if l.From != nil {
-			ew.printf(" %s → %s UTC", l.From.Format(tableTimeLayout), l.To.Format(tableTimeLayout))
-		}
-		ew.printf(", %d hits\n", l.Hits)
 		for _, in := range l.Inputs {
+			if in.Kind == "verdicts" {
+				ew.printf("\nexported verdicts %s: %d malformed messages", TerminalSafe(in.Name), in.Hits)
+				if in.Error != "" {
+					ew.printf("; stopped: %s", TerminalSafe(in.Error))
+				}
+				ew.printf("\n")
+			}
+		}
+		if l.Hits > 0 || hasLogInput(l.Inputs) {
+			ew.printf("\nserver log lines (\"Malformed SIP\"):")
+			if l.From != nil {
+				ew.printf(" %s → %s UTC", l.From.Format(tableTimeLayout), l.To.Format(tableTimeLayout))
+			}
+			ew.printf(", %d hits\n", l.Hits)
+		}
+		for _, in := range l.Inputs {
+			if in.Kind == "verdicts" {
+				continue
+			}
 			ew.printf("  %s %s: %d hits", in.Kind, TerminalSafe(in.Name), in.Hits)
 			if in.Kind == "file" {
 				ew.printf(" of %d lines (%d outside the window, %d bad, %d without UA or source)", in.Lines, in.Outside, in.Bad, in.Unparsed)
@@ -249,6 +263,15 @@ func writeLogTable(ew *errWriter, d logDocs) {
 			ew.printf("  export error: %s\n", TerminalSafe(x.Error))
 		}
 	}
+}
+
+func hasLogInput(ins []logInputDoc) bool {
+	for _, in := range ins {
+		if in.Kind != "verdicts" {
+			return true
+		}
+	}
+	return false
 }
 
 func fmtTime(t *time.Time) string {

@@ -15,7 +15,7 @@ import (
 // timeline as capture events: they are judged messages, from whichever
 // agents exported them.
 func (r *logRun) readVerdicts(ctx context.Context, from, to time.Time) {
-	in := report.LogInput{Kind: "verdicts", Name: r.f.fromES + " @ " + r.cfg.String(), Mode: "aggregate"}
+	in := report.LogInput{Kind: "verdicts", Name: r.f.fromES + " @ " + esName(r.cfg), Mode: "aggregate"}
 	defer func() { r.sig.Inputs = append(r.sig.Inputs, in) }()
 	if from.IsZero() || to.IsZero() {
 		in.Error = "no time window: give --es-from and --es-to (or --memory to take it from)"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -241,6 +242,20 @@ func parseWhen(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC 3339, e.g. 2026-11-29T10:00:00Z, or YYYY-MM-DD)", s)
+}
+
+// esName names the cluster for people: its URLs without credentials.
+func esName(cfg esquery.Config) string {
+	var hosts []string
+	for _, u := range cfg.URLs {
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			p.User = nil
+			hosts = append(hosts, p.String())
+		} else {
+			hosts = append(hosts, "(unparsable URL)")
+		}
+	}
+	return strings.Join(hosts, ",")
 }
 
 func (f *logFlags) agent() string {

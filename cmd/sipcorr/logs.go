@@ -83,7 +83,7 @@ func (r *logRun) connect(ctx context.Context) error {
 	}
 	c, err := esquery.Connect(ctx, r.cfg)
 	if err != nil {
-		return fmt.Errorf("Elasticsearch %s: %w", r.cfg, err)
+		return err // names the server, never the credentials
 	}
 	r.client = c
 	return nil
@@ -256,7 +256,7 @@ func esBucket(from, to time.Time) time.Duration {
 
 // queryES counts the log lines in Elasticsearch over [from, to).
 func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
-	in := report.LogInput{Kind: "elasticsearch", Name: r.f.esIndex + " @ " + r.cfg.String()}
+	in := report.LogInput{Kind: "elasticsearch", Name: r.f.esIndex + " @ " + esName(r.cfg)}
 	defer func() { r.sig.Inputs = append(r.sig.Inputs, in) }()
 	if from.IsZero() || to.IsZero() {
 		in.Error = "no time window: give --es-from and --es-to (or a capture or --memory to take it from)"
