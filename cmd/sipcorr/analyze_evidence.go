@@ -101,81 +101,96 @@ const evidenceUALen = 512
 // original timestamps and comments. It returns a one-line note for the
 // report. Inputs whose link type differs from the first written one are
 // left out and named in the note (one pcapng interface per file here).
+// On an error the file is closed with what was written so far.
 func (p *evidencePlan) write(ctx context.Context) (string, error) {
-	var w *evidence.Writer
-	var link layers.LinkType
-	var otherLink []string
-	written := 0
+	out := &evidenceOut{plan: p}
+	var err error
 	for _, input := range p.inputs {
-		byPkt := p.picks[input]
-		left := len(byPkt)
-		r, err := capture.OpenFile(input)
-		if err != nil {
-			return "", err
-		}
-		for left > 0 {
-			if ctx.Err() != nil {
-				r.Close()
-				return "", ctx.Err()
-			}
-			data, ci, lt, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				r.Close()
-				return "", fmt.Errorf("re-reading %s: %w", input, err)
-			}
-			picks, ok := byPkt[r.Packets()]
-			if !ok {
-				continue
-			}
-			left--
-			if w == nil {
-				link = lt
-				if w, err = evidence.Create(p.path, lt, 0, "sipcorr analyze (evidence)",
-					evidence.Limits{PerKey: evidenceTotal, Keys: evidenceTotal, Total: evidenceTotal}); err != nil {
-					r.Close()
-					return "", err
-				}
-			}
-			if lt != link {
-				otherLink = append(otherLink, fmt.Sprintf("%s packet %d (%s)", input, r.Packets(), lt))
-				continue
-			}
-			comments := make([]string, len(picks))
-			for i, pk := range picks {
-				comments[i] = pk.comment
-			}
-			if err := w.Offer([]byte(picks[0].ua), picks[0].rule, ci, data, strings.Join(comments, " | ")); err != nil {
-				r.Close()
-				return "", err
-			}
-			written++
-		}
-		if err := r.Close(); err != nil {
-			return "", err
+		if err = out.input(ctx, input); err != nil {
+			break
 		}
 	}
-	if w == nil {
+	if err == nil && out.w == nil {
 		// No offending packet: still leave a valid, empty pcapng behind,
 		// so a script attaching it does not fail.
-		var err error
-		if w, err = evidence.Create(p.path, layers.LinkTypeEthernet, 0, "sipcorr analyze (evidence)", evidence.Limits{}); err != nil {
-			return "", err
+		out.w, err = evidence.Create(p.path, layers.LinkTypeEthernet, 0, evidenceIface, evidence.Limits{})
+	}
+	if out.w != nil {
+		if cerr := out.w.Close(); err == nil {
+			err = cerr
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err != nil {
 		return "", err
 	}
 	note := fmt.Sprintf("evidence: %d packets (first %d per User-Agent and rule, %d pairs) written to %s with a comment naming the failed rule",
-		written, p.perRule, p.keys, p.path)
+		out.written, p.perRule, p.keys, p.path)
 	if p.skipped > 0 {
 		note += fmt.Sprintf("; %d more offending messages not written", p.skipped)
 	}
-	if len(otherLink) > 0 {
+	if len(out.otherLink) > 0 {
 		note += fmt.Sprintf("; %d packets left out because their link type differs from the first one's (%s), e.g. %s",
-			len(otherLink), link, otherLink[0])
+			len(out.otherLink), out.link, out.otherLink[0])
 	}
 	return note, nil
+}
+
+const evidenceIface = "sipcorr analyze (evidence)"
+
+// evidenceOut is one write of an evidencePlan.
+type evidenceOut struct {
+	plan      *evidencePlan
+	w         *evidence.Writer // created at the first picked packet, with its link type
+	link      layers.LinkType
+	otherLink []string
+	written   int
+}
+
+// input copies the picked packets of one input.
+func (o *evidenceOut) input(ctx context.Context, input string) error {
+	byPkt := o.plan.picks[input]
+	left := len(byPkt)
+	r, err := capture.OpenFile(input)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for left > 0 {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		data, ci, lt, err := r.Next()
+		if err == io.EOF {
+			return fmt.Errorf("re-reading %s: %d picked packets not found", input, left)
+		}
+		if err != nil {
+			return fmt.Errorf("re-reading %s: %w", input, err)
+		}
+		picks, ok := byPkt[r.Packets()]
+		if !ok {
+			continue
+		}
+		left--
+		if o.w == nil {
+			o.link = lt
+			// The plan applied the bounds; the writer only writes.
+			if o.w, err = evidence.Create(o.plan.path, lt, 0, evidenceIface,
+				evidence.Limits{PerKey: evidenceTotal, Keys: evidenceTotal, Total: evidenceTotal}); err != nil {
+				return err
+			}
+		}
+		if lt != o.link {
+			o.otherLink = append(o.otherLink, fmt.Sprintf("%s packet %d (%s)", input, r.Packets(), lt))
+			continue
+		}
+		comments := make([]string, len(picks))
+		for i, pk := range picks {
+			comments[i] = pk.comment
+		}
+		if err := o.w.Offer([]byte(picks[0].ua), picks[0].rule, ci, data, strings.Join(comments, " | ")); err != nil {
+			return err
+		}
+		o.written++
+	}
+	return nil
 }

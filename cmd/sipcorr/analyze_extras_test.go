@@ -224,3 +224,22 @@ func pcapngComments(b []byte) []string {
 	}
 	return out
 }
+
+// TestAnalyzeEvidenceMixedLinkTypes: one pcapng interface per evidence
+// file, so packets of an input with another link type are left out and the
+// report says how many (never silently).
+func TestAnalyzeEvidenceMixedLinkTypes(t *testing.T) {
+	ev := filepath.Join(t.TempDir(), "evidence.pcapng")
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--evidence", ev,
+		repo("testdata", "captures", "eth_udp_v4.pcap"), repo("testdata", "captures", "linktype_ipv4.pcap"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "left out because their link type differs from the first one's (Ethernet)") ||
+		!strings.Contains(stdout, "linktype_ipv4.pcap packet 1") {
+		t.Errorf("no note about the packets left out:\n%s", stdout)
+	}
+	if got := readFrames(t, ev); len(got) == 0 {
+		t.Error("no evidence from the Ethernet input")
+	}
+}
