@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // Tests of analyze's HTML report, memory sparkline and --evidence file.
@@ -241,5 +244,34 @@ func TestAnalyzeEvidenceMixedLinkTypes(t *testing.T) {
 	}
 	if got := readFrames(t, ev); len(got) == 0 {
 		t.Error("no evidence from the Ethernet input")
+	}
+}
+
+// TestAnalyzeExtrasAllocs: the per-message hook of the HTML report and the
+// evidence plan allocates nothing once a (UA, rule) has its example and its
+// evidence packets.
+func TestAnalyzeExtrasAllocs(t *testing.T) {
+	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseMsg(t, proxyRequireMsg)
+	var v sipparse.Verdict
+	eng.Judge(m, &v)
+	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
+	j := &judged{dg: dg, msg: m, verdict: &v}
+	x := newAnalyzeExtras(report.FormatHTML, filepath.Join(t.TempDir(), "ev.pcapng"), 2)
+	for i := 0; i < 3; i++ {
+		x.add("a.pcap", j)
+	}
+	if n := testing.AllocsPerRun(1000, func() { x.add("a.pcap", j) }); n != 0 {
+		t.Errorf("%.1f allocations per message, want 0", n)
+	}
+	ex := x.examples.list()
+	if len(ex) != 1 || ex[0].Code != 420 || ex[0].Line == 0 || !strings.HasPrefix(strings.Split(ex[0].Message, "\r\n")[ex[0].Line-1], "Proxy-Require:") {
+		t.Errorf("example %+v", ex)
+	}
+	if x.evidence.total != 2 || x.evidence.skipped != 1002 { // 1 + AllocsPerRun's warm-up and 1000 runs
+		t.Errorf("evidence picks %d, skipped %d; want 2 and 1002", x.evidence.total, x.evidence.skipped)
 	}
 }
