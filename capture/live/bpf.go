@@ -19,9 +19,9 @@ import (
 //     reassembly of a large INVITE never completes: the classic trap of
 //     "udp port 5060" capture filters. First fragments pass too, so that
 //     reassembly never waits for a fragment the filter ate;
-//   - every IPv6 packet whose first next header is a fragment header or
-//     another extension header (cBPF cannot walk the chain; the Decoder
-//     does and counts what it skips as port_filtered);
+//   - every IPv6 packet whose first next header is a fragment header, or
+//     another extension header not followed by ICMPv6 (cBPF cannot walk
+//     the chain; the Decoder does and counts what it skips);
 //   - UDP, TCP and SCTP with one of Ports as source or destination port
 //     (IPv4 header options honoured: the port offset comes from the IHL);
 //   - up to two VLAN tags (802.1Q, 802.1ad, 0x9100) before the IP header.
@@ -76,6 +76,7 @@ const (
 	protoAH       = 51
 	protoDestOpts = 60
 	protoMobility = 135
+	protoICMPv6   = 58
 	portGTPU      = 2152
 )
 
@@ -178,8 +179,10 @@ func (a *asm) ipv4(l3 uint32, tunnels bool) {
 func (a *asm) ipv6(l3 uint32, tunnels bool) {
 	a.label(fmt.Sprintf("ip6_%d", l3))
 	a.emit(bpf.LoadAbsolute{Off: l3 + 6, Size: 1})
-	for _, p := range []uint32{protoFragment, protoHopByHop, protoRouting, protoDestOpts, protoAH, protoMobility} {
-		a.jeq(p, "accept", "")
+	a.jeq(protoFragment, "accept", "")
+	ext := fmt.Sprintf("ext6_%d", l3)
+	for _, p := range []uint32{protoHopByHop, protoRouting, protoDestOpts, protoAH, protoMobility} {
+		a.jeq(p, ext, "")
 	}
 	if tunnels {
 		a.jeq(protoIPIP, "accept", "")
@@ -194,6 +197,12 @@ func (a *asm) ipv6(l3 uint32, tunnels bool) {
 	a.label(l4)
 	a.emit(bpf.LoadConstant{Dst: bpf.RegX, Val: l3 + 40})
 	a.jmp("ports")
+	// one extension header: ICMPv6 behind it (MLD reports carry a
+	// hop-by-hop header) is not SIP; anything else may lead to it
+	a.label(ext)
+	a.emit(bpf.LoadAbsolute{Off: l3 + 40, Size: 1})
+	a.jeq(protoICMPv6, "reject", "")
+	a.jmp("accept")
 }
 
 func dedup(p []uint16) []uint16 {
