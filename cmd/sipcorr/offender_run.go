@@ -134,18 +134,26 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 			o.Memory.Version = in.live.Version
 		}
 	}
+	rep := correlate.Attribute(c.tl, mem, in.options(correlate.SourceCapture, j, sf, fs))
+	o.Attribution = &rep
+	return o
+}
+
+// options are the attribution options of the run: the flags, whose counts
+// are regressed (src), the running version (the server's, else the one
+// given with --kamailio-version, else unknown), the sanity configuration
+// the remediation starts from, and the known defects of the judged version.
+func (in *offenderInput) options(src correlate.Source, j *judge, sf *sanityFlags, fs *flag.FlagSet) correlate.Options {
 	running := in.running
 	if running == "" {
 		running = sf.version // given explicitly; "" stays unknown
 	}
-	opts := correlate.Options{Bucket: in.flags.bucket, Source: correlate.SourceCapture, Version: running,
+	opts := correlate.Options{Bucket: in.flags.bucket, Source: src, Version: running,
 		Sanity: remediationConfig(j, sf, fs), Defects: correlateDefects(j.version)}
 	if in.flags.baseline == "zero" {
 		opts.Baseline = correlate.BaselineZero
 	}
-	rep := correlate.Attribute(c.tl, mem, opts)
-	o.Attribution = &rep
-	return o
+	return opts
 }
 
 // remediationConfig is the sanity configuration the remediation starts

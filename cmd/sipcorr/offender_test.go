@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +257,66 @@ func BenchmarkOffenderCollector(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c.add(j)
+	}
+}
+
+// TestOffenderDemoFromCSV: the demo's memory exported the way Munin's
+// compass plugins record it (shm free_size and total_size, the least-free
+// process's min_free and min_used, in KiB with a unit in the header)
+// leads to the same suspect: --memory takes CSV exports too.
+func TestOffenderDemoFromCSV(t *testing.T) {
+	set, err := memstat.ReadFile(repo("testdata", "demo", "leak", "mem.jsonl"), memstat.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(m memstat.Metric, sc memstat.Scope) map[int64]float64 {
+		out := map[int64]float64{}
+		for _, s := range set.Select(m, sc) {
+			for _, p := range s.Points {
+				out[p.Time.UnixNano()] = p.Value
+			}
+		}
+		return out
+	}
+	free, total := col(memstat.ShmFree, memstat.ScopeShared), col(memstat.ShmTotal, memstat.ScopeShared)
+	minFree, minUsed := col(memstat.PkgFree, memstat.ScopeWeakest), col(memstat.PkgRealUsed, memstat.ScopeWeakest)
+	var b strings.Builder
+	b.WriteString("time,free_size (KiB),total_size (KiB),min_free (KiB),min_used (KiB)\n")
+	var times []int64
+	for ns := range free {
+		times = append(times, ns)
+	}
+	slices.Sort(times)
+	for _, ns := range times {
+		fmt.Fprintf(&b, "%s,%.3f,%.3f,%.3f,%.3f\n", time.Unix(0, ns).UTC().Format("2006-01-02 15:04:05.000"),
+			free[ns]/1024, total[ns]/1024, minFree[ns]/1024, minUsed[ns]/1024)
+	}
+	path := filepath.Join(t.TempDir(), "munin.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--memory", path, repo("testdata", "demo", "leak", "edge.pcapng"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Memory struct {
+			Kind   string   `json:"kind"`
+			Series []string `json:"series"`
+		} `json:"memory"`
+		Suspects []struct {
+			UA              string  `json:"ua"`
+			Series          string  `json:"series"`
+			BytesPerMessage float64 `json:"bytes_per_message"`
+		} `json:"suspects"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Memory.Kind != "csv" || len(rep.Suspects) != 1 || rep.Suspects[0].UA != "Yealink SIP-T48G 35.72.188.7" || rep.Suspects[0].Series != "shm real_used" {
+		t.Fatalf("memory %+v, suspects %+v", rep.Memory, rep.Suspects)
+	}
+	if bpm := rep.Suspects[0].BytesPerMessage; math.Abs(bpm-456)/456 > 0.25 {
+		t.Errorf("estimate %.1f B/message from the CSV, truth 456", bpm)
 	}
 }
