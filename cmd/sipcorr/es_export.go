@@ -32,8 +32,10 @@ type exportSink struct {
 	names              map[sipparse.Check][]string // failed masks → check names
 }
 
-func newExportSink(ctx context.Context, c *esquery.Client, index, agent string) (*exportSink, error) {
-	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true})
+func newExportSink(ctx context.Context, c *esquery.Client, index, agent string, retries int) (*exportSink, error) {
+	// Refresh: what the run exported is searchable when it ends, so a
+	// --from-es right after it sees everything.
+	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true, MaxRetries: retries})
 	if err != nil {
 		return nil, err
 	}

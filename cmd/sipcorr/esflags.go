@@ -54,6 +54,7 @@ type logFlags struct {
 	mode        string
 	esExport    string
 	esAgent     string
+	esRetries   int
 	fromES      string
 	indexWasSet bool
 }
@@ -78,6 +79,7 @@ func (f *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pattern, "es-pattern", "", "regular expression that extracts (?P<ua>...) and (?P<src>...) (or (?P<ip>...) and (?P<port>...)) from a log message (also for --logs)")
 	fs.StringVar(&f.mode, "es-mode", "auto", "how counts are taken: auto (aggregate where a UA field is mapped, page through the rest), hits, aggregate")
 	fs.StringVar(&f.esExport, "es-export", "", "bulk-index one document per malformed message and per-minute per-UA rollups into this index (and INDEX-rollup)")
+	fs.IntVar(&f.esRetries, "es-retries", 6, "re-sends of export documents Elasticsearch refuses with 429 or 5xx (exponential backoff from 250 ms) before they count as rejected")
 	fs.StringVar(&f.esAgent, "es-agent", "", "observer.name of the exported documents (default: the host name)")
 	fs.StringVar(&f.fromES, "from-es", "", "analyse the verdicts exported to this index (by any number of agents) instead of a capture")
 }
@@ -115,6 +117,9 @@ func (f *logFlags) check(fs *flag.FlagSet, memory bool) error {
 	}
 	if _, err := f.location(); err != nil {
 		return err
+	}
+	if f.esRetries < 1 {
+		return errors.New("--es-retries must be at least 1")
 	}
 	if f.esTimeout <= 0 {
 		return errors.New("--es-timeout must be positive")

@@ -115,7 +115,7 @@ func (r *logRun) begin(ctx context.Context, off *offenderCollector, captures int
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
 		return
 	}
-	exp, err := newExportSink(ctx, r.client, r.f.esExport, r.f.agent())
+	exp, err := newExportSink(ctx, r.client, r.f.esExport, r.f.agent(), r.f.esRetries)
 	if err != nil {
 		r.fail(fmt.Sprintf("--es-export %s: %v", r.f.esExport, err))
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
@@ -157,11 +157,17 @@ func (r *logRun) add(path string, m *judged) {
 // the verdicts into the timeline, and compares logs and capture. memFrom,
 // memTo bound the memory history (zero without one).
 func (r *logRun) finish(ctx context.Context, a *report.Analysis, memFrom, memTo time.Time) {
-	if r.exp != nil {
+	switch {
+	case r.exp != nil:
 		r.sig.Export = r.exp.close()
 		if r.sig.Export.Error != "" {
 			r.fail(fmt.Sprintf("--es-export %s: %s", r.f.esExport, r.sig.Export.Error))
 		}
+	case r.sig.Export != nil:
+		// The export never started: none of the malformed messages is in
+		// the index, and the report says how many.
+		n := int64(a.Totals.Malformed)
+		r.sig.Export.Messages, r.sig.Export.NotAdded = n, n
 	}
 	if !a.Totals.First.IsZero() {
 		r.capFrom, r.capTo = a.Totals.First, a.Totals.Last
