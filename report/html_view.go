@@ -97,8 +97,9 @@ type bystanderView struct {
 }
 
 type uaView struct {
-	UA, Messages, Requests, Responses, Malformed, Rules, Methods, Codes, Sources, First, Last string
-	Malicious                                                                                 bool
+	UA, Messages, Requests, Responses, Malformed, Rules, Methods, Codes, First, Last string
+	Sources                                                                          []string
+	Malicious                                                                        bool
 }
 
 type defectView struct {
@@ -169,8 +170,13 @@ func newHTMLView(r *HTMLReport) *htmlView {
 	if t.Unparsable > 0 {
 		v.Skipped = append(v.Skipped, kv{"SIP-like payloads the parser rejected", fmt.Sprint(t.Unparsable)})
 	}
+	// Within one local day the date is in the header; the table shows times.
+	layout := tableTimeLayout
+	if f, l := a.Totals.First.In(loc), a.Totals.Last.In(loc); f.YearDay() == l.YearDay() && f.Year() == l.Year() {
+		layout = "15:04:05"
+	}
 	for _, u := range d.UAs {
-		v.UAs = append(v.UAs, newUAView(u, a.TopSources, loc))
+		v.UAs = append(v.UAs, newUAView(u, a.TopSources, loc, layout))
 	}
 	defRef := map[string]string{}
 	for _, k := range d.KnownDefects {
@@ -239,7 +245,7 @@ func ruleChart(uas []uaDoc) *svgChart {
 	return c
 }
 
-func newUAView(u uaDoc, top int, loc *time.Location) uaView {
+func newUAView(u uaDoc, top int, loc *time.Location, layout string) uaView {
 	name := TerminalSafe(u.UA)
 	switch {
 	case u.Other:
@@ -249,9 +255,10 @@ func newUAView(u uaDoc, top int, loc *time.Location) uaView {
 	}
 	return uaView{UA: name, Messages: fmt.Sprint(u.Messages), Requests: fmt.Sprint(u.Requests),
 		Responses: fmt.Sprint(u.Responses), Malformed: fmt.Sprint(u.Malformed), Rules: ruleListText(u.Rules),
-		Methods: TerminalSafe(mapList(u.Methods)), Codes: mapList(u.ResponseCodes),
-		Sources: strings.ReplaceAll(sourcesList(u.Sources, topOr(top, 3), u.OtherSources), ";", "; "),
-		First:   u.FirstSeen.In(loc).Format(tableTimeLayout), Last: u.LastSeen.In(loc).Format(tableTimeLayout),
+		Methods: strings.ReplaceAll(TerminalSafe(mapList(u.Methods)), ";", "; "),
+		Codes:   strings.ReplaceAll(mapList(u.ResponseCodes), ";", "; "),
+		Sources: sourceCells(sourcesList(u.Sources, topOr(top, 3), u.OtherSources)),
+		First:   u.FirstSeen.In(loc).Format(layout), Last: u.LastSeen.In(loc).Format(layout),
 		Malicious: u.Malformed > 0}
 }
 
@@ -307,6 +314,21 @@ func deviceKVs(u correlate.UAInfo) []kv {
 		if p.V != "" {
 			out = append(out, kv{p.K, TerminalSafe(p.V)})
 		}
+	}
+	return out
+}
+
+// sourceCells turns the CSV's "addr:n;other:m" list into "addr (n)" cells.
+func sourceCells(list string) []string {
+	if list == "" {
+		return nil
+	}
+	var out []string
+	for _, e := range strings.Split(list, ";") {
+		if i := strings.LastIndexByte(e, ':'); i > 0 {
+			e = e[:i] + " (" + e[i+1:] + ")"
+		}
+		out = append(out, e)
 	}
 	return out
 }
