@@ -97,8 +97,11 @@ func newSuspectView(i int, s *correlate.Suspect, sd suspectDoc, examples []Examp
 		Messages: fmt.Sprintf("%d in the window (capture %d, log %d)", s.Count, s.CountCapture, s.CountLog),
 		Series:   TerminalSafe(s.Target), BPM: bytesText(s.BytesPerMessage),
 		CI:     fmt.Sprintf("[%s, %s]", bytesText(s.CI.Low), bytesText(s.CI.High)),
-		PValue: fmt.Sprintf("%.2g", s.PValue), Share: pct(s.Share, 1), Lift: liftText(s.Lift),
+		PValue: pValueText(s.PValue), Share: pct(s.Share, 1), Lift: liftText(s.Lift),
 		Rate: signedBytes(s.Rate) + "/s", Exhaustion: durationText(s.Projection), Group: safeAll(s.Indistinguishable)}
+	if sv.AllRules == sd.FirstRuleName {
+		sv.AllRules = "" // nothing else failed
+	}
 	for _, c := range sd.Sources {
 		sv.Sources = append(sv.Sources, fmt.Sprintf("%s (%d)", c.Addr, c.Messages))
 	}
@@ -346,4 +349,13 @@ func dedup(s []string) []string {
 		}
 	}
 	return out
+}
+
+// pValueText prints a p-value; below 0.0001 only the bound (the bootstrap
+// cannot resolve smaller values).
+func pValueText(p float64) string {
+	if p < 1e-4 {
+		return "< 0.0001"
+	}
+	return fmt.Sprintf("= %.2g", p)
 }
