@@ -213,7 +213,7 @@ func writeLogTable(ew *errWriter, d logDocs) {
 			}
 		}
 		if l.OtherUAs > 0 {
-			ew.printf("  %d more UAs with %d hits (JSON lists them up to its cap)\n", l.OtherUAs, l.OtherHits)
+			ew.printf("  %d more UAs with %d hits\n", l.OtherUAs, l.OtherHits)
 		}
 		for _, n := range l.Notes {
 			ew.printf("  note: %s\n", TerminalSafe(n))
