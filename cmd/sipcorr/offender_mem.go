@@ -35,6 +35,9 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 			s.Name += " " + g[0].Key
 		}
 		s.Total = lastTotal(set, memstat.ShmTotal, memstat.ScopeShared, g[0].Key, shmMetric)
+		if s.Total == 0 && shmMetric == "real_used" {
+			s.Total = totalFromFree(set, memstat.ShmFree, g)
+		}
 		if s.Total == 0 && live != nil {
 			s.Total = float64(live.Shm.Total)
 		}
@@ -53,6 +56,9 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 		last := g[len(g)-1]
 		s.Name = "pkg " + pkgMetric + " " + processName(last)
 		s.Total = lastTotal(set, memstat.PkgTotal, last.Scope, g[0].Key, pkgMetric)
+		if s.Total == 0 && pkgMetric == "real_used" {
+			s.Total = totalFromFree(set, memstat.PkgFree, g)
+		}
 		if s.Total == 0 && live != nil {
 			switch last.Scope {
 			case memstat.ScopeProcess:
@@ -128,6 +134,32 @@ func lastTotal(set *memstat.Set, m memstat.Metric, sc memstat.Scope, usedKey, me
 		}
 		if p, ok := s.Last(); ok {
 			return p.Value
+		}
+	}
+	return 0
+}
+
+// totalFromFree derives a pool size from a free series sampled with the
+// real_used series used (q_malloc: free = total - real_used), as Munin's
+// min_free and min_used give it: the last time both have a value. 0 when
+// no free series matches.
+func totalFromFree(set *memstat.Set, free memstat.Metric, used []*memstat.Series) float64 {
+	last := used[len(used)-1]
+	key := free.String() + last.Key[len(last.Metric.String()):]
+	at := map[int64]float64{}
+	for _, s := range set.Select(free, last.Scope) {
+		if s.Key == key {
+			for _, p := range s.Points {
+				at[p.Time.UnixNano()] = p.Value
+			}
+		}
+	}
+	for i := len(used) - 1; i >= 0; i-- {
+		for j := len(used[i].Points) - 1; j >= 0; j-- {
+			p := used[i].Points[j]
+			if f, ok := at[p.Time.UnixNano()]; ok {
+				return f + p.Value
+			}
 		}
 	}
 	return 0

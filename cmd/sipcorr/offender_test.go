@@ -320,3 +320,86 @@ func TestOffenderDemoFromCSV(t *testing.T) {
 		t.Errorf("estimate %.1f B/message from the CSV, truth 456", bpm)
 	}
 }
+
+// TestOffenderKnownDefectStory replays the story sipcorr comes from on the
+// synthetic demo capture: a Kamailio 5.2.3 whose UDP workers leak 128 B of
+// pkg real_used (GH#1990: one 24-byte token node plus q_malloc overhead)
+// for every Proxy-Require failure. The memory export is built from the
+// capture's own Yealink messages (a Munin min_used series sampled every
+// minute, with deterministic jitter); analyze must name the Yealink, match
+// GH#1990 on an affected version with a consistent size, and remediate
+// with the upgrade and the 2535 mask.
+func TestOffenderKnownDefectStory(t *testing.T) {
+	pcap := repo("testdata", "demo", "edge.pcapng")
+	var times []time.Time
+	var m sipparse.Message
+	d := capture.NewDecoder(capture.Options{})
+	err := capture.ReadFile(t.Context(), pcap, d, func(dg *capture.Datagram) {
+		if sipparse.Parse(dg.Payload, &m) == nil && m.IsRequest && m.Get(sipparse.HdrProxyRequire) != nil &&
+			strings.HasPrefix(string(m.Get(sipparse.HdrUserAgent)), "Yealink") {
+			times = append(times, dg.Time)
+		}
+	})
+	if err != nil || len(times) < 100 {
+		t.Fatalf("%d Yealink Proxy-Require requests, %v", len(times), err)
+	}
+	var b strings.Builder
+	b.WriteString("time,min_used,min_free\n")
+	const total, base = 8 << 20, 700000
+	start := times[0].Truncate(time.Minute).Add(-2 * time.Minute)
+	for k, i := 0, 0; k < 125; k++ {
+		at := start.Add(time.Duration(k) * time.Minute)
+		for i < len(times) && !times[i].After(at) {
+			i++
+		}
+		used := base + 128*i + (k*37)%96 - 48 // ±48 B of allocator noise
+		fmt.Fprintf(&b, "%d,%d,%d\n", at.Unix(), used, total-used)
+	}
+	path := filepath.Join(t.TempDir(), "edge1-pkgmem.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "analyze", "--format", "json", "--kamailio-version", "5.2.3", "--memory", path, pcap)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Suspects []struct {
+			UA              string  `json:"ua"`
+			BytesPerMessage float64 `json:"bytes_per_message"`
+			KnownDefect     *struct {
+				ID             string `json:"id"`
+				Affected       bool   `json:"affected"`
+				SizeConsistent bool   `json:"size_consistent"`
+			} `json:"known_defect"`
+		} `json:"suspects"`
+		Remediation []string `json:"remediation"`
+		Weakest     *int     `json:"weakest_projection"`
+		Projections []struct {
+			Total      float64  `json:"total_bytes"`
+			Exhaustion *float64 `json:"time_to_exhaustion_s"`
+		} `json:"projections"`
+		Steps []struct {
+			Kind    string `json:"kind"`
+			Upgrade string `json:"upgrade"`
+		} `json:"remediation_steps"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Suspects) != 1 || !strings.HasPrefix(rep.Suspects[0].UA, "Yealink") {
+		t.Fatalf("suspects: %+v", rep.Suspects)
+	}
+	s := rep.Suspects[0]
+	t.Logf("%s: %.1f B/message, known defect %+v", s.UA, s.BytesPerMessage, s.KnownDefect)
+	if math.Abs(s.BytesPerMessage-128)/128 > 0.25 || s.KnownDefect == nil || s.KnownDefect.ID != "GH1990" || !s.KnownDefect.Affected || !s.KnownDefect.SizeConsistent {
+		t.Errorf("suspect %+v", s)
+	}
+	// The pool size comes from min_free + min_used (q_malloc: free = total - real_used).
+	if rep.Weakest == nil || rep.Projections[*rep.Weakest].Total != total || rep.Projections[*rep.Weakest].Exhaustion == nil {
+		t.Errorf("projection: weakest %v of %+v", rep.Weakest, rep.Projections)
+	}
+	if len(rep.Steps) == 0 || rep.Steps[0].Kind != "upgrade" || rep.Steps[0].Upgrade != "5.2.4" || !slices.Contains(rep.Remediation, `modparam("sanity", "default_checks", 2535)`) {
+		t.Errorf("remediation %+v %q", rep.Steps, rep.Remediation)
+	}
+}
