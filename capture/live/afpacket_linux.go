@@ -117,9 +117,12 @@ func openAFPacket(o Options, name string) (*afpacketSource, error) {
 			return nil, fail("filter", err)
 		}
 	}
-	if err := s.tp.SetBPF(filter); err != nil {
-		s.Close()
-		return nil, fail("filter", fmt.Errorf("%w: the kernel rejected it: %v", ErrBadFilter, err))
+	// an empty filter means none: a fresh socket has nothing to detach
+	if len(filter) > 0 {
+		if err := s.tp.SetBPF(filter); err != nil {
+			s.Close()
+			return nil, fail("filter", fmt.Errorf("%w: the kernel rejected it: %v", ErrBadFilter, err))
+		}
 	}
 	s.filter = filter
 	if o.Promiscuous {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +20,10 @@ import (
 const (
 	CaptureIP = "10.213.0.1"
 	SenderIP  = "10.213.0.2"
+	// IPv6 unique-local addresses, without duplicate address detection so
+	// that they are usable at once.
+	CaptureIP6 = "fd00:213::1"
+	SenderIP6  = "fd00:213::2"
 )
 
 // RequireRoot skips t unless the process is root; under CI=true it fails
@@ -72,14 +77,43 @@ func NewPair(t testing.TB) *Pair {
 	})
 	p.ip("netns", "add", p.Sender)
 	p.ip("netns", "add", p.Capture)
+	for _, ns := range []string{p.Sender, p.Capture} {
+		// no duplicate address detection: IPv6 (link-local included) is
+		// usable at once, so neighbour discovery does not hold packets
+		script := "echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad"
+		p.ip("netns", "exec", ns, "sh", "-c", script)
+	}
 	p.ip("link", "add", p.SenderIf, "netns", p.Sender, "type", "veth", "peer", "name", p.CaptureIf, "netns", p.Capture)
 	p.ip("-n", p.Sender, "addr", "add", SenderIP+"/24", "dev", p.SenderIf)
 	p.ip("-n", p.Capture, "addr", "add", CaptureIP+"/24", "dev", p.CaptureIf)
+	p.ip("-n", p.Sender, "addr", "add", SenderIP6+"/64", "dev", p.SenderIf, "nodad")
+	p.ip("-n", p.Capture, "addr", "add", CaptureIP6+"/64", "dev", p.CaptureIf, "nodad")
 	for _, x := range [][2]string{{p.Sender, p.SenderIf}, {p.Capture, p.CaptureIf}} {
 		p.ip("-n", x[0], "link", "set", x[1], "up")
 		p.ip("-n", x[0], "link", "set", "lo", "up")
 	}
+	// The kernel reports carrier changes through linkwatch, up to a second
+	// late; until then IPv6 on the link is not ready (no neighbour
+	// discovery answers) and the first packets would be lost.
+	for _, x := range [][2]string{{p.Sender, p.SenderIf}, {p.Capture, p.CaptureIf}} {
+		p.waitUp(x[0], x[1])
+	}
 	return p
+}
+
+func (p *Pair) waitUp(ns, dev string) {
+	p.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := exec.Command("ip", "-n", ns, "-o", "link", "show", "dev", dev).CombinedOutput()
+		if err == nil && strings.Contains(string(out), "state UP") {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s in %s not up after 5 s: %v: %s", dev, ns, err, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // removeStale deletes namespaces left by test processes that died before
@@ -127,6 +161,60 @@ func (p *Pair) SenderConn(port, dstPort int) (*net.UDPConn, *net.UDPAddr, error)
 		return err
 	})
 	return conn, &net.UDPAddr{IP: net.ParseIP(CaptureIP), Port: dstPort}, err
+}
+
+// SenderConn6 is SenderConn over IPv6.
+func (p *Pair) SenderConn6(port, dstPort int) (*net.UDPConn, *net.UDPAddr, error) {
+	var conn *net.UDPConn
+	err := InNetns(p.Sender, func() error {
+		c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.ParseIP(SenderIP6), Port: port})
+		conn = c
+		return err
+	})
+	return conn, &net.UDPAddr{IP: net.ParseIP(CaptureIP6), Port: dstPort}, err
+}
+
+// TCPSink listens on the capture side at CaptureIP:port and reads and
+// discards everything every connection sends.
+func (p *Pair) TCPSink(port int) (net.Listener, error) {
+	var ln net.Listener
+	err := InNetns(p.Capture, func() error {
+		l, err := net.Listen("tcp4", net.JoinHostPort(CaptureIP, strconv.Itoa(port)))
+		ln = l
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 65536)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln, nil
+}
+
+// DialTCP connects from the sender side to CaptureIP:port.
+func (p *Pair) DialTCP(port int) (net.Conn, error) {
+	var conn net.Conn
+	err := InNetns(p.Sender, func() error {
+		c, err := net.DialTimeout("tcp4", net.JoinHostPort(CaptureIP, strconv.Itoa(port)), 5*time.Second)
+		conn = c
+		return err
+	})
+	return conn, err
 }
 
 // SinkConn opens a UDP socket on the capture side at CaptureIP:port that

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // Plan bounds one run of the sender.
@@ -83,7 +84,13 @@ func Send(ctx context.Context, conn *net.UDPConn, dst *net.UDPAddr, plan Plan) (
 	if err := conn.SetWriteBuffer(4 << 20); err != nil {
 		return Result{}, err
 	}
-	pc := ipv4.NewPacketConn(conn)
+	// ipv4.Message and ipv6.Message are the same type: pick sendmmsg by family
+	var pc interface {
+		WriteBatch([]ipv4.Message, int) (int, error)
+	} = ipv4.NewPacketConn(conn)
+	if dst.IP.To4() == nil {
+		pc = ipv6.NewPacketConn(conn)
+	}
 	batch := make([]ipv4.Message, plan.Batch)
 	which := make([]int, plan.Batch)
 	res := Result{Sent: map[string]int{}, ByUA: map[string]int{}}
