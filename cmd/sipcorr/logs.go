@@ -336,13 +336,15 @@ func (r *logRun) addLog(t time.Time, ua string, hasUA bool, src netip.AddrPort, 
 		if ok {
 			k.ua, k.present, attributed = u, present, true
 		} else {
-			k.unknown = true
-			if src.Addr().IsValid() {
-				k.src = src.Addr().Unmap().String()
-			}
+			k.unknown, k.present, k.src = true, false, src.Addr().Unmap()
 		}
 	}
-	r.uas.add(k, t, n, attributed)
+	r.addKey(k, t, src, n, attributed)
+}
+
+// addKey counts n lines of k at t.
+func (r *logRun) addKey(k logKey, t time.Time, src netip.AddrPort, n int64, attributed bool) {
+	st := r.uas.add(k, t, n, attributed)
 	r.cover(t, t)
 	r.logEvents += n
 	if r.tl == nil {
@@ -352,7 +354,13 @@ func (r *logRun) addLog(t time.Time, ua string, hasUA bool, src netip.AddrPort, 
 	if rl, ok := r.ruleOf[k.ruleKey()]; ok && !k.unknown {
 		rule = rl
 	}
-	r.ev = correlate.Event{Time: t, UA: k.timelineUA(), Failed: rule, First: rule, Source: correlate.SourceLog}
+	tlUA := ""
+	if st != nil {
+		tlUA = st.tlUA
+	} else {
+		tlUA = k.timelineUA()
+	}
+	r.ev = correlate.Event{Time: t, UA: tlUA, Failed: rule, First: rule, Source: correlate.SourceLog}
 	if r.capFrom.IsZero() {
 		// With a capture its sources are the evidence; the same address
 		// again from the logs would count each message twice there.
@@ -363,12 +371,10 @@ func (r *logRun) addLog(t time.Time, ua string, hasUA bool, src netip.AddrPort, 
 	}
 }
 
-// addOverflow counts log hits of UAs beyond the log tally's cap.
+// addOverflow counts log hits of UAs beyond the log tally's cap as one
+// identity, so they still count (as a bystander or a suspect).
 func (r *logRun) addOverflow(t time.Time, n int64) {
-	k := logKey{unknown: true, src: "beyond the UA cap"}
-	r.uas.add(k, t, n, false)
-	r.cover(t, t)
-	r.logEvents += n
+	r.addKey(logKey{unknown: true, overflow: true}, t, netip.AddrPort{}, n, false)
 }
 
 // captureRules maps each UA of the capture whose failures Kamailio reports

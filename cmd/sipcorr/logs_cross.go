@@ -85,7 +85,7 @@ func (r *logRun) crossCheck(caps []capUA) *report.LogCrossCheck {
 		if rw := rows[k]; rw != nil {
 			return rw
 		}
-		rw := &report.CrossRow{UA: k.ua, Present: k.present, Unknown: k.unknown, Source: k.src}
+		rw := &report.CrossRow{UA: k.ua, Present: k.present, Unknown: k.unknown, Source: k.srcName()}
 		rows[k] = rw
 		return rw
 	}

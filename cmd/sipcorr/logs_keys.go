@@ -30,10 +30,22 @@ func ruleKeyOf(ua string, present bool) string {
 // logKey identifies whose log lines these are: a UA (present or not), or,
 // for lines without UA that no capture attributes, their source address.
 type logKey struct {
-	ua      string
-	present bool
-	unknown bool
-	src     string
+	ua       string
+	present  bool
+	unknown  bool
+	overflow bool       // hits of identities beyond the esquery tally's cap
+	src      netip.Addr // for unknown: where the lines came from
+}
+
+// srcName is the address of an unknown key for people.
+func (k logKey) srcName() string {
+	switch {
+	case k.overflow:
+		return "beyond the UA cap"
+	case k.src.IsValid():
+		return k.src.String()
+	}
+	return ""
 }
 
 func (k logKey) ruleKey() string { return ruleKeyOf(k.ua, k.present) }
@@ -43,8 +55,10 @@ func (k logKey) ruleKey() string { return ruleKeyOf(k.ua, k.present) }
 // (bystander or suspect) row instead of merging with real UA-less traffic.
 func (k logKey) timelineUA() string {
 	switch {
-	case k.unknown && k.src != "":
-		return "(unknown UA from " + k.src + ")"
+	case k.overflow:
+		return "(UAs beyond the log cap)"
+	case k.unknown && k.src.IsValid():
+		return "(unknown UA from " + k.src.String() + ")"
 	case k.unknown:
 		return "(unknown UA, no source logged)"
 	}
@@ -61,6 +75,7 @@ const maxLogRows = 200
 type logStat struct {
 	hits, attributed uint64
 	first, last      time.Time
+	tlUA             string // the key's timelineUA, built once
 }
 
 // logUAs counts log lines per identity, bounded.
@@ -72,14 +87,16 @@ type logUAs struct {
 
 func newLogUAs() *logUAs { return &logUAs{m: map[logKey]*logStat{}} }
 
-func (l *logUAs) add(k logKey, t time.Time, n int64, attributed bool) {
+// add counts n lines of k at t and returns k's stat, nil when k is beyond
+// the bound (counted in overHits).
+func (l *logUAs) add(k logKey, t time.Time, n int64, attributed bool) *logStat {
 	s := l.m[k]
 	if s == nil {
 		if len(l.m) >= maxLogKeys {
 			l.overHits += uint64(n)
-			return
+			return nil
 		}
-		s = &logStat{first: t, last: t}
+		s = &logStat{first: t, last: t, tlUA: k.timelineUA()}
 		l.m[k] = s
 	}
 	s.hits += uint64(n)
@@ -92,6 +109,7 @@ func (l *logUAs) add(k logKey, t time.Time, n int64, attributed bool) {
 	if t.After(s.last) {
 		s.last = t
 	}
+	return s
 }
 
 // sorted returns the identities, most hits first, ties by UA and source.
@@ -111,7 +129,7 @@ func (l *logUAs) sorted() []logKey {
 		if keys[i].present != keys[j].present {
 			return keys[i].present
 		}
-		return keys[i].src < keys[j].src
+		return keys[i].src.Less(keys[j].src)
 	})
 	return keys
 }
@@ -125,7 +143,7 @@ func (l *logUAs) fill(sig *report.LogSignal) {
 			sig.OtherHits += s.hits
 			continue
 		}
-		sig.UAs = append(sig.UAs, report.LogUA{UA: k.ua, Present: k.present, Unknown: k.unknown, Source: k.src,
+		sig.UAs = append(sig.UAs, report.LogUA{UA: k.ua, Present: k.present, Unknown: k.unknown, Source: k.srcName(),
 			Hits: s.hits, Attributed: s.attributed, First: s.first, Last: s.last})
 	}
 	if l.overHits > 0 {
@@ -172,10 +190,13 @@ func newAddrMap() *addrMap {
 // intern returns ua as a string, reusing known ones so a steady stream of
 // messages does not allocate.
 func (a *addrMap) intern(ua []byte) string {
+	if len(ua) > correlate.DefaultTimelineUALen {
+		ua = ua[:correlate.DefaultTimelineUALen]
+	}
 	if s, ok := a.interned[string(ua)]; ok {
 		return s
 	}
-	s := uaKey(string(ua))
+	s := string(ua)
 	if len(a.interned) < maxInternedUAs {
 		a.interned[s] = s
 	}
@@ -193,6 +214,9 @@ func (a *addrMap) add(addr netip.Addr, ua []byte, present bool) {
 		a.m[addr] = e
 	}
 	e.total++
+	if len(ua) > correlate.DefaultTimelineUALen {
+		ua = ua[:correlate.DefaultTimelineUALen]
+	}
 	for i := range e.n {
 		if u := &e.uas[i]; u.present == present && u.ua == string(ua) {
 			u.count++
