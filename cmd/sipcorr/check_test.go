@@ -100,3 +100,42 @@ func TestCheckAgreesWithRecordedKamailio(t *testing.T) {
 	}
 	t.Logf("%d of %d messages agree with Kamailio 5.6.3 (checks 3047, uri_checks 7)", agree, len(want))
 }
+
+// TestKamailioCfgCombinesMasks: a request meets every sanity_check() on its
+// route, so a cfg that checks 512 and then 32 judges with both; replies use
+// the reply_route call only.
+func TestKamailioCfgCombinesMasks(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "kamailio.cfg")
+	src := `loadmodule "sanity.so"
+modparam("sanity", "autodrop", 0)
+request_route {
+	if (!sanity_check("512", "7")) { xlog("L_NOTICE", "leaky\n"); }
+	route(CHECKS);
+}
+route[CHECKS] {
+	if (!sanity_check("32", "7")) { exit; }
+}
+reply_route {
+	if (!sanity_check("64", "6")) { drop; }
+}
+`
+	if err := os.WriteFile(cfg, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "check", "--kamailio-version", "5.6.3", "--kamailio-cfg", cfg,
+		repo("testdata", "sip", "32-cseq-mismatch.sip"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "requests judged with checks 544, uri_checks 7 (the union of 2 calls' masks)") ||
+		!strings.Contains(stderr, "replies judged with checks 64, uri_checks 6") {
+		t.Errorf("cfg summary: %s", stderr)
+	}
+	var l checkLine
+	if err := json.Unmarshal([]byte(stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.First != 32 {
+		t.Errorf("first = %d, want 32 (the second call's check): %s", l.First, stdout)
+	}
+}

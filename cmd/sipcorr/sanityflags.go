@@ -123,33 +123,36 @@ func fromKamailioCfg(cfg *kamcfg.Config, req *sipparse.Config, replyChecks *int,
 	if !cfg.Loaded {
 		notes = append(notes, "sanity.so is not loaded")
 	}
-	var reqCall, repCall *kamcfg.Call
+	// A message meets every sanity_check() on its route; with several calls
+	// it is malformed when any of them fails, so the masks are combined.
+	var reqMask, reqURI, repMask, repURI int
+	var reqCalls, repCalls, variable int
 	for i := range cfg.Calls {
 		c := &cfg.Calls[i]
 		notes = append(notes, fmt.Sprintf("%s in %s at line %d", c.Raw, c.Route, c.Line))
-		if isReplyRoute(c.Route) {
-			if repCall == nil {
-				repCall = c
-			}
-		} else if reqCall == nil {
-			reqCall = c
+		m, u, ok := c.Effective(cfg)
+		if !ok {
+			variable++
+			continue
+		}
+		forReq, forRep := callRoutes(c)
+		if forReq {
+			reqMask, reqURI, reqCalls = reqMask|m, reqURI|u, reqCalls+1
+		}
+		if forRep {
+			repMask, repURI, repCalls = repMask|m, repURI|u, repCalls+1
 		}
 	}
-	if reqCall != nil && !set["checks"] && !set["uri-checks"] {
-		if m, u, ok := reqCall.Effective(cfg); ok {
-			req.Checks, req.URIChecks = sipparse.Check(m), uint8(u)
-			notes = append(notes, fmt.Sprintf("requests judged with checks %d, uri_checks %d", m, u))
-		} else {
-			notes = append(notes, "the request-route mask is not a constant: using --checks/--uri-checks")
-		}
+	if variable > 0 {
+		notes = append(notes, fmt.Sprintf("%d sanity_check() call(s) with a non-constant mask ignored", variable))
 	}
-	if repCall != nil {
-		if m, u, ok := repCall.Effective(cfg); ok {
-			*replyChecks, *replyURI = m, uint8(u)
-			notes = append(notes, fmt.Sprintf("replies judged with checks %d, uri_checks %d", m, u))
-		} else {
-			notes = append(notes, "the reply-route mask is not a constant: using --reply-checks")
-		}
+	if reqCalls > 0 && !set["checks"] && !set["uri-checks"] {
+		req.Checks, req.URIChecks = sipparse.Check(reqMask), uint8(reqURI)
+		notes = append(notes, fmt.Sprintf("requests judged with checks %d, uri_checks %d%s", reqMask, reqURI, unionNote(reqCalls)))
+	}
+	if repCalls > 0 {
+		*replyChecks, *replyURI = repMask, uint8(repURI)
+		notes = append(notes, fmt.Sprintf("replies judged with checks %d, uri_checks %d%s", repMask, repURI, unionNote(repCalls)))
 	} else {
 		*replyChecks = 0
 		notes = append(notes, "no sanity_check in a reply route: replies are not checked")
@@ -159,6 +162,30 @@ func fromKamailioCfg(cfg *kamcfg.Config, req *sipparse.Config, replyChecks *int,
 	}
 	notes = append(notes, cfg.Warnings...)
 	return strings.Join(notes, "; ")
+}
+
+// callRoutes says whether a call runs for requests, for replies, or both,
+// from the top-level routes that reach it.
+func callRoutes(c *kamcfg.Call) (requests, replies bool) {
+	entries := c.Entries
+	if len(entries) == 0 {
+		entries = []string{c.Route}
+	}
+	for _, r := range entries {
+		if isReplyRoute(r) {
+			replies = true
+		} else {
+			requests = true
+		}
+	}
+	return requests, replies
+}
+
+func unionNote(calls int) string {
+	if calls > 1 {
+		return fmt.Sprintf(" (the union of %d calls' masks)", calls)
+	}
+	return ""
 }
 
 // isReplyRoute reports whether a cfg block runs for SIP replies.
