@@ -25,6 +25,8 @@ type exportSink struct {
 	agent string
 	err   error // the export's fatal error, once Add returned one
 
+	pushback           pushback
+	e                  *env
 	messages, notAdded int64
 	lastSource         string
 	lastPacket         uint64
@@ -32,14 +34,17 @@ type exportSink struct {
 	names              map[sipparse.Check][]string // failed masks → check names
 }
 
-func newExportSink(ctx context.Context, c *esquery.Client, index, agent string, retries int) (*exportSink, error) {
+func newExportSink(ctx context.Context, e *env, c *esquery.Client, index, agent string, retries int) (*exportSink, error) {
+	s := &exportSink{index: index, agent: agent, e: e, names: map[sipparse.Check][]string{}}
 	// Refresh: what the run exported is searchable when it ends, so a
 	// --from-es right after it sees everything.
-	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true, MaxRetries: retries})
+	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true, MaxRetries: retries,
+		OnRetry: s.pushback.onRetry})
 	if err != nil {
 		return nil, err
 	}
-	return &exportSink{exp: exp, index: index, agent: agent, names: map[sipparse.Check][]string{}}, nil
+	s.exp = exp
+	return s, nil
 }
 
 // add exports m if Kamailio rejects it. After a fatal error (credentials,
@@ -50,6 +55,9 @@ func (s *exportSink) add(path string, m *judged) {
 		return
 	}
 	s.messages++
+	if s.messages%4096 == 0 {
+		s.pushback.report(s.e, s.index)
+	}
 	source := filepath.Base(path)
 	if source != s.lastSource || m.dg.Packet != s.lastPacket {
 		s.lastSource, s.lastPacket, s.seq = source, m.dg.Packet, 0
@@ -109,6 +117,7 @@ func (s *exportSink) checkNames(mask sipparse.Check) []string {
 // close flushes the export and summarises it for the report.
 func (s *exportSink) close() *report.ExportSummary {
 	st, err := s.exp.Close()
+	s.pushback.report(s.e, s.index)
 	sum := &report.ExportSummary{Index: s.index, Agent: s.agent, Messages: s.messages, NotAdded: s.notAdded,
 		Verdicts: st.Verdicts, Rollups: st.Rollups, Updated: st.Updated, Retries: st.Retries, Rejected: st.Rejected,
 		Unsent: st.Unsent, Late: st.LateVerdicts, Rejections: st.RejectedByReason}

@@ -37,7 +37,9 @@ func (r *logRun) readVerdicts(ctx context.Context, from, to time.Time) {
 	}
 	rules := map[cell]map[uint32]bool{}
 	var ev correlate.Event
-	vq := esquery.VerdictQuery{Index: r.f.fromES, From: from, To: to, Bucket: esBucket(from, to)}
+	vq := esquery.VerdictQuery{Index: r.f.fromES, From: from, To: to, Bucket: esBucket(from, to),
+		Progress: esProgress(r.e, "Elasticsearch "+r.f.fromES)}
+	defer endProgress(r.e)
 	st, err := r.client.VerdictBuckets(ctx, vq, func(b esquery.VerdictBucket) error {
 		rule := ruleBit(b.Rule)
 		ua := uaKey(b.UA)

@@ -378,7 +378,7 @@ func TestNodeFailures(t *testing.T) {
 			}
 		}
 		code, stdout, stderr := runCmd(t, "analyze", "--es", base, "--es-export", index, "--es-retries", "1", "--format", "json", pcap)
-		if code != exitInput || !strings.Contains(stderr, "429") || !strings.Contains(stderr, index) {
+		if code != exitInput || !strings.Contains(stderr, "429") || !strings.Contains(stderr, index) || !strings.Contains(stderr, "pushes back") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
 		var o logsOut

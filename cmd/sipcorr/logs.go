@@ -115,7 +115,7 @@ func (r *logRun) begin(ctx context.Context, off *offenderCollector, captures int
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
 		return
 	}
-	exp, err := newExportSink(ctx, r.client, r.f.esExport, r.f.agent(), r.f.esRetries)
+	exp, err := newExportSink(ctx, r.e, r.client, r.f.esExport, r.f.agent(), r.f.esRetries)
 	if err != nil {
 		r.fail(fmt.Sprintf("--es-export %s: %v", r.f.esExport, err))
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
@@ -277,8 +277,10 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 	q := r.f.query()
 	q.From, q.To = from, to
 	q.Bucket = esBucket(from, to)
+	q.Progress = esProgress(r.e, "Elasticsearch "+r.f.esIndex)
 	t := &esquery.Tally{Bucket: q.Bucket}
 	st, err := esquery.Collect(ctx, r.client, q, t)
+	endProgress(r.e)
 	in.Aggregated, in.Paged, in.Unparsed, in.Mode = st.Aggregated, st.Hits, st.Unparsed, st.Mode
 	if err != nil {
 		in.Error = err.Error()
