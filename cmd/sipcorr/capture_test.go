@@ -300,6 +300,7 @@ func runLiveMix(t *testing.T, rate float64, total int) {
 	if raw, err := os.ReadFile(ev); err != nil || strings.Count(string(raw), "sipcorr: failed proxy_require (512)") != 3 {
 		t.Errorf("evidence file: %v; proxy_require comments %d", err, strings.Count(string(raw), "sipcorr: failed proxy_require (512)"))
 	}
+	checkEvidenceWithTshark(t, ev, 15)
 	for _, w := range []string{"sipcorr_kernel_drops_total 0", `sipcorr_ua_messages{ua="Yealink SIP-T48G 66.86.0.15"}`,
 		`sipcorr_sip_malformed_by_rule_total{rule="proxy_require"}`, `sipcorr_capture_up{interface=`} {
 		if !strings.Contains(scrape, w) {
@@ -312,6 +313,35 @@ func runLiveMix(t *testing.T, rate float64, total int) {
 	}
 	if !strings.Contains(c.log(), "capture "+p.CaptureIf) {
 		t.Errorf("no periodic log line on stderr:\n%s", c.log())
+	}
+}
+
+// checkEvidenceWithTshark reads the evidence file with tshark, a second
+// opinion on the pcapng and its comments.
+func checkEvidenceWithTshark(t *testing.T, path string, want int) {
+	t.Helper()
+	if _, err := exec.LookPath("tshark"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("tshark (Debian package tshark) is needed under CI=true: %v", err)
+		}
+		t.Logf("tshark not found: evidence file not cross-checked")
+		return
+	}
+	out, err := exec.Command("tshark", "-r", path, "-T", "fields", "-e", "frame.comment", "-e", "sip.User-Agent").Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", path, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != want {
+		t.Fatalf("tshark reads %d packets in the evidence file, want %d:\n%s", len(lines), want, out)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "sipcorr: failed ") {
+			t.Errorf("evidence packet without its comment: %q", l)
+		}
+		if strings.Contains(l, "proxy_require (512)") && !strings.HasSuffix(l, "\tYealink SIP-T48G 66.86.0.15") {
+			t.Errorf("tshark sees another UA in a proxy_require packet: %q", l)
+		}
 	}
 }
 
