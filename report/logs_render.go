@@ -83,6 +83,8 @@ type crossRowDoc struct {
 	Capture uint64   `json:"capture_malformed"`
 	Ratio   *float64 `json:"ratio"`
 	Agree   bool     `json:"agree"`
+	// noCapture marks CSV rows of a run without a capture to compare.
+	noCapture bool
 }
 
 type exportDoc struct {
@@ -292,8 +294,9 @@ func yesNo(b bool) string {
 var logCSVHeader = []string{"log_status", "log_hits", "capture_malformed_in_overlap", "log_capture_ratio"}
 
 // logCSV joins the cross-check rows to the analyze CSV's per-UA rows;
-// UAs only in the logs get rows of their own after them. Nil (no columns)
-// without a cross-check.
+// UAs only in the logs get rows of their own after them. Without a
+// capture, the log's per-UA counts are the rows (status "log"). Nil (no
+// columns) when the run read no log lines.
 type logCSV struct {
 	rows map[csvKey]crossRowDoc
 	used map[csvKey]bool
@@ -307,11 +310,22 @@ type csvKey struct {
 
 func newLogCSV(a *Analysis) *logCSV {
 	d := newLogDocs(a.Logs)
-	if d.Cross == nil {
+	var rows []crossRowDoc
+	switch {
+	case d.Cross != nil:
+		rows = d.Cross.Rows
+	case d.Logs != nil && len(d.Logs.UAs) > 0:
+		// No capture to compare with: the log's own per-UA counts, status
+		// "log", capture columns empty.
+		for _, u := range d.Logs.UAs {
+			rows = append(rows, crossRowDoc{UA: u.UA, Present: u.Present, Unknown: u.Unknown, Source: u.Source,
+				Status: "log", LogHits: u.Hits, noCapture: true})
+		}
+	default:
 		return nil
 	}
-	c := &logCSV{rows: map[csvKey]crossRowDoc{}, used: map[csvKey]bool{}, all: d.Cross.Rows}
-	for _, r := range d.Cross.Rows {
+	c := &logCSV{rows: map[csvKey]crossRowDoc{}, used: map[csvKey]bool{}, all: rows}
+	for _, r := range rows {
 		if !r.Unknown {
 			c.rows[csvKey{r.UA, r.Present}] = r
 		}
@@ -367,5 +381,9 @@ func crossCells(r crossRowDoc) []string {
 	if r.Ratio != nil {
 		ratio = strconv.FormatFloat(*r.Ratio, 'f', 4, 64)
 	}
-	return []string{r.Status, itoa(r.LogHits), itoa(r.Capture), ratio}
+	capture := itoa(r.Capture)
+	if r.noCapture {
+		capture = ""
+	}
+	return []string{r.Status, itoa(r.LogHits), capture, ratio}
 }

@@ -440,3 +440,24 @@ func TestAgreeAndRuleNames(t *testing.T) {
 		t.Error("pseudo rules")
 	}
 }
+
+// TestAnalyzeLogsOnlyCSV: without a capture the CSV still carries the
+// log's per-UA counts.
+func TestAnalyzeLogsOnlyCSV(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "analyze", "--logs", leakFile("kamailio.log"), "--format", "csv")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range recs[1:] {
+		got[r[0]] = strings.Join(r[len(r)-4:], ",")
+	}
+	want := map[string]string{"(unknown UA from 127.0.0.3)": "log,628,,", "Yealink SIP-T48G 35.72.188.7": "log,404,,"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("csv rows %v, want %v", got, want)
+	}
+}
