@@ -13,6 +13,9 @@ const (
 	offenderUAWidth   = 40
 	offenderTextWidth = 100
 	offenderTimeMs    = "2006-01-02 15:04:05.000"
+	// offenderBystanders is how many UAs without impact the table lists;
+	// the JSON and CSV have all (up to correlate's cap).
+	offenderBystanders = 20
 )
 
 // writeOffenderTable renders the offender report for a terminal: suspects,
@@ -186,6 +189,10 @@ func writeRemediation(ew *errWriter, steps []remedyDoc) {
 }
 
 func writeBystanderTable(ew *errWriter, bs []bystanderDoc) {
+	more := 0
+	if len(bs) > offenderBystanders {
+		more, bs = len(bs)-offenderBystanders, bs[:offenderBystanders]
+	}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER-AGENT\tRULES\tMSGS\tSOURCES\tB/MSG\t95% CI\tREASON")
 	for _, b := range bs {
@@ -208,6 +215,9 @@ func writeBystanderTable(ew *errWriter, bs []bystanderDoc) {
 		if b.Example.Header != "" {
 			ew.printf("  %s: %s\n", Truncate(TerminalSafe(b.UA), offenderUAWidth), exampleText(b.Example))
 		}
+	}
+	if more > 0 {
+		ew.printf("  %d more User-Agents with fewer malformed messages in the JSON and CSV reports\n", more)
 	}
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -150,5 +151,29 @@ func TestOffenderTableAndCSVNeutraliseHostileUA(t *testing.T) {
 func TestWriteOffendersWithoutAttribution(t *testing.T) {
 	if err := WriteOffenders(&bytes.Buffer{}, FormatJSON, &Offenders{}); err == nil {
 		t.Error("no error for a missing attribution")
+	}
+}
+
+func TestOffenderTableCapsBystanders(t *testing.T) {
+	o := offenderFixture()
+	r := *o.Attribution
+	r.MalformedWithoutImpact = nil
+	for i := 0; i < offenderBystanders+5; i++ {
+		r.MalformedWithoutImpact = append(r.MalformedWithoutImpact, correlate.Bystander{UA: fmt.Sprintf("ua-%02d", i), Rules: 64, Count: uint64(100 - i), Reason: "r"})
+	}
+	o.Attribution = &r
+	var buf bytes.Buffer
+	if err := WriteOffenders(&buf, FormatTable, o); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "ua-19") || strings.Contains(out, "ua-20") || !strings.Contains(out, "5 more User-Agents") {
+		t.Errorf("table should list %d UAs without impact and count the rest:\n%s", offenderBystanders, out)
+	}
+	buf.Reset()
+	if err := WriteOffenders(&buf, FormatCSV, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "ua-24") {
+		t.Error("CSV must list every UA without impact")
 	}
 }

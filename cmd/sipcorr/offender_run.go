@@ -43,6 +43,7 @@ type offenderInput struct {
 	flags   *offenderFlags
 	set     *memstat.Set
 	live    *memstat.Sample
+	rpcURL  string // --rpc without credentials
 	running string // the Kamailio version the server reports, "" unknown
 	notes   []report.Note
 	faulty  bool // --memory or --rpc could not be read
@@ -82,6 +83,7 @@ func loadOffenderInput(ctx context.Context, f *offenderFlags, sf *sanityFlags, l
 		if err != nil {
 			return nil, fmt.Errorf("--rpc: %w", err)
 		}
+		in.rpcURL = c.URL
 		s, err := c.Sample(ctx)
 		if err != nil {
 			fail("--rpc "+c.URL, err)
@@ -130,6 +132,9 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 		o.Notes = append(o.Notes, notes...)
 	} else {
 		o.Memory = report.MemoryInput{Source: in.flags.memory, Kind: "none"}
+		if o.Memory.Source == "" {
+			o.Memory.Source = in.rpcURL
+		}
 		if in.live != nil {
 			o.Memory.Version = in.live.Version
 		}
