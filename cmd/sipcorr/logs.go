@@ -179,11 +179,14 @@ func (r *logRun) finish(ctx context.Context, a *report.Analysis, memFrom, memTo 
 		from = firstOf(memFrom, a.Totals.First)
 	}
 	if to.IsZero() {
-		// The window is [from, to): one nanosecond past the last sample
-		// or packet keeps it.
+		// The window is [from, to) in Elasticsearch's milliseconds: the
+		// millisecond after the last sample or packet keeps it.
 		if t := firstOf(memTo, a.Totals.Last); !t.IsZero() {
-			to = t.Add(time.Nanosecond)
+			to = t.Truncate(time.Millisecond).Add(time.Millisecond)
 		}
+	}
+	if len(r.f.logs) > 0 && r.f.queryLogs() {
+		r.sig.Notes = append(r.sig.Notes, "--logs and --es are both counted: if the files hold lines that are also in Elasticsearch, those count twice")
 	}
 	if r.f.fromES != "" {
 		r.readVerdicts(ctx, from, to)
@@ -234,6 +237,11 @@ func (r *logRun) readFile(path string) {
 	if err != nil {
 		in.Error = err.Error()
 		r.fail("--logs " + err.Error())
+	}
+	if !q.From.IsZero() && !q.To.IsZero() {
+		// The user declared the files' span; without it the first and last
+		// hit stand for it.
+		r.cover(q.From, q.To.Add(-time.Nanosecond))
 	}
 	r.sig.Inputs = append(r.sig.Inputs, in)
 	r.sig.Hits += uint64(st.Hits)
