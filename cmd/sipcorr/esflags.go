@@ -41,6 +41,7 @@ type logFlags struct {
 	esAPIKey   string
 	esCA       string
 	esInsecure bool
+	esSniff    bool
 	esTimeout  time.Duration
 
 	esIndex     string
@@ -68,6 +69,7 @@ func (f *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.esAPIKey, "es-api-key", "", "Elasticsearch API key, id:key or base64 (default $"+esquery.EnvAPIKey+")")
 	fs.StringVar(&f.esCA, "es-ca", "", "PEM file of the CA that signed the Elasticsearch certificate (default $"+esquery.EnvCAFile+")")
 	fs.BoolVar(&f.esInsecure, "es-insecure", false, "do not verify the Elasticsearch TLS certificate (testing only)")
+	fs.BoolVar(&f.esSniff, "es-sniff", false, "discover the cluster's other nodes (off: behind a proxy or in containers the published addresses are often unreachable)")
 	fs.DurationVar(&f.esTimeout, "es-timeout", esquery.DefaultTimeout, "timeout of one Elasticsearch request")
 	fs.StringVar(&f.esIndex, "es-index", esquery.DefaultIndices, "log index pattern(s) to query; with --es-export or --from-es the logs are queried only when this is given")
 	fs.StringVar(&f.esFrom, "es-from", "", "start of the log/verdict window, RFC 3339 or YYYY-MM-DD[THH:MM:SS] UTC (default: the memory's, else the capture's first time)")
@@ -171,6 +173,7 @@ func (f *logFlags) config(getenv func(string) string) esquery.Config {
 	if f.esInsecure {
 		cfg.Insecure = true
 	}
+	cfg.Sniff = f.esSniff
 	cfg.Timeout = f.esTimeout
 	return cfg
 }

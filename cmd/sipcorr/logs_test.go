@@ -330,12 +330,12 @@ func TestLogFlagsConfig(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	f.register(fs)
 	if err := fs.Parse([]string{"--es", "https://u:p@b:9200, http://c:9200", "--es-user", "flaguser", "--es-timeout", "5s",
-		"--es-phrase", "Bad SIP", "--es-phrase", "Broken SIP,Worse SIP", "--logs", "a.log,b.log", "--logs", "c.log"}); err != nil {
+		"--es-sniff", "--es-ca", "/etc/ca.pem", "--es-insecure", "--es-phrase", "Bad SIP", "--es-phrase", "Broken SIP,Worse SIP", "--logs", "a.log,b.log", "--logs", "c.log"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := f.config(getenv)
 	if strings.Join(cfg.URLs, " ") != "https://u:p@b:9200 http://c:9200" || cfg.Username != "flaguser" || cfg.Password != "s3cret" ||
-		cfg.APIKey != "envkey" || cfg.Timeout != 5*time.Second {
+		cfg.APIKey != "envkey" || cfg.Timeout != 5*time.Second || !cfg.Sniff || !cfg.Insecure || cfg.CAFile != "/etc/ca.pem" {
 		t.Errorf("config %#v", cfg)
 	}
 	if got := esName(cfg); got != "https://b:9200,http://c:9200" || strings.Contains(got, "p@") {
