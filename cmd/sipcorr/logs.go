@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sipcorr/sipcorr/correlate"
@@ -52,6 +53,9 @@ type logRun struct {
 
 	sig    *report.LogSignal
 	faulty bool
+	// where names the log line being added (file and line, or the index),
+	// for the evidence of the first line of each UA.
+	where, whereID string
 }
 
 // newLogRun returns nil when none of the log flags is in use.
@@ -226,6 +230,7 @@ func (r *logRun) readFile(path string) {
 	q.From, q.To, _ = r.f.window()
 	loc, _ := r.f.location()
 	st, err := esquery.ReadLogFile(path, q, esquery.FileOptions{Year: r.f.logsYear, Loc: loc}, func(h esquery.Hit) error {
+		r.where, r.whereID = h.Index, h.ID
 		r.addLog(h.Time, h.UA, h.HasUA, h.Src, 1)
 		return nil
 	})
@@ -297,6 +302,7 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 	}
 	in.Hits = t.Total()
 	r.sig.Hits += uint64(t.Total())
+	r.where, r.whereID = "Elasticsearch "+r.f.esIndex, ""
 	for _, b := range t.Buckets() {
 		switch {
 		case b.Overflow:
@@ -371,6 +377,10 @@ func (r *logRun) addKey(k logKey, t time.Time, src netip.AddrPort, n int64, attr
 		tlUA = k.timelineUA()
 	}
 	r.ev = correlate.Event{Time: t, UA: tlUA, Failed: rule, First: rule, Source: correlate.SourceLog}
+	if st != nil && st.hits == uint64(n) {
+		// The key's first line: the example points at it.
+		r.ev.Header = []byte(strings.TrimSpace("logged in " + r.where + " " + r.whereID))
+	}
 	if r.capFrom.IsZero() {
 		// With a capture its sources are the evidence; the same address
 		// again from the logs would count each message twice there.
