@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -459,5 +461,43 @@ func TestAnalyzeLogsOnlyCSV(t *testing.T) {
 	want := map[string]string{"(unknown UA from 127.0.0.3)": "log,628,,", "Yealink SIP-T48G 35.72.188.7": "log,404,,"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("csv rows %v, want %v", got, want)
+	}
+}
+
+// TestAnalyzeLogsRotated: the demo log split as logrotate leaves it (the
+// older half compressed) gives the same counts as the whole file.
+func TestAnalyzeLogsRotated(t *testing.T) {
+	b, err := os.ReadFile(leakFile("kamailio.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	half := len(lines) / 2
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write([]byte(strings.Join(lines[:half], ""))); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old, cur := filepath.Join(dir, "kamailio.log.1.gz"), filepath.Join(dir, "kamailio.log")
+	if err := os.WriteFile(old, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cur, []byte(strings.Join(lines[half:], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "analyze", "--logs", old, "--logs", cur, "--format", "json", leakFile("edge.pcapng"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var o logsOut
+	if err := json.Unmarshal([]byte(stdout), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Logs == nil || o.Logs.Hits != 1032 || len(o.Logs.Inputs) != 2 || o.Cross == nil || o.Cross.LogHits != 1032 || o.Cross.Both != 2 {
+		t.Errorf("logs %+v cross %+v", o.Logs, o.Cross)
 	}
 }
