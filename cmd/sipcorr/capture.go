@@ -32,6 +32,9 @@ type liveConfig struct {
 	sourceName   string
 	filterDesc   string
 	evidencePath string
+	// correlate keeps the per-bucket timeline for attribution; only
+	// worth its memory and CPU when the server's memory is polled.
+	correlate bool
 }
 
 func runCapture(ctx context.Context, e *env, args []string) int {
@@ -118,6 +121,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	opts := live.Options{Interface: *iface, Netns: *netns, Ports: cfg.ports, Tunnels: *tunnels,
 		Snaplen: *snaplen, RingSize: *ringMiB << 20, Promiscuous: *promisc}
 	var rpc *memstat.Client
+	cfg.correlate = *rpcURL != ""
 	if *rpcURL != "" {
 		if rpc, err = memstat.NewClient(*rpcURL); err != nil {
 			return usageErr("--rpc: %v", err)

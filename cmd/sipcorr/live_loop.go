@@ -96,13 +96,15 @@ func (r *liveRun) judged(m *judged) {
 	r.inv.Add(&r.obs)
 	r.defects.add(r.p.judge.version, m)
 	v := m.verdict
-	r.ev = correlate.Event{Time: m.dg.Time, UA: r.uaString(r.obs.UA), Src: m.dg.Src,
-		Failed: uint32(v.Failed), First: uint32(v.First), CoreDrop: v.CoreDrop,
-		Source: correlate.SourceCapture, Example: m.dg.Packet}
-	if v.First == sipparse.CheckProxyRequire {
-		r.ev.Header = m.msg.Get(sipparse.HdrProxyRequire)
+	if r.cfg.correlate {
+		r.ev = correlate.Event{Time: m.dg.Time, UA: r.uaString(r.obs.UA), Src: m.dg.Src,
+			Failed: uint32(v.Failed), First: uint32(v.First), CoreDrop: v.CoreDrop,
+			Source: correlate.SourceCapture, Example: m.dg.Packet}
+		if v.First == sipparse.CheckProxyRequire {
+			r.ev.Header = m.msg.Get(sipparse.HdrProxyRequire)
+		}
+		r.tl.add(&r.ev)
 	}
-	r.tl.add(&r.ev)
 	if !r.obs.Malformed() {
 		return
 	}

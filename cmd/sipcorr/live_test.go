@@ -102,7 +102,7 @@ func (s *syncBuffer) String() string {
 
 func testConfig() liveConfig {
 	return liveConfig{ports: []uint16{5060}, maxUAs: 1000, timelineUAs: 500, topSources: 3, window: time.Hour,
-		bucket: 10 * time.Second, sourceName: "fake", filterDesc: "none"}
+		bucket: 10 * time.Second, sourceName: "fake", filterDesc: "none", correlate: true}
 }
 
 // TestLiveHostileUACardinality: a scanner inventing a User-Agent per packet
