@@ -66,7 +66,7 @@ func (f *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logsTZ, "logs-tz", "UTC", "time zone of log timestamps without one (IANA name, e.g. Europe/Berlin)")
 	fs.StringVar(&f.es, "es", "", "Elasticsearch URL(s), comma-separated: query the server's \"Malformed SIP\" log lines there (default for --es-export/--from-es: $"+esquery.EnvURL+")")
 	fs.StringVar(&f.esUser, "es-user", "", "Elasticsearch basic-auth user (default $"+esquery.EnvUsername+"); the password is read from $"+esquery.EnvPassword)
-	fs.StringVar(&f.esAPIKey, "es-api-key", "", "Elasticsearch API key, id:key or base64 (default $"+esquery.EnvAPIKey+")")
+	fs.StringVar(&f.esAPIKey, "es-api-key", "", "Elasticsearch API key, id:key or base64 (default $"+esquery.EnvAPIKey+"; prefer the variable: flags show in ps)")
 	fs.StringVar(&f.esCA, "es-ca", "", "PEM file of the CA that signed the Elasticsearch certificate (default $"+esquery.EnvCAFile+")")
 	fs.BoolVar(&f.esInsecure, "es-insecure", false, "do not verify the Elasticsearch TLS certificate (testing only)")
 	fs.BoolVar(&f.esSniff, "es-sniff", false, "discover the cluster's other nodes (off: behind a proxy or in containers the published addresses are often unreachable)")
