@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipcorr/sipcorr/memstat"
 	"github.com/sipcorr/sipcorr/internal/kamtest"
+	"github.com/sipcorr/sipcorr/memstat"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/recordings/kam563-htable-restart.jsonl from the live Kamailio")
