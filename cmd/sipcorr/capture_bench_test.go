@@ -27,12 +27,12 @@ import (
 //	go test ./cmd/sipcorr -run '^$' -bench LiveDrops -benchtime 1x -v
 func BenchmarkLiveDrops(b *testing.B) {
 	livetest.RequireRoot(b)
-	secs := envInt("SIPCORR_BENCH_SECONDS", 5)
-	senders := envInt("SIPCORR_BENCH_SENDERS", 2)
-	ring := envInt("SIPCORR_BENCH_RING_MIB", 64)
+	secs := benchEnvInt("SIPCORR_BENCH_SECONDS", 5)
+	senders := benchEnvInt("SIPCORR_BENCH_SENDERS", 2)
+	ring := benchEnvInt("SIPCORR_BENCH_RING_MIB", 64)
 	rates := []float64{20000, 40000, 60000, 80000, 100000, 130000, 160000, 200000, 250000, 300000, 0}
 	for i := 0; i < b.N; i++ {
-		var lastOK, firstDrop step
+		var lastOK, firstDrop dropStep
 		for _, rate := range rates {
 			s := liveStep(b, rate, secs, ring, senders)
 			b.Logf("requested %-7s sent %7.0f msg/s (%6.1f Mb/s payload, %6.1f Mb/s on the wire): captured %d of %d, kernel drops %d",
@@ -54,7 +54,7 @@ func BenchmarkLiveDrops(b *testing.B) {
 	}
 }
 
-type step struct {
+type dropStep struct {
 	rate, mbps, wireMbps float64
 	sent, captured       uint64
 	drops                uint64
@@ -67,7 +67,7 @@ func rateName(r float64) string {
 	return fmt.Sprintf("%.0f", r)
 }
 
-func envInt(name string, def int) int {
+func benchEnvInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
 		return v
 	}
@@ -75,7 +75,7 @@ func envInt(name string, def int) int {
 }
 
 // liveStep runs one capture at one rate (0: as fast as the sender goes).
-func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) step {
+func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) dropStep {
 	p := livetest.NewPair(b)
 	sink, err := p.SinkConn(5060)
 	if err != nil {
@@ -114,7 +114,7 @@ func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) step {
 	r := readLiveReport(b, out)
 	sec := res.Elapsed.Seconds()
 	// on the wire: Ethernet 14 + IPv4 20 + UDP 8 per packet (fragments add more)
-	return step{rate: res.Rate(), mbps: float64(res.Bytes) * 8 / sec / 1e6,
+	return dropStep{rate: res.Rate(), mbps: float64(res.Bytes) * 8 / sec / 1e6,
 		wireMbps: float64(res.Bytes+42*res.Total) * 8 / sec / 1e6,
 		sent:     uint64(res.Total), captured: r.Analysis.Summary.SIPMessages, drops: r.Capture.KernelDrops}
 }

@@ -36,13 +36,13 @@ func fakeKamailio(t *testing.T, leaked *atomic.Int64, leak int64) *httptest.Serv
 		switch req.Method {
 		case "pkg.stats":
 			worker := 756184 + leak*leaked.Load()
-			proc := func(entry, pid, rank int, real int64, desc string) map[string]any {
+			process := func(entry, pid, rank int, real int64, desc string) map[string]any {
 				return map[string]any{"entry": entry, "pid": pid, "rank": rank, "used": real - 300000, "free": 8388608 - real,
 					"real_used": real, "total_size": 8388608, "total_frags": 3, "desc": desc}
 			}
-			result = []any{proc(0, 9376, 0, 755936, "main process - attendant"),
-				proc(1, 9378, 1, worker, "udp receiver child=0 sock=10.213.0.1:5060"),
-				proc(2, 9379, 2, 756032, "udp receiver child=1 sock=10.213.0.1:5060")}
+			result = []any{process(0, 9376, 0, 755936, "main process - attendant"),
+				process(1, 9378, 1, worker, "udp receiver child=0 sock=10.213.0.1:5060"),
+				process(2, 9379, 2, 756032, "udp receiver child=1 sock=10.213.0.1:5060")}
 		case "stats.get_statistics":
 			result = []string{"shmem:fragments = 1", "shmem:free_size = 66460856", "shmem:max_used_size = 648008",
 				"shmem:real_used_size = 648008", "shmem:total_size = 67108864", "shmem:used_size = 407656"}

@@ -111,8 +111,8 @@ func sipcorrBinary(t testing.TB) string {
 	return binPath
 }
 
-// proc is a sipcorr capture running as a subprocess.
-type proc struct {
+// captureProc is a sipcorr capture running as a subprocess.
+type captureProc struct {
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	stderr  strings.Builder
@@ -123,9 +123,9 @@ type proc struct {
 
 var metricsRE = regexp.MustCompile(`metrics on http://(\S+)/metrics`)
 
-func startCapture(t testing.TB, args ...string) *proc {
+func startCapture(t testing.TB, args ...string) *captureProc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(sipcorrBinary(t), append([]string{"capture"}, args...)...),
+	p := &captureProc{cmd: exec.Command(sipcorrBinary(t), append([]string{"capture"}, args...)...),
 		ready: make(chan struct{}), metrics: make(chan string, 1), done: make(chan error, 1)}
 	errPipe, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -162,13 +162,13 @@ func startCapture(t testing.TB, args ...string) *proc {
 	return p
 }
 
-func (p *proc) log() string {
+func (p *captureProc) log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.stderr.String()
 }
 
-func (p *proc) waitReady(t testing.TB) {
+func (p *captureProc) waitReady(t testing.TB) {
 	t.Helper()
 	select {
 	case <-p.ready:
@@ -180,7 +180,7 @@ func (p *proc) waitReady(t testing.TB) {
 }
 
 // wait returns the exit code.
-func (p *proc) wait(t testing.TB, timeout time.Duration) int {
+func (p *captureProc) wait(t testing.TB, timeout time.Duration) int {
 	t.Helper()
 	select {
 	case err := <-p.done:
@@ -231,7 +231,7 @@ func runLiveMix(t *testing.T, rate float64, total int) {
 	t.Logf("sent %d messages (%d bytes) in %v: %.0f msg/s, %.1f Mb/s, %d retries", res.Total, res.Bytes, res.Elapsed,
 		res.Rate(), float64(res.Bytes)*8/res.Elapsed.Seconds()/1e6, res.Retries)
 	time.Sleep(1500 * time.Millisecond) // > metrics publication interval
-	scrape := get(t, "http://"+addr+"/metrics")
+	scrape := httpGetBody(t, "http://"+addr+"/metrics")
 	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func checkEvidenceWithTshark(t *testing.T, path string, want int) {
 	}
 }
 
-func get(t *testing.T, url string) string {
+func httpGetBody(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

@@ -10,15 +10,15 @@ import (
 	"github.com/sipcorr/sipcorr/esquery"
 )
 
-// fakeSearcher serves canned log hits, as an index without an aggregatable
+// fakeLogSearcher serves canned log hits, as an index without an aggregatable
 // UA field would (so Collect pages through hits).
-type fakeSearcher struct{ hits []esquery.Hit }
+type fakeLogSearcher struct{ hits []esquery.Hit }
 
-func (f *fakeSearcher) Shape(context.Context, esquery.Query) (esquery.Shape, error) {
+func (f *fakeLogSearcher) Shape(context.Context, esquery.Query) (esquery.Shape, error) {
 	return esquery.Shape{Indices: []string{"logstash-test"}, Reason: "no UA field"}, nil
 }
 
-func (f *fakeSearcher) Hits(_ context.Context, q esquery.Query, emit func(esquery.Hit) error) (esquery.Stats, error) {
+func (f *fakeLogSearcher) Hits(_ context.Context, q esquery.Query, emit func(esquery.Hit) error) (esquery.Stats, error) {
 	var st esquery.Stats
 	for _, h := range f.hits {
 		if !h.Time.Before(q.From) && h.Time.Before(q.To) {
@@ -31,7 +31,7 @@ func (f *fakeSearcher) Hits(_ context.Context, q esquery.Query, emit func(esquer
 	return st, nil
 }
 
-func (f *fakeSearcher) Buckets(context.Context, esquery.Query, string, func(esquery.Bucket) error) (esquery.Stats, error) {
+func (f *fakeLogSearcher) Buckets(context.Context, esquery.Query, string, func(esquery.Bucket) error) (esquery.Stats, error) {
 	return esquery.Stats{}, nil
 }
 
@@ -48,8 +48,8 @@ func TestLiveLogHits(t *testing.T) {
 	hits = append(hits, esquery.Hit{Time: now.Add(time.Hour), UA: "future", HasUA: true}) // beyond the lag: never asked for
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := newLiveRun(testConfig(), &fakeSource{}, defaultJudge(t))
-	r.es = startESPoller(ctx, &fakeSearcher{hits: hits}, esquery.Query{Indices: "logstash-*", Bucket: time.Second},
+	r := newLiveRun(testConfig(), &fakeLiveSource{}, defaultJudge(t))
+	r.es = startESPoller(ctx, &fakeLogSearcher{hits: hits}, esquery.Query{Indices: "logstash-*", Bucket: time.Second},
 		20*time.Millisecond, 0, now.Add(-10*time.Second))
 	deadline := time.Now().Add(5 * time.Second)
 	for r.logs.hits+r.logs.unattributed < 5 && time.Now().Before(deadline) {

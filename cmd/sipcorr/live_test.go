@@ -24,16 +24,16 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// fakeSource replays frames made by gen, then times out, like an idle
+// fakeLiveSource replays frames made by gen, then times out, like an idle
 // interface. It needs no privileges.
-type fakeSource struct {
+type fakeLiveSource struct {
 	gen      func(i int) []byte
 	n, i     int
 	t0       time.Time
 	received uint64
 }
 
-func (f *fakeSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
+func (f *fakeLiveSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 	if f.i >= f.n {
 		time.Sleep(5 * time.Millisecond)
 		return nil, gopacket.CaptureInfo{}, live.ErrTimeout
@@ -45,11 +45,11 @@ func (f *fakeSource) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
 	return data, ci, nil
 }
 
-func (f *fakeSource) LinkType() layers.LinkType    { return layers.LinkTypeEthernet }
-func (f *fakeSource) Interface() string            { return "fake0" }
-func (f *fakeSource) Filter() []bpf.RawInstruction { return nil }
-func (f *fakeSource) Close() error                 { return nil }
-func (f *fakeSource) Stats() (live.Stats, error) {
+func (f *fakeLiveSource) LinkType() layers.LinkType    { return layers.LinkTypeEthernet }
+func (f *fakeLiveSource) Interface() string            { return "fake0" }
+func (f *fakeLiveSource) Filter() []bpf.RawInstruction { return nil }
+func (f *fakeLiveSource) Close() error                 { return nil }
+func (f *fakeLiveSource) Stats() (live.Stats, error) {
 	return live.Stats{Received: f.received, KernelPackets: f.received}, nil
 }
 
@@ -82,19 +82,19 @@ func defaultJudge(t testing.TB) *judge {
 	return j
 }
 
-// syncBuffer is a bytes.Buffer safe for the capture goroutine and the test.
-type syncBuffer struct {
+// lockedBuffer is a bytes.Buffer safe for the capture goroutine and the test.
+type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *lockedBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *lockedBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -111,12 +111,12 @@ func testConfig() liveConfig {
 func TestLiveHostileUACardinality(t *testing.T) {
 	const n = 30000
 	reg := livetest.Mix()[2] // the Proxy-Require kind
-	src := &fakeSource{n: n, t0: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), gen: func(i int) []byte {
+	src := &fakeLiveSource{n: n, t0: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), gen: func(i int) []byte {
 		msg := bytes.Replace(reg.Message(uint64(i)), []byte("Yealink SIP-T48G 66.86.0.15"), fmt.Appendf(nil, "Scanner-%06d\x1b[2J", i), 1)
 		return udpFrame(t, net.IP{10, 0, byte(i >> 8), byte(i)}, msg)
 	}}
 	r := newLiveRun(testConfig(), src, defaultJudge(t))
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	r.out = &liveOutputs{log: logs, top: 5, refresh: time.Second, logEvery: 100 * time.Millisecond, exporter: metrics.New()}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.out.start(time.Now())
@@ -178,7 +178,7 @@ func TestLiveHostileUACardinality(t *testing.T) {
 // while a capture runs.
 func TestLiveViewAndSnapshots(t *testing.T) {
 	kinds := livetest.Mix()
-	src := &fakeSource{n: 5000, t0: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), gen: func(i int) []byte {
+	src := &fakeLiveSource{n: 5000, t0: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), gen: func(i int) []byte {
 		k := kinds[i%len(kinds)]
 		if k.Big {
 			k = kinds[0]
@@ -187,7 +187,7 @@ func TestLiveViewAndSnapshots(t *testing.T) {
 	}}
 	dir := t.TempDir()
 	r := newLiveRun(testConfig(), src, defaultJudge(t))
-	view := &syncBuffer{}
+	view := &lockedBuffer{}
 	r.out = &liveOutputs{log: io.Discard, view: view, top: 3, refresh: 50 * time.Millisecond, logEvery: time.Hour,
 		reportEvery: 50 * time.Millisecond, snapshotPath: filepath.Join(dir, "snap.json")}
 	// the first tick waits a second (statsEvery): run long enough
@@ -231,7 +231,7 @@ func TestLiveViewAndSnapshots(t *testing.T) {
 // alongside and subtracted.
 func TestLiveFrameAllocs(t *testing.T) {
 	kinds := livetest.Mix()
-	r := newLiveRun(testConfig(), &fakeSource{}, defaultJudge(t))
+	r := newLiveRun(testConfig(), &fakeLiveSource{}, defaultJudge(t))
 	r.out = &liveOutputs{log: io.Discard}
 	ci := gopacket.CaptureInfo{Timestamp: time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)}
 	base := func(m *judged) {
