@@ -81,7 +81,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	serverNote := "given with --server"
-	if autoServer {
+	if autoServer && fs.NArg() > 0 {
 		servers, serverNote = guessServer(ctx, fs.Args(), capture.Options{Ports: portList})
 	}
 
@@ -103,7 +103,9 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	extras := newAnalyzeExtras(f, *evidencePath, *evidencePerRule) // HTML, sparkline, --evidence
 	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
 		correlate.InventoryLimits{MaxUAs: *maxUAs}, off, lr.sink(), extras.sink())
-	a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
+	if fs.NArg() > 0 { // without captures there is no server to find
+		a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
+	}
 	a.TopSources = *topSources
 	if lr != nil {
 		memFrom, memTo := offIn.span()
