@@ -45,7 +45,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		netns        = fs.String("netns", "", "capture inside this network namespace (a name under /run/netns, or a path)")
 		sourceKind   = fs.String("source", "afpacket", "packet source: afpacket (Linux) or pcap (builds with -tags pcap)")
 		ports        = fs.String("ports", "5060", "SIP ports for the kernel filter and the decoder; empty: any port")
-		bpfFlag      = fs.String("bpf", "", "replace the default kernel filter: a program as `tcpdump -ddd` prints it (or @FILE), 'none', or an expression (pcap builds)")
+		bpfFlag      = fs.String("bpf", "", "replace the default kernel `program`: the output of 'tcpdump -ddd EXPR' (or @FILE), 'none', or an expression (pcap builds)")
 		tunnels      = fs.Bool("tunnels", false, "let IP-in-IP, GRE and GTP-U through the default filter (decapsulated by the decoder)")
 		snaplen      = fs.Int("snaplen", live.DefaultSnaplen, "bytes kept per packet")
 		ringMiB      = fs.Int("ring-size", live.DefaultRingSize>>20, "kernel ring size in MiB")
