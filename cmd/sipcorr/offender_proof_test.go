@@ -191,6 +191,11 @@ func TestOffenderProof(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, `"kamailio_version": "kamailio 5.`) || !strings.Contains(stdout, `"total_bytes": 67108864`) {
 		t.Errorf("analyze --rpc: exit %d, stderr %s", code, stderr)
 	}
+	// --rpc alone: no history to regress, said so; the inventory is still there.
+	code, stdout, stderr = runCmd(t, "analyze", "--format", "json", "--rpc", srv.RPCURL, pcapPath)
+	if code != exitOK || !strings.Contains(stdout, "no history") || !strings.Contains(stdout, `"kind": "none"`) || !strings.Contains(stdout, `"schema": "sipcorr.analyze/v1"`) {
+		t.Errorf("analyze --rpc alone: exit %d, stderr %s", code, stderr)
+	}
 	t.Logf("test took %v", time.Since(began).Round(time.Second))
 
 	if *recordDemo != "" {
