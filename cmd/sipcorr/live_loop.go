@@ -276,6 +276,10 @@ func (r *liveRun) captureNotes(final bool) []string {
 	default:
 		notes = append(notes, fmt.Sprintf("no packet dropped by the kernel (%d accepted by the filter)", st.KernelPackets))
 	}
+	if final && r.statsErr == nil && st.KernelPackets > st.KernelDrops+st.Received {
+		notes = append(notes, fmt.Sprintf("%d packets reached the capture ring after the stop and were not analysed",
+			st.KernelPackets-st.KernelDrops-st.Received))
+	}
 	if r.fatal != nil {
 		notes = append(notes, "capture stopped early: "+report.TerminalSafe(r.fatal.Error()))
 	} else if !final {
