@@ -36,7 +36,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	of.register(fs)
 	lf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n       sipcorr analyze --logs FILE | --es URL | --from-es INDEX [--memory FILE] [flags] [CAPTURE...]\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed.\n\nflags:")
+		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n       sipcorr analyze --logs FILE | --es URL | --from-es INDEX [--memory FILE] [flags] [CAPTURE...]\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed. With --memory (a\n'sipcorr memwatch' recording or a CSV export) it also names the devices whose\nmalformed SIP makes the server's memory grow: the offender report.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {

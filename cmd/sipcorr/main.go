@@ -4,9 +4,11 @@
 //
 // Usage:
 //
-//	sipcorr analyze [flags] CAPTURE...   per-UA report of one or more captures
-//	sipcorr check [flags] INPUT...       one JSON verdict per SIP message
-//	sipcorr version                      print the version
+//	sipcorr analyze [flags] [CAPTURE...]  per-UA report; with --memory the offender report
+//	sipcorr check [flags] INPUT...        one JSON verdict per SIP message
+//	sipcorr memwatch --rpc URL -o FILE    record Kamailio's memory for analyze --memory
+//	sipcorr capture -i IFACE [flags]      the same judging on a live interface
+//	sipcorr version                       print the version
 //
 // Exit codes: 0 success, 1 an input could not be read (the report of
 // everything else is still written), 2 usage error.
