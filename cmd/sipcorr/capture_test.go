@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -93,8 +94,9 @@ var (
 func sipcorrBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sipcorr-bin-")
-		if err != nil {
+		removeStaleBinaries()
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("sipcorr-bin-%d", os.Getpid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
 		}
@@ -109,6 +111,25 @@ func sipcorrBinary(t testing.TB) string {
 		t.Fatalf("go build: %v\n%s", buildErr, binPath)
 	}
 	return binPath
+}
+
+// removeStaleBinaries deletes the binaries of test processes that ended
+// (the build is shared by every test of a run, so no test can remove it).
+func removeStaleBinaries() {
+	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), "sipcorr-bin-*"))
+	if err != nil {
+		return
+	}
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "sipcorr-bin-%d", &pid); err != nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue
+		}
+		os.RemoveAll(d) // best effort: a leftover is only disk space
+	}
 }
 
 // captureProc is a sipcorr capture running as a subprocess.
