@@ -72,13 +72,18 @@ func KnownDefects(v Version) []KnownDefect {
 
 // DefectsFor returns the known defects of version v that the judged message
 // triggers (e.g. a 420 Proxy-Require failure on 5.2.3 -> GH1990). It does not
-// allocate when nothing applies.
+// allocate when nothing applies; AppendDefectsFor never does once dst has room.
 func DefectsFor(v Version, verdict *Verdict) []KnownDefect {
-	var out []KnownDefect
+	return AppendDefectsFor(nil, v, verdict)
+}
+
+// AppendDefectsFor appends to dst the known defects of version v that the
+// judged message triggers, for callers that judge every message.
+func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDefect {
 	for _, d := range knownDefects {
 		if d.trigger(verdict) && d.affects(v) {
-			out = append(out, d)
+			dst = append(dst, d)
 		}
 	}
-	return out
+	return dst
 }

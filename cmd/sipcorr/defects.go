@@ -12,10 +12,12 @@ import (
 type defectCounter struct {
 	order []string
 	seen  map[string]*report.KnownDefect
+	buf   []sipparse.KnownDefect // reused per message: counting must not allocate
 }
 
 func (d *defectCounter) add(v sipparse.Version, m *judged) {
-	for _, k := range sipparse.DefectsFor(v, m.verdict) {
+	d.buf = sipparse.AppendDefectsFor(d.buf[:0], v, m.verdict)
+	for _, k := range d.buf {
 		kd, ok := d.seen[k.ID]
 		if !ok {
 			if d.seen == nil {

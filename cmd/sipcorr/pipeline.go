@@ -36,6 +36,7 @@ type pipeline struct {
 	// gap) are counted and not judged: judging them would blame the device
 	// for the capture's loss.
 	totals report.Totals
+	cur    judged // the message being handed out
 }
 
 func newPipeline(opts capture.Options, j *judge) *pipeline {
@@ -60,11 +61,14 @@ func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
 		t.Incomplete++
 		return
 	}
-	j := judged{dg: dg, msg: &p.msg, verdict: &p.verdict}
+	// j lives in the pipeline: a judged value built here would escape to the
+	// heap through fn and cost an allocation per message.
+	j := &p.cur
+	*j = judged{dg: dg, msg: &p.msg, verdict: &p.verdict}
 	if err := sipparse.Parse(dg.Payload, &p.msg); err != nil {
 		t.Unparsable++
 		j.parseErr = err
-		fn(&j)
+		fn(j)
 		return
 	}
 	t.SIPMessages++
@@ -90,7 +94,7 @@ func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
 	if p.verdict.CoreDrop || p.verdict.First != 0 {
 		t.Malformed++
 	}
-	fn(&j)
+	fn(j)
 }
 
 // fileError renders a reader error as one line naming the file. capture's
