@@ -41,6 +41,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet("capture", e)
 	var (
 		sf           sanityFlags
+		ef           liveExportFlags
 		iface        = fs.String("i", "", "network interface to capture on (required)")
 		netns        = fs.String("netns", "", "capture inside this network namespace (a name under /run/netns, or a path)")
 		sourceKind   = fs.String("source", "afpacket", "packet source: afpacket (Linux) or pcap (builds with -tags pcap)")
@@ -77,6 +78,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		cpuProfile   = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
 	)
 	sf.register(fs)
+	ef.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: sipcorr capture -i IFACE [flags]\n\nCaptures SIP on a live interface, judges every message as Kamailio's sanity\nmodule would, and reports per User-Agent until SIGINT/SIGTERM, when it writes\nthe final report and exits 0. Kernel drops are always reported.\n\nflags:")
 		fs.PrintDefaults()
@@ -153,6 +155,13 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	defer src.Close()
 
 	r := newLiveRun(cfg, src, j)
+	if ef.index != "" {
+		esc, err := startLiveExport(ctx, e, r, &ef, *esURL)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		defer esc.Close()
+	}
 	r.out = &liveOutputs{log: e.stderr, top: *top, refresh: *refresh, logEvery: *logEvery,
 		reportEvery: *reportEvery, snapshotPath: *snapshotPath, attributeEvery: *attribEvery}
 	if fo, ok := e.stdout.(*os.File); ok && isTerminal(fo) {
@@ -194,7 +203,9 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		r.mem = startMemPoller(pollCtx, rpc, *rpcURL, *rpcInterval, *window, rec)
 	}
 
-	if *esURL != "" {
+	// With --es-export, --es names the export's server; the logs are then
+	// polled only when --es-index is given too (as in analyze).
+	if *esURL != "" && (ef.index == "" || flagSet(fs, "es-index")) {
 		cfg := esquery.ConfigFromEnv(os.Getenv)
 		cfg.URLs = strings.Split(*esURL, ",")
 		es, err := esquery.Connect(ctx, cfg)
@@ -225,8 +236,9 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr capture: %s\n", report.TerminalSafe(r.fatal.Error()))
 	}
 	r.closeEvidence(e.stderr)
+	exportFailed := finishLiveExport(e, r)
 	code := writeFinalReport(e, r, *out, f)
-	if r.fatal != nil {
+	if r.fatal != nil || exportFailed {
 		return exitInput
 	}
 	return code

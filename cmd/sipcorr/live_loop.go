@@ -50,6 +50,9 @@ type liveRun struct {
 	emit func(*capture.Datagram) // made once: the Decoder keeps it
 	add  func(*judged)
 
+	export    *exportSink           // --es-export, nil without (capture_export.go)
+	exportSum *report.ExportSummary // its summary once closed
+
 	started  time.Time
 	stopped  time.Time
 	srcStats live.Stats
@@ -260,6 +263,9 @@ func (r *liveRun) analysis(final bool) *report.Analysis {
 	a.Files = []report.FileSummary{fs}
 	a.Notes = append(a.Notes, r.captureNotes(final)...)
 	a.Notes = append(a.Notes, foldNotes(r.inv, r.limits)...)
+	if r.exportSum != nil {
+		a.Logs = &report.LogSignal{Export: r.exportSum}
+	}
 	return a
 }
 
