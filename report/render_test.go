@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	goldenfile "github.com/sipcorr/sipcorr/internal/golden"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,19 +53,7 @@ func fixture() *Analysis {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run with -update after checking):\n%s", name, got)
-	}
+	goldenfile.Compare(t, name, got, *update)
 }
 
 func TestWriteAnalysisGolden(t *testing.T) {

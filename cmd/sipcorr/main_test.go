@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
+	goldenfile "github.com/sipcorr/sipcorr/internal/golden"
 	"path/filepath"
 	"testing"
 )
@@ -26,19 +26,7 @@ func repo(parts ...string) string {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/sipcorr -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from its golden file; if the change is right, rerun with -update.\n--- got:\n%s", name, got)
-	}
+	goldenfile.Compare(t, name, got, *update)
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
