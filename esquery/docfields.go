@@ -98,8 +98,13 @@ func docHit(doc map[string]any, f fieldSet, p *LineParser) (Hit, error) {
 			if a, err := netip.ParseAddr(s); err == nil {
 				var port uint64
 				if pv, ok := lookup(doc, f.port); ok {
-					ps, _ := stringValue(pv)
-					port, _ = strconv.ParseUint(ps, 10, 16)
+					// A port that is missing or does not parse leaves 0:
+					// the address alone still maps the hit to a UA.
+					if ps, ok := stringValue(pv); ok {
+						if p, err := strconv.ParseUint(ps, 10, 16); err == nil {
+							port = p
+						}
+					}
 				}
 				h.Src, srcOK = netip.AddrPortFrom(a.Unmap(), uint16(port)), true
 			}
