@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -135,7 +136,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 // faulty file is reported and the run goes on; faulty says whether any was.
 // off, when not nil, also collects every judged message for the offender
 // report; sinks (nil ones skipped) get every judged message with its input.
+// With more than one CPU, reading and judging run on two goroutines
+// (pipeline_batch.go); the result is the same.
 func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
+	return analyzeFilesOn(ctx, runtime.GOMAXPROCS(0) > 1, e, paths, opts, j, servers, limits, off, sinks...)
+}
+
+// analyzeFilesOn is analyzeFiles with the file loop chosen: batched on two
+// goroutines or all on the caller's.
+func analyzeFilesOn(ctx context.Context, batched bool, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
 	p := newPipeline(opts, j)
 	p.servers = servers
 	inv := correlate.NewInventory(limits)
@@ -144,7 +153,7 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 	prog := newProgress(e, len(paths))
 	var obs correlate.Observation
 	var cur string // the input being read, for the sinks
-	add := func(m *judged) {
+	add := func(path string, m *judged) {
 		prog.message()
 		if m.parseErr != nil {
 			return
@@ -157,9 +166,14 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		}
 		for _, s := range sinks {
 			if s != nil {
-				s(cur, m)
+				s(path, m)
 			}
 		}
+	}
+	var bp *batchPipeline
+	if batched {
+		bp = newBatchPipeline(p, add)
+		defer bp.close() // no-op unless a sink panicked
 	}
 	for _, path := range paths {
 		if ctx.Err() != nil {
@@ -169,7 +183,12 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		before := p.decoder.Stats().Packets
 		prog.file(path)
 		cur = path
-		err := p.readFile(ctx, path, add)
+		var err error
+		if bp != nil {
+			err = bp.readFile(ctx, path)
+		} else {
+			err = p.readFile(ctx, path, func(m *judged) { add(path, m) })
+		}
 		fsum := report.FileSummary{Path: path, Packets: p.decoder.Stats().Packets - before}
 		if err != nil {
 			faulty = true
@@ -178,7 +197,12 @@ func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Opti
 		}
 		a.Files = append(a.Files, fsum)
 	}
-	p.flush(add)
+	if bp != nil {
+		bp.flush(cur)
+		bp.close() // p.totals is complete from here on
+	} else {
+		p.flush(func(m *judged) { add(cur, m) })
+	}
 	prog.done()
 
 	st := p.decoder.Stats()

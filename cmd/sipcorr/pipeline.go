@@ -56,23 +56,55 @@ func (p *pipeline) flush(fn func(*judged)) {
 }
 
 func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
-	t := &p.totals
-	if dg.Truncated {
-		t.Incomplete++
-		return
-	}
 	// j lives in the pipeline: a judged value built here would escape to the
 	// heap through fn and cost an allocation per message.
 	j := &p.cur
-	*j = judged{dg: dg, msg: &p.msg, verdict: &p.verdict}
-	if err := sipparse.Parse(dg.Payload, &p.msg); err != nil {
+	if p.judgeInto(dg, &p.msg, &p.verdict, j) {
+		fn(j)
+	}
+}
+
+// judgeInto parses and judges dg into msg and verdict, counts it in
+// p.totals and points j at them. It says whether j goes to the sinks:
+// incomplete messages and what the server sent are only counted. The
+// batched file loop (pipeline_batch.go) calls it with one msg and verdict
+// per batch slot, from its judge goroutine.
+func (p *pipeline) judgeInto(dg *capture.Datagram, msg *sipparse.Message, verdict *sipparse.Verdict, j *judged) bool {
+	t := &p.totals
+	if dg.Truncated {
+		t.Incomplete++
+		return false
+	}
+	*j = judged{dg: dg, msg: msg, verdict: verdict}
+	// What the server sends is counted, not judged: its start line says
+	// all the totals need (Parse fails only there), its headers are not
+	// parsed. A failing one is parsed whole, as it goes to fn.
+	fromServer := len(p.servers) > 0 && p.servers[dg.Src.Addr().Unmap()]
+	if fromServer && sipparse.Parse(startLine(dg.Payload), msg) == nil {
+		countParsed(t, dg, msg)
+		t.FromServer++
+		return false
+	}
+	if err := sipparse.Parse(dg.Payload, msg); err != nil {
 		t.Unparsable++
 		j.parseErr = err
-		fn(j)
-		return
+		return true
 	}
+	countParsed(t, dg, msg)
+	p.judge.Judge(msg, verdict)
+	if verdict.CoreDrop {
+		t.CoreDrops++
+	}
+	if verdict.CoreDrop || verdict.First != 0 {
+		t.Malformed++
+	}
+	return true
+}
+
+// countParsed counts a message that parsed as SIP.
+func countParsed(t *report.Totals, dg *capture.Datagram, msg *sipparse.Message) {
 	t.SIPMessages++
-	if p.msg.IsRequest {
+	if msg.IsRequest {
 		t.Requests++
 	} else {
 		t.Responses++
@@ -83,18 +115,6 @@ func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
 	if dg.Time.After(t.Last) {
 		t.Last = dg.Time
 	}
-	if len(p.servers) > 0 && p.servers[dg.Src.Addr().Unmap()] {
-		t.FromServer++
-		return
-	}
-	p.judge.Judge(&p.msg, &p.verdict)
-	if p.verdict.CoreDrop {
-		t.CoreDrops++
-	}
-	if p.verdict.CoreDrop || p.verdict.First != 0 {
-		t.Malformed++
-	}
-	fn(j)
 }
 
 // fileError renders a reader error as one line naming the file. capture's

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func guessServer(ctx context.Context, paths []string, opts capture.Options) (ser
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	emit := func(dg *capture.Datagram) {
-		if dg.Truncated || sipparse.Parse(dg.Payload, &m) != nil {
+		if dg.Truncated || sipparse.Parse(startLine(dg.Payload), &m) != nil {
 			return
 		}
 		g.Add(dg.Src.Addr().Unmap(), dg.Dst.Addr().Unmap(), m.IsRequest)
@@ -84,4 +85,21 @@ func guessServer(ctx context.Context, paths []string, opts capture.Options) (ser
 	return serverSet{guess.Addr: true}, fmt.Sprintf(
 		"found by --server auto: it received requests from %d source addresses and sent %d replies in the first %d messages",
 		guess.Sources, guess.Replies, n)
+}
+
+// startLine cuts b after the line end of its start line (leading blank
+// lines and whitespace included, as Parse skips them). Parse fails only on
+// the start line and sets IsRequest from it, so counting a message needs
+// no more: the --server auto pre-pass and the server's own messages
+// (pipeline.judgeInto) parse no headers. TestStartLineParsesAlike holds
+// Parse to this.
+func startLine(b []byte) []byte {
+	i := 0
+	for i < len(b) && (b[i] == '\r' || b[i] == '\n' || b[i] == ' ' || b[i] == '\t' || b[i] == 0) {
+		i++
+	}
+	if nl := bytes.IndexByte(b[i:], '\n'); nl >= 0 {
+		return b[:i+nl+1]
+	}
+	return b
 }
