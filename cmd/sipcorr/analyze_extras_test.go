@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/report"
-	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // Tests of analyze's HTML report, memory sparkline and --evidence file.
@@ -251,15 +249,7 @@ func TestAnalyzeEvidenceMixedLinkTypes(t *testing.T) {
 // evidence plan allocates nothing once a (UA, rule) has its example and its
 // evidence packets.
 func TestAnalyzeExtrasAllocs(t *testing.T) {
-	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := parseMsg(t, proxyRequireMsg)
-	var v sipparse.Verdict
-	eng.Judge(m, &v)
-	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
-	j := &judged{dg: dg, msg: m, verdict: &v}
+	j := judgedMessage(t, proxyRequireMsg)
 	x := newAnalyzeExtras(report.FormatHTML, filepath.Join(t.TempDir(), "ev.pcapng"), 2)
 	for i := 0; i < 3; i++ {
 		x.add("a.pcap", j)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/correlate"
 	"github.com/sipcorr/sipcorr/sipparse"
 )
@@ -20,21 +19,11 @@ const sinkMsg = "SUBSCRIBE sip:100@192.0.2.1 SIP/2.0\r\n" +
 
 func sinkJudged(tb testing.TB) *judged {
 	tb.Helper()
-	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
-	if err != nil {
-		tb.Fatal(err)
+	j := judgedMessage(tb, sinkMsg)
+	if j.verdict.First != sipparse.CheckProxyRequire {
+		tb.Fatalf("verdict %v, want proxy_require", j.verdict.First)
 	}
-	var m sipparse.Message
-	if err := sipparse.Parse([]byte(sinkMsg), &m); err != nil {
-		tb.Fatal(err)
-	}
-	var v sipparse.Verdict
-	eng.Judge(&m, &v)
-	if v.First != sipparse.CheckProxyRequire {
-		tb.Fatalf("verdict %v, want proxy_require", v.First)
-	}
-	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
-	return &judged{dg: dg, msg: &m, verdict: &v}
+	return j
 }
 
 // TestLogSinkAllocs: with --logs and a capture, the per-message work of the

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,15 +163,7 @@ func TestUnsupportedToken(t *testing.T) {
 // TestOffenderCollectorAllocs: the per-message hook allocates nothing for a
 // User-Agent, rule and time chunk already seen.
 func TestOffenderCollectorAllocs(t *testing.T) {
-	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := parseMsg(t, proxyRequireMsg)
-	var v sipparse.Verdict
-	eng.Judge(m, &v)
-	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
-	j := &judged{dg: dg, msg: m, verdict: &v}
+	j := judgedMessage(t, proxyRequireMsg)
 	c := newOffenderCollector(correlate.TimelineOptions{}, nil)
 	c.add(j)
 	if n := testing.AllocsPerRun(1000, func() { c.add(j) }); n != 0 {
@@ -244,15 +235,7 @@ func FuzzUnsupportedToken(f *testing.F) {
 // BenchmarkOffenderCollector is the per-message cost of the offender hook
 // (a malformed message of a known UA: offending header and tag included).
 func BenchmarkOffenderCollector(b *testing.B) {
-	eng, err := sipparse.NewEngine(sipparse.Config{Version: sipparse.LatestRelease(), Checks: 3047, URIChecks: 7})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := parseMsg(b, proxyRequireMsg)
-	var v sipparse.Verdict
-	eng.Judge(m, &v)
-	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
-	j := &judged{dg: dg, msg: m, verdict: &v}
+	j := judgedMessage(b, proxyRequireMsg)
 	c := newOffenderCollector(correlate.TimelineOptions{}, nil)
 	b.ReportAllocs()
 	for b.Loop() {
