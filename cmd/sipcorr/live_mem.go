@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"sync"
 	"time"
 
@@ -144,54 +143,6 @@ func (m *memPoller) notes() []string {
 	return out
 }
 
-// memSeries converts a memstat Set into correlate's series: real_used of
-// every process (pkg) and of shared memory, with the pool sizes.
-func memSeries(set *memstat.Set) []correlate.MemSeries {
-	var out []correlate.MemSeries
-	add := func(ss []*memstat.Series, pool correlate.Pool, total memstat.Metric, sc memstat.Scope) {
-		byKey := map[string]*correlate.MemSeries{}
-		var keys []string
-		for _, s := range ss {
-			ms, ok := byKey[s.Key]
-			if !ok {
-				name := s.Label
-				if name == "" {
-					name = s.Key
-				}
-				ms = &correlate.MemSeries{Name: name, Pool: pool, Metric: "real_used"}
-				byKey[s.Key] = ms
-				keys = append(keys, s.Key)
-			}
-			for _, p := range s.Points {
-				ms.Points = append(ms.Points, correlate.MemPoint{Time: p.Time, Used: p.Value, Segment: s.Segment})
-			}
-		}
-		totals := map[string]float64{}
-		for _, s := range set.Select(total, sc) {
-			if p, ok := s.Last(); ok {
-				totals[s.Process.String()] = p.Value
-			}
-		}
-		for _, k := range keys {
-			ms := byKey[k]
-			for _, s := range ss {
-				if s.Key == k {
-					ms.Total = totals[s.Process.String()]
-				}
-			}
-			out = append(out, *ms)
-		}
-	}
-	add(set.Pkg(memstat.PkgRealUsed), correlate.PoolPkg, memstat.PkgTotal, memstat.ScopeProcess)
-	shm := set.Shm(memstat.ShmRealUsed)
-	if len(shm) == 0 {
-		shm = set.Shm(memstat.ShmUsed)
-	}
-	add(shm, correlate.PoolShm, memstat.ShmTotal, memstat.ScopeShared)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pool > out[j].Pool }) // shm first
-	return out
-}
-
 // memTrend is the memory line of the live view: shared memory and the
 // process with the least free pkg memory, with their slopes.
 type memTrend struct {
@@ -216,7 +167,7 @@ func (m *memPoller) trend() memTrend {
 		t.windowCoveredSince = m.samples[0].Time
 	}
 	m.mu.Unlock()
-	for _, ms := range memSeries(set) {
+	for _, ms := range offenderSeries(set, nil) {
 		n := len(ms.Points)
 		if n == 0 {
 			continue

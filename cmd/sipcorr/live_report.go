@@ -182,7 +182,7 @@ func (r *liveRun) attribute(now time.Time) {
 	if r.mem == nil || tl == nil {
 		return
 	}
-	mem := memSeries(r.mem.set())
+	mem := offenderSeries(r.mem.set(), nil)
 	if len(mem) == 0 {
 		return
 	}
