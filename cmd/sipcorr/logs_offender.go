@@ -40,16 +40,7 @@ func (r *logRun) offenders(in *offenderInput, c *offenderCollector, a *report.An
 		return o
 	}
 	// in.offenders regressed the capture's counts; the logs cover more.
-	running := in.running
-	if running == "" {
-		running = sf.version
-	}
-	opts := correlate.Options{Bucket: in.flags.bucket, Source: correlate.SourceLog, Version: running,
-		Sanity: remediationConfig(j, sf, fs), Defects: correlateDefects(j.version)}
-	if in.flags.baseline == "zero" {
-		opts.Baseline = correlate.BaselineZero
-	}
-	rep := correlate.Attribute(c.tl, mem, opts)
+	rep := correlate.Attribute(c.tl, mem, in.options(correlate.SourceLog, j, sf, fs))
 	o.Attribution = &rep
 	what := "there is no capture"
 	if capCov > 0 {
