@@ -12,7 +12,6 @@ import (
 	"github.com/sipcorr/sipcorr/memstat"
 	"github.com/sipcorr/sipcorr/report"
 	"github.com/sipcorr/sipcorr/sipparse"
-	"github.com/sipcorr/sipcorr/sipparse/kamcfg"
 )
 
 // offenderFlags are analyze's flags for the offender report.
@@ -154,7 +153,7 @@ func (in *offenderInput) options(src correlate.Source, j *judge, sf *sanityFlags
 		running = sf.version // given explicitly; "" stays unknown
 	}
 	opts := correlate.Options{Bucket: in.flags.bucket, Source: src, Version: running,
-		Sanity: remediationConfig(j, sf, fs), Defects: correlateDefects(j.version)}
+		Sanity: remediationConfig(j, fs), Defects: correlateDefects(j.version)}
 	if in.flags.baseline == "zero" {
 		opts.Baseline = correlate.BaselineZero
 	}
@@ -165,23 +164,17 @@ func (in *offenderInput) options(src correlate.Source, j *judge, sf *sanityFlags
 // from: the kamailio.cfg's modparams and explicit sanity_check masks, or
 // the mask in use as default_checks when there is no cfg (or --checks
 // overrides it).
-func remediationConfig(j *judge, sf *sanityFlags, fs *flag.FlagSet) correlate.SanityConfig {
+func remediationConfig(j *judge, fs *flag.FlagSet) correlate.SanityConfig {
 	sc := correlate.SanityConfig{DefaultChecks: uint32(j.reqCfg.Checks), URIChecks: uint32(j.reqCfg.URIChecks),
 		ProxyRequire: j.reqCfg.ProxyRequire}
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if sf.kamailioCfg == "" || set["checks"] {
-		return sc
-	}
-	// The judge read this cfg already; reading it again is cheap and keeps
-	// the judge's construction untouched.
-	cfg, err := kamcfg.Options{Version: j.version.String()}.ParseFile(sf.kamailioCfg)
-	if err != nil {
+	cfg := j.cfg
+	if cfg == nil || flagSet(fs, "checks") {
 		return sc
 	}
 	sc.DefaultChecks, sc.URIChecks = uint32(cfg.DefaultChecks), uint32(cfg.URIChecks)
-	for _, call := range cfg.Calls {
-		if !isReplyRoute(call.Route) && call.MsgChecks >= 0 {
+	for i := range cfg.Calls {
+		call := &cfg.Calls[i]
+		if forReq, _ := callRoutes(call); forReq && call.MsgChecks >= 0 {
 			sc.Explicit = append(sc.Explicit, uint32(call.MsgChecks))
 		}
 	}

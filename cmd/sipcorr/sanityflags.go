@@ -37,7 +37,8 @@ type judge struct {
 	requests *sipparse.Engine
 	replies  *sipparse.Engine // nil: replies are not checked
 	reqCfg   sipparse.Config
-	from     string // where the configuration came from
+	from     string         // where the configuration came from
+	cfg      *kamcfg.Config // the --kamailio-cfg read, nil without one
 }
 
 // Judge fills v for m.
@@ -74,6 +75,7 @@ func (f *sanityFlags) build(fs *flag.FlagSet, log io.Writer) (*judge, error) {
 		ProxyRequire: sipparse.ParseProxyRequireList(f.proxyRequire)}
 	replyChecks, replyURI := defaultReplyMask(ver), uint8(6)
 	from := "defaults"
+	var kcfg *kamcfg.Config
 	if set["checks"] || set["uri-checks"] || set["proxy-require"] {
 		from = "flags"
 	}
@@ -82,6 +84,7 @@ func (f *sanityFlags) build(fs *flag.FlagSet, log io.Writer) (*judge, error) {
 		if err != nil {
 			return nil, err
 		}
+		kcfg = cfg
 		found := fromKamailioCfg(cfg, &req, &replyChecks, &replyURI, set)
 		fmt.Fprintf(log, "sipcorr: %s: %s\n", f.kamailioCfg, found)
 		from = f.kamailioCfg
@@ -93,7 +96,7 @@ func (f *sanityFlags) build(fs *flag.FlagSet, log io.Writer) (*judge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sanity configuration for requests: %w", err)
 	}
-	j := &judge{version: ver, requests: reqEngine, reqCfg: req, from: from}
+	j := &judge{version: ver, requests: reqEngine, reqCfg: req, from: from, cfg: kcfg}
 	if replyChecks > 0 {
 		rc := req
 		rc.Checks, rc.URIChecks = sipparse.Check(replyChecks), replyURI
