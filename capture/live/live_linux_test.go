@@ -109,16 +109,7 @@ func TestCaptureVethMix(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	sink, err := p.SinkConn(5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	conn, dst, err := p.SenderConn(5060, 5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, dst := p.UDPFlow(t, 5060)
 	// noise on another port: the filter keeps it out
 	noise, ndst, err := p.SenderConn(6000, 6000)
 	if err != nil {

@@ -64,16 +64,7 @@ func fakeKamailio(t *testing.T, leaked *atomic.Int64, leak int64) *httptest.Serv
 // the first suspect with an estimate within 20 % of 24 B per message.
 func TestCaptureCorrelatesMemory(t *testing.T) {
 	p := livetest.NewPair(t)
-	sink, err := p.SinkConn(5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	conn, dst, err := p.SenderConn(5060, 5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, dst := p.UDPFlow(t, 5060)
 	var leaked atomic.Int64
 	kam := fakeKamailio(t, &leaked, 24)
 	defer kam.Close()

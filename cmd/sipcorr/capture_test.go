@@ -228,16 +228,7 @@ func TestCaptureLive20k(t *testing.T) {
 
 func runLiveMix(t *testing.T, rate float64, total int) {
 	p := livetest.NewPair(t)
-	sink, err := p.SinkConn(5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	conn, dst, err := p.SenderConn(5060, 5060)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, dst := p.UDPFlow(t, 5060)
 	dir := t.TempDir()
 	out, ev := filepath.Join(dir, "final.json"), filepath.Join(dir, "evidence.pcapng")
 	c := startCapture(t, "-i", p.CaptureIf, "--netns", p.Capture, "--format", "json", "-o", out,

@@ -264,3 +264,21 @@ func InNetns(ns string, f func() error) error {
 	}()
 	return <-done
 }
+
+// UDPFlow opens a sink at CaptureIP:port and a sender bound to the same
+// port in the sender namespace, closed when the test ends: the usual setup
+// of a test that sends SIP across the pair.
+func (p *Pair) UDPFlow(t testing.TB, port int) (*net.UDPConn, *net.UDPAddr) {
+	t.Helper()
+	sink, err := p.SinkConn(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
+	conn, dst, err := p.SenderConn(port, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, dst
+}
