@@ -82,6 +82,17 @@ func (e *Engine) Judge(m *Message, v *Verdict) {
 	}
 }
 
+// JudgeCore fills v with the core's verdict alone: whether Kamailio's
+// receive path drops m before any route runs. It is for messages no
+// sanity_check() sees, such as replies when the cfg checks none, so the
+// checks are not run only to be thrown away.
+func (e *Engine) JudgeCore(m *Message, v *Verdict) {
+	v.reset(m.Raw, e.cfg.ProxyRequire)
+	if reason := coreDrop(m.coreView(&e.prof), &e.prof); reason != "" {
+		v.CoreDrop, v.CoreDropReason = true, reason
+	}
+}
+
 // coreDrop reports why Kamailio's receive_msg() would drop the message
 // before the routing script runs ("" if it does not).
 func coreDrop(c *coreMsg, p *profile) string {

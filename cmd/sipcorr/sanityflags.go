@@ -51,10 +51,8 @@ func (j *judge) Judge(m *sipparse.Message, v *sipparse.Verdict) {
 		j.replies.Judge(m, v)
 		return
 	}
-	// Replies that no sanity_check() sees still meet the core parser: keep
-	// its verdict, drop the checks the request mask would have run.
-	j.requests.Judge(m, v)
-	*v = sipparse.Verdict{CoreDrop: v.CoreDrop, CoreDropReason: v.CoreDropReason}
+	// Replies that no sanity_check() sees still meet the core parser.
+	j.requests.JudgeCore(m, v)
 }
 
 // build turns the flags into engines; explicit flags win over a kamailio.cfg.
