@@ -192,8 +192,9 @@ func (r *liveRun) attribute(now time.Time) {
 		src = 0 // whichever of capture and logs covers the memory window better
 	}
 	rep := correlate.Attribute(tl, mem, correlate.Options{
-		Source:  src,
-		Version: r.p.judge.version.String(),
+		Source:             src,
+		Version:            r.p.judge.version.String(),
+		MinBytesPerMessage: defaultMinLeak,
 		Sanity: correlate.SanityConfig{DefaultChecks: uint32(cfg.Checks), URIChecks: uint32(cfg.URIChecks),
 			ProxyRequire: cfg.ProxyRequire},
 	})

@@ -14,6 +14,12 @@ import (
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
+// defaultMinLeak is --min-leak's default: the smallest allocation Kamailio's
+// q_malloc makes (8 bytes). A significant estimate below it, such as 1.7 B per
+// message for a device whose messages store nothing, is drift the regression
+// lent to a busy sender, not a per-message leak.
+const defaultMinLeak = 8
+
 // offenderFlags are analyze's flags for the offender report.
 type offenderFlags struct {
 	memory     string
@@ -22,6 +28,7 @@ type offenderFlags struct {
 	rpcTimeout time.Duration
 	bucket     time.Duration
 	baseline   string
+	minLeak    float64
 }
 
 func (f *offenderFlags) register(fs *flag.FlagSet) {
@@ -30,6 +37,7 @@ func (f *offenderFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.rpcUser, "rpc-user", "", "basic-auth user for --rpc; the password is read from $"+memwatchPasswordEnv)
 	fs.DurationVar(&f.rpcTimeout, "rpc-timeout", memstat.DefaultTimeout, "timeout of one --rpc attempt")
 	fs.DurationVar(&f.bucket, "bucket", 0, "analysis bucket of the offender report (default: two memory poll intervals)")
+	fs.Float64Var(&f.minLeak, "min-leak", defaultMinLeak, "smallest leak, in bytes per message, that makes a device a suspect: one leaked allocation costs at least 8 B used (q_malloc), so smaller estimates are noise or not a per-message leak")
 	fs.StringVar(&f.baseline, "baseline", "drift", "offender model: 'drift' (memory may drift on its own; a device sending at a constant rate all along cannot be told from it) or 'zero' (memory is flat without the counted messages)")
 }
 
@@ -153,7 +161,7 @@ func (in *offenderInput) options(src correlate.Source, j *judge, sf *sanityFlags
 		running = sf.version // given explicitly; "" stays unknown
 	}
 	opts := correlate.Options{Bucket: in.flags.bucket, Source: src, Version: running,
-		Sanity: remediationConfig(j, fs), Defects: correlateDefects(j.version)}
+		Sanity: remediationConfig(j, fs), Defects: correlateDefects(j.version), MinBytesPerMessage: in.flags.minLeak}
 	if in.flags.baseline == "zero" {
 		opts.Baseline = correlate.BaselineZero
 	}
