@@ -27,7 +27,21 @@ type tcpState struct {
 	budget  bufferBudget    // bytes held by all framers
 	gap     time.Duration
 	idle    time.Duration
+
+	// A sweep walks every connection, so it runs only when it can do
+	// something: while segments that arrived ahead of their stream may be
+	// waiting (gap timeout), and every idleSweep of capture time (idle
+	// timeout). A capture with a few packets per second would otherwise
+	// walk all connections every few packets.
+	ahead     bool      // segments may be queued ahead of their stream
+	aheadAt   time.Time // capture time of the latest such segment
+	idleSweep time.Duration
+	lastIdle  time.Time // capture time of the last idle sweep
 }
+
+// idleSweepDivisor sets how late an idle connection may be closed: by a
+// thirtieth of the idle timeout (10 s of the default 5 minutes).
+const idleSweepDivisor = 30
 
 // tcpCtx carries the capture info and packet number of a segment through
 // the assembler, so that a message gets the packet that completed it. The
@@ -41,6 +55,7 @@ func (c *tcpCtx) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
 func newTCPState(d *Decoder) *tcpState {
 	t := &tcpState{d: d, gap: d.opts.TCPGapTimeout, idle: d.opts.TCPIdleTimeout}
+	t.idleSweep = max(sweepInterval, t.idle/idleSweepDivisor)
 	t.budget.limit = d.opts.MaxTCPBuffer
 	t.asm = reassembly.NewAssembler(reassembly.NewStreamPool(t))
 	t.asm.MaxBufferedPagesPerConnection = maxPagesPerConnection
@@ -78,11 +93,34 @@ func (d *Decoder) tcpPacket(src, dst netip.Addr, b []byte, emit func(*Datagram))
 }
 
 // sweep declares gaps for data that waited too long and closes idle
-// connections.
+// connections. It is called every sweepInterval of capture time and walks
+// the connections only when a timeout may have passed (see tcpState.ahead).
 func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
+	idleDue := now.Sub(t.lastIdle) >= t.idleSweep
+	if !t.ahead && !idleDue {
+		return
+	}
+	if idleDue {
+		t.lastIdle = now
+	}
+	gapBefore := now.Add(-t.gap)
 	t.emit = emit
-	t.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-t.gap), TC: now.Add(-t.idle)})
+	t.asm.FlushWithOptions(reassembly.FlushOptions{T: gapBefore, TC: now.Add(-t.idle)})
 	t.emit = nil
+	// Every page older than gapBefore has been pushed out: when the latest
+	// segment queued ahead is older too, nothing is left waiting.
+	if t.aheadAt.Before(gapBefore) {
+		t.ahead = false
+	}
+}
+
+// sawAhead notes a segment the assembler will queue because it lies
+// beyond the next expected sequence number.
+func (t *tcpState) sawAhead(ts time.Time) {
+	t.ahead = true
+	if ts.After(t.aheadAt) {
+		t.aheadAt = ts
+	}
 }
 
 // flushAll closes every connection, handing out what it holds.
@@ -147,9 +185,12 @@ func dirIndex(dir reassembly.TCPFlowDirection) int {
 // cannot start a direction: a stray ACK or FIN after a close would
 // otherwise fix the sequence number, and the SYN of the next connection
 // on the same ports (port reuse) would be ignored.
-func (s *sipStream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+func (s *sipStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
 	if nextSeq == invalidSequence && !tcp.SYN && len(tcp.Payload) == 0 {
 		return false
+	}
+	if nextSeq != invalidSequence && nextSeq.Difference(reassembly.Sequence(tcp.Seq)) > 0 {
+		s.t.sawAhead(ci.Timestamp)
 	}
 	*start = true
 	return true

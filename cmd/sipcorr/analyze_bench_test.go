@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/internal/synth"
+	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
+)
+
+// benchMessages is the size of the scenario capture the analyze benchmarks
+// read: the bench script's mix (registrations, calls, three malformed
+// senders, a scanner inventing a User-Agent per request), a tenth of its
+// large file. SIPCORR_BENCH_MESSAGES sets another size.
+var benchMessages = 20000
+
+func init() {
+	if n, err := strconv.Atoi(os.Getenv("SIPCORR_BENCH_MESSAGES")); err == nil && n > 0 {
+		benchMessages = n
+	}
+}
+
+var benchCapture struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// benchCapturePath writes the scenario capture once per test binary.
+func benchCapturePath(b *testing.B) string {
+	benchCapture.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sipcorr-bench")
+		if err != nil {
+			benchCapture.err = err
+			return
+		}
+		benchCapture.path = filepath.Join(dir, "bench.pcap")
+		f, err := os.Create(benchCapture.path)
+		if err != nil {
+			benchCapture.err = err
+			return
+		}
+		defer f.Close()
+		c, err := synth.NewPcapCapture(f, synth.LinkEthernet, synth.PcapOptions{}, synth.Start, 0)
+		if err != nil {
+			benchCapture.err = err
+			return
+		}
+		benchCapture.err = synth.BenchScenario(benchMessages, 1).Run(c)
+	})
+	if benchCapture.err != nil {
+		b.Fatal(benchCapture.err)
+	}
+	return benchCapture.path
+}
+
+// BenchmarkAnalyzeStages splits analyze's cost over a scenario capture:
+// reading and framing, then parsing, then judging (each stage includes the
+// ones before it, on one goroutine), then the whole file loop as analyze
+// runs it, then rendering the JSON report.
+func BenchmarkAnalyzeStages(b *testing.B) {
+	path := benchCapturePath(b)
+	ctx := context.Background()
+	j := defaultJudge(b)
+	servers, _ := guessServer(ctx, []string{path}, capture.Options{})
+	if len(servers) == 0 {
+		b.Fatal("no server found in the bench capture")
+	}
+	perMsg := func(b *testing.B, n int) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/msg")
+	}
+	b.Run("read", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			n = 0
+			d := capture.NewDecoder(capture.Options{})
+			if err := capture.ReadFile(ctx, path, d, func(*capture.Datagram) { n++ }); err != nil {
+				b.Fatal(err)
+			}
+			d.Flush(func(*capture.Datagram) { n++ })
+		}
+		perMsg(b, n)
+	})
+	b.Run("parse", func(b *testing.B) {
+		var m sipparse.Message
+		n := 0
+		for b.Loop() {
+			n = 0
+			d := capture.NewDecoder(capture.Options{})
+			if err := capture.ReadFile(ctx, path, d, func(dg *capture.Datagram) {
+				if sipparse.Parse(dg.Payload, &m) == nil {
+					n++
+				}
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perMsg(b, n)
+	})
+	b.Run("judge", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			p := newPipeline(capture.Options{}, j)
+			p.servers = servers
+			if err := p.readFile(ctx, path, func(*judged) { n++ }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perMsg(b, benchMessages)
+	})
+	for _, batched := range []bool{false, true} {
+		name := "analyze-sequential"
+		if batched {
+			name = "analyze-batched"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, faulty := analyzeFilesOn(ctx, batched, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil); faulty {
+					b.Fatal("faulty")
+				}
+			}
+			perMsg(b, benchMessages)
+		})
+	}
+	b.Run("render-json", func(b *testing.B) {
+		a, _ := analyzeFilesOn(ctx, false, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil)
+		for b.Loop() {
+			if err := report.WriteAnalysis(io.Discard, report.FormatJSON, a); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perMsg(b, benchMessages)
+	})
+}
