@@ -37,6 +37,7 @@ type tcpState struct {
 	aheadAt   time.Time // capture time of the latest such segment
 	idleSweep time.Duration
 	lastIdle  time.Time // capture time of the last idle sweep
+	walks     int       // sweeps that walked the connections (for tests)
 }
 
 // idleSweepDivisor sets how late an idle connection may be closed: by a
@@ -104,6 +105,7 @@ func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
 		t.lastIdle = now
 	}
 	gapBefore := now.Add(-t.gap)
+	t.walks++
 	t.emit = emit
 	t.asm.FlushWithOptions(reassembly.FlushOptions{T: gapBefore, TC: now.Add(-t.idle)})
 	t.emit = nil

@@ -269,3 +269,62 @@ func TestRegressionClockAfterFlush(t *testing.T) {
 		t.Fatalf("got %q before the end of the second input", got)
 	}
 }
+
+// TestRegressionSparseCaptureSweeps: a capture with a packet every second
+// walked every TCP connection on every packet (a sweep per second of
+// capture time), which was a third of the time spent reading the bench
+// capture. Without data queued ahead of a stream only the idle sweeps walk
+// them, every thirtieth of the idle timeout; a gap is still
+// declared on time and an idle connection still closed.
+func TestRegressionSparseCaptureSweeps(t *testing.T) {
+	d := NewDecoder(Options{TCPGapTimeout: 2 * time.Second, TCPIdleTimeout: 60 * time.Second})
+	var s sink
+	pkt := uint64(0)
+	at := func(frame []byte, ts time.Duration) {
+		pkt++
+		decodeAt(d, frame, pkt, ts, s.emit)
+	}
+	dns := func() []byte { return udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns") }
+	seq := uint32(isn + 1)
+	at(tcp4Frame(t, seg{syn: true, seq: isn}), 0)
+	// 600 s of in-order messages, one every 10 s, and a packet a second.
+	for sec := 1; sec <= 600; sec++ {
+		if sec%10 == 0 {
+			at(tcp4Frame(t, seg{seq: seq, payload: msgReg}), time.Duration(sec)*time.Second)
+			seq += uint32(len(msgReg))
+			continue
+		}
+		at(dns(), time.Duration(sec)*time.Second)
+	}
+	if got, max := d.tcpa.walks, 600/2+1; got > max { // idle sweep every 2 s of 60 s
+		t.Errorf("%d walks over 600 s of in-order data, want at most %d", got, max)
+	}
+	if len(s.got) != 60 {
+		t.Fatalf("%d messages, want 60", len(s.got))
+	}
+	// A segment ahead of the stream: the gap is declared 2 to 3 s later.
+	b := msgMsg
+	at(tcp4Frame(t, seg{seq: seq + 40, payload: b[40:] + msgReg}), 601*time.Second)
+	for sec := 602; sec <= 603; sec++ {
+		at(dns(), time.Duration(sec)*time.Second)
+	}
+	if len(s.got) != 60 {
+		t.Fatalf("gap declared before its timeout")
+	}
+	at(dns(), 604*time.Second)
+	if len(s.got) != 61 || s.texts()[60] != msgReg || d.Stats().TCPGaps != 1 {
+		t.Fatalf("gap not declared 3 s after: %d messages, %d gaps", len(s.got), d.Stats().TCPGaps)
+	}
+	walks := d.tcpa.walks
+	// Quiet again: back to idle sweeps only, and the connection is closed
+	// between 60 and 62 s after its last packet.
+	for sec := 605; sec <= 700; sec++ {
+		at(dns(), time.Duration(sec)*time.Second)
+	}
+	if got := d.tcpa.walks - walks; got > 96/2+2 {
+		t.Errorf("%d walks in 96 quiet seconds after the gap", got)
+	}
+	if d.tcpa.streams != 0 {
+		t.Errorf("idle connection still open 99 s after its last packet")
+	}
+}
