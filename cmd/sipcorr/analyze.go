@@ -139,12 +139,15 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 // With more than one CPU, reading and judging run on two goroutines
 // (pipeline_batch.go); the result is the same.
 func analyzeFiles(ctx context.Context, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
-	return analyzeFilesOn(ctx, runtime.GOMAXPROCS(0) > 1, e, paths, opts, j, servers, limits, off, sinks...)
+	// One CPU: everything on this goroutine. More: a judge goroutine per
+	// CPU but the reader's, which helps them (pipeline_batch.go).
+	judges := runtime.GOMAXPROCS(0) - 1
+	return analyzeFilesOn(ctx, judges, e, paths, opts, j, servers, limits, off, sinks...)
 }
 
-// analyzeFilesOn is analyzeFiles with the file loop chosen: batched on two
-// goroutines or all on the caller's.
-func analyzeFilesOn(ctx context.Context, batched bool, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
+// analyzeFilesOn is analyzeFiles with the file loop chosen: batched with
+// that many judge goroutines, or with 0 all on the caller's goroutine.
+func analyzeFilesOn(ctx context.Context, judges int, e *env, paths []string, opts capture.Options, j *judge, servers serverSet, limits correlate.InventoryLimits, off *offenderCollector, sinks ...judgedSink) (a *report.Analysis, faulty bool) {
 	p := newPipeline(opts, j)
 	p.servers = servers
 	inv := correlate.NewInventory(limits)
@@ -171,8 +174,8 @@ func analyzeFilesOn(ctx context.Context, batched bool, e *env, paths []string, o
 		}
 	}
 	var bp *batchPipeline
-	if batched {
-		bp = newBatchPipeline(p, add)
+	if judges > 0 {
+		bp = newBatchPipelineN(p, add, judges)
 		defer bp.close() // no-op unless a sink panicked
 	}
 	for _, path := range paths {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -116,14 +117,14 @@ func BenchmarkAnalyzeStages(b *testing.B) {
 		}
 		perMsg(b, benchMessages)
 	})
-	for _, batched := range []bool{false, true} {
+	for _, judges := range []int{0, 1, 2} {
 		name := "analyze-sequential"
-		if batched {
-			name = "analyze-batched"
+		if judges > 0 {
+			name = fmt.Sprintf("analyze-%d-judges", judges)
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				if _, faulty := analyzeFilesOn(ctx, batched, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil); faulty {
+				if _, faulty := analyzeFilesOn(ctx, judges, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil); faulty {
 					b.Fatal("faulty")
 				}
 			}
@@ -131,7 +132,7 @@ func BenchmarkAnalyzeStages(b *testing.B) {
 		})
 	}
 	b.Run("render-json", func(b *testing.B) {
-		a, _ := analyzeFilesOn(ctx, false, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil)
+		a, _ := analyzeFilesOn(ctx, 0, &env{stderr: io.Discard}, []string{path}, capture.Options{}, j, servers, correlate.InventoryLimits{}, nil)
 		for b.Loop() {
 			if err := report.WriteAnalysis(io.Discard, report.FormatJSON, a); err != nil {
 				b.Fatal(err)

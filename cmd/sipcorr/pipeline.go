@@ -59,18 +59,18 @@ func (p *pipeline) handle(dg *capture.Datagram, fn func(*judged)) {
 	// j lives in the pipeline: a judged value built here would escape to the
 	// heap through fn and cost an allocation per message.
 	j := &p.cur
-	if p.judgeInto(dg, &p.msg, &p.verdict, j) {
+	if p.judgeInto(&p.totals, dg, &p.msg, &p.verdict, j) {
 		fn(j)
 	}
 }
 
-// judgeInto parses and judges dg into msg and verdict, counts it in
-// p.totals and points j at them. It says whether j goes to the sinks:
-// incomplete messages and what the server sent are only counted. The
-// batched file loop (pipeline_batch.go) calls it with one msg and verdict
-// per batch slot, from its judge goroutine.
-func (p *pipeline) judgeInto(dg *capture.Datagram, msg *sipparse.Message, verdict *sipparse.Verdict, j *judged) bool {
-	t := &p.totals
+// judgeInto parses and judges dg into msg and verdict, counts it in t and
+// points j at them. It says whether j goes to the sinks: incomplete
+// messages and what the server sent are only counted. The batched file
+// loop (pipeline_batch.go) calls it from its judge goroutines, with one
+// msg and verdict per batch slot and the batch's own totals; it reads
+// nothing of p that changes during a run.
+func (p *pipeline) judgeInto(t *report.Totals, dg *capture.Datagram, msg *sipparse.Message, verdict *sipparse.Verdict, j *judged) bool {
 	if dg.Truncated {
 		t.Incomplete++
 		return false

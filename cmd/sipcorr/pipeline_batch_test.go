@@ -47,11 +47,11 @@ func (s *sinkTrace) add(path string, m *judged) {
 
 // runFiles runs analyzeFilesOn and returns the JSON report, what the sinks
 // saw and the exit state.
-func runFiles(t *testing.T, ctx context.Context, batched bool, servers serverSet, paths ...string) (string, []string, bool) {
+func runFiles(t *testing.T, ctx context.Context, judges int, servers serverSet, paths ...string) (string, []string, bool) {
 	t.Helper()
 	var stderr bytes.Buffer
 	tr := sinkTrace{stderr: &stderr}
-	a, faulty := analyzeFilesOn(ctx, batched, &env{stdout: io.Discard, stderr: &stderr}, paths, capture.Options{},
+	a, faulty := analyzeFilesOn(ctx, judges, &env{stdout: io.Discard, stderr: &stderr}, paths, capture.Options{},
 		defaultJudge(t), servers, correlate.InventoryLimits{MaxUAs: correlate.DefaultMaxUAs}, nil, tr.add)
 	var out bytes.Buffer
 	if err := report.WriteAnalysis(&out, report.FormatJSON, a); err != nil {
@@ -62,20 +62,24 @@ func runFiles(t *testing.T, ctx context.Context, batched bool, servers serverSet
 
 func compareRuns(t *testing.T, servers serverSet, paths ...string) (faulty bool) {
 	t.Helper()
-	seqOut, seqTrace, seqFaulty := runFiles(t, context.Background(), false, servers, paths...)
-	batOut, batTrace, batFaulty := runFiles(t, context.Background(), true, servers, paths...)
-	if seqOut != batOut {
-		t.Errorf("report differs\nsequential:\n%s\nbatched:\n%s", seqOut, batOut)
-	}
-	if seqFaulty != batFaulty {
-		t.Errorf("faulty: sequential %v, batched %v", seqFaulty, batFaulty)
-	}
-	if len(seqTrace) != len(batTrace) {
-		t.Fatalf("sinks saw %d messages sequentially, %d batched", len(seqTrace), len(batTrace))
-	}
-	for i := range seqTrace {
-		if seqTrace[i] != batTrace[i] {
-			t.Fatalf("message %d differs\nsequential: %s\nbatched:    %s", i, seqTrace[i], batTrace[i])
+	seqOut, seqTrace, seqFaulty := runFiles(t, context.Background(), 0, servers, paths...)
+	// One judge, two (as many as this machine's CPUs in CI), and more
+	// judges than CPUs, where batches finish out of order most often.
+	for _, judges := range []int{1, 2, 5} {
+		batOut, batTrace, batFaulty := runFiles(t, context.Background(), judges, servers, paths...)
+		if seqOut != batOut {
+			t.Errorf("%d judges: report differs\nsequential:\n%s\nbatched:\n%s", judges, seqOut, batOut)
+		}
+		if seqFaulty != batFaulty {
+			t.Errorf("%d judges: faulty: sequential %v, batched %v", judges, seqFaulty, batFaulty)
+		}
+		if len(seqTrace) != len(batTrace) {
+			t.Fatalf("%d judges: sinks saw %d messages sequentially, %d batched", judges, len(seqTrace), len(batTrace))
+		}
+		for i := range seqTrace {
+			if seqTrace[i] != batTrace[i] {
+				t.Fatalf("%d judges: message %d differs\nsequential: %s\nbatched:    %s", judges, i, seqTrace[i], batTrace[i])
+			}
 		}
 	}
 	return seqFaulty
@@ -140,7 +144,7 @@ func TestBatchedCancelStopsJudge(t *testing.T) {
 			cancel()
 		}
 	}
-	a, faulty := analyzeFilesOn(ctx, true, &env{stdout: io.Discard, stderr: io.Discard},
+	a, faulty := analyzeFilesOn(ctx, 2, &env{stdout: io.Discard, stderr: io.Discard},
 		[]string{repo("testdata", "demo", "edge.pcapng"), repo("testdata", "demo", "leak", "edge.pcapng")},
 		capture.Options{}, defaultJudge(t), nil, correlate.InventoryLimits{}, nil, stop)
 	if !faulty || len(a.Files) != 1 || n < 1000 {
@@ -165,18 +169,18 @@ func TestBatchedMessageDoesNotAllocate(t *testing.T) {
 	var defects defectCounter
 	var obs correlate.Observation
 	seen := 0
-	bp := newBatchPipeline(p, func(_ string, m *judged) {
+	bp := newBatchPipelineN(p, func(_ string, m *judged) {
 		toObservation(m, &obs)
 		inv.Add(&obs)
 		defects.add(j.version, m)
 		seen++
-	})
+	}, 2)
 	defer bp.close()
 	dg := &capture.Datagram{Time: time.Unix(1e9, 0), Transport: capture.TransportUDP,
 		Src: netip.MustParseAddrPort("192.0.2.10:5060"), Dst: netip.MustParseAddrPort("198.51.100.1:5060"),
 		Payload: []byte(register420), Packet: 1}
 	// Warm up every slot of every batch: Message headers grow once.
-	for range 2 * batchesInFlight * batchSize {
+	for range 2 * len(bp.held) * batchSize {
 		bp.add("x", dg)
 	}
 	const runs = 20 * batchSize
@@ -184,7 +188,7 @@ func TestBatchedMessageDoesNotAllocate(t *testing.T) {
 		t.Errorf("%.2f allocations per batched message, want 0", n)
 	}
 	bp.sync()
-	if want := 2*batchesInFlight*batchSize + runs + 1; seen != want { // AllocsPerRun runs once more to warm up
+	if want := 2*len(bp.held)*batchSize + runs + 1; seen != want { // AllocsPerRun runs once more to warm up
 		t.Errorf("sinks saw %d messages, want %d", seen, want)
 	}
 	if p.totals.Malformed != uint64(seen) {
