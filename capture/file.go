@@ -13,8 +13,9 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// Read buffer of the streaming reader. Records are copied out of it into
-// one reused record buffer, so memory does not grow with the file.
+// Read buffer of the streaming reader. Packet data is handed out of it
+// where it lies (headers, and records larger than the buffer, are copied
+// into one reused record buffer), so memory does not grow with the file.
 const readBufferSize = 256 << 10
 
 // FileStats counts what the file reader met that is not a packet error.
@@ -242,6 +243,24 @@ func (r *FileReader) readFull(n int, eofOK bool) ([]byte, error) {
 		return nil, mapReadErr(err)
 	}
 	return b, nil
+}
+
+// readView is readFull without the copy when the read buffer holds the n
+// bytes: the slice then aliases the buffer and is valid only until the
+// next read. Packet data is read with it (the last read of a record).
+func (r *FileReader) readView(n int) ([]byte, error) {
+	if n <= r.br.Size() {
+		if b, err := r.br.Peek(n); err == nil {
+			if _, err := r.br.Discard(n); err != nil {
+				return nil, mapReadErr(err) // cannot happen after a full Peek
+			}
+			r.off += int64(n)
+			return b, nil
+		}
+	}
+	// Too big for the buffer, or the input ends (or fails) first: readFull
+	// says how.
+	return r.readFull(n, false)
 }
 
 // discard skips n bytes without keeping them.

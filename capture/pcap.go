@@ -94,7 +94,7 @@ func (p *pcapReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers.L
 	if incl > p.limit {
 		return nil, ci, 0, errDetail(ErrBadRecordLength, "captured length %d exceeds limit %d", incl, p.limit)
 	}
-	data, err := r.readFull(int(incl), false)
+	data, err := r.readView(int(incl))
 	if err != nil {
 		return nil, ci, 0, err
 	}

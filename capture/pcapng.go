@@ -135,8 +135,9 @@ func (p *pcapngReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers
 			}
 			continue
 		}
-		// Body and trailer in one read; the packet data stays in r.buf.
-		body, err := r.readFull(int(n)-8, false)
+		// Body and trailer in one read, the last of the record: the packet
+		// data stays in the read buffer (or r.buf) until the next record.
+		body, err := r.readView(int(n) - 8)
 		if err != nil {
 			return nil, gopacket.CaptureInfo{}, 0, err
 		}
