@@ -50,6 +50,9 @@ func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
 	if c.walkErr {
 		return reply(400, "Bad Headers", evidence{kind: evBadHeaders, span: toSpan(c.errSpan(b))})
 	}
+	if c.twice&(1<<HdrFrom|1<<HdrTo|1<<HdrCallID|1<<HdrCSeq) == 0 {
+		return pass()
+	}
 	var seen [numHeaderKinds]bool
 	for i := range c.hdrs {
 		h := &c.hdrs[i]

@@ -20,6 +20,9 @@ func checkAuth(bit Check, b []byte, c *coreMsg) result {
 		return reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: toSpan(c.errSpan(b))})
 	}
 	for _, k := range [2]HeaderKind{HdrAuthorization, HdrProxyAuthorization} {
+		if c.kinds&(1<<k) == 0 {
+			continue
+		}
 		for i := range c.hdrs {
 			h := &c.hdrs[i]
 			if h.kind != k {

@@ -33,6 +33,8 @@ type coreMsg struct {
 	version    [2]int
 	hdrs       []coreHdr
 	first      [numHeaderKinds]int16 // index+1 of the first header of each kind in hdrs (0 = none)
+	kinds      uint64                // bit per HeaderKind present in hdrs (numHeaderKinds < 64)
+	twice      uint64                // bit per HeaderKind present more than once in hdrs
 	walkErr    bool                  // a header failed to parse; hdrs holds those before it
 	errOff     int                   // offset of the bad header
 	eoh        int                   // offset of the empty line ending the headers, -1 if none
@@ -118,6 +120,10 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 			}
 			seen |= 1 << h.kind
 		}
+		// Checks that look for every header of a kind skip the list
+		// when the kind is absent (or, for duplicates, single).
+		c.twice |= c.kinds & (1 << h.kind)
+		c.kinds |= 1 << h.kind
 		if h.kind == HdrVia && c.via1 < 0 {
 			c.via1 = len(c.hdrs) - 1
 		}
