@@ -94,7 +94,21 @@ type defectDoc struct {
 	Ref      string `json:"ref"`
 }
 
+// newAnalyzeDoc is the whole document, every UA included. The analyze
+// writers stream the UAs instead (render_json.go); the offender report and
+// the HTML page embed this one.
 func newAnalyzeDoc(a *Analysis) analyzeDoc {
+	d := newAnalyzeFrame(a)
+	if a.Inventory != nil {
+		for _, s := range a.Inventory.UAs() {
+			d.UAs = append(d.UAs, newUADoc(s))
+		}
+	}
+	return d
+}
+
+// newAnalyzeFrame is the document without its UAs: "uas" is empty.
+func newAnalyzeFrame(a *Analysis) analyzeDoc {
 	d := analyzeDoc{
 		Schema: AnalyzeSchema,
 		Summary: summaryDoc{
@@ -134,9 +148,6 @@ func newAnalyzeDoc(a *Analysis) analyzeDoc {
 	}
 	if a.Inventory != nil {
 		d.Summary.UAsFolded = a.Inventory.Folded.UAMessages
-		for _, s := range a.Inventory.UAs() {
-			d.UAs = append(d.UAs, newUADoc(s))
-		}
 	}
 	for _, k := range a.Defects {
 		d.KnownDefects = append(d.KnownDefects, defectDoc{ID: k.ID, Title: k.Title, Rule: k.Rule,

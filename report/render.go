@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,12 +39,6 @@ func WriteAnalysis(w io.Writer, f Format, a *Analysis) error {
 		return writeTable(w, a)
 	}
 	return fmt.Errorf("unknown format %q", f)
-}
-
-func writeJSON(w io.Writer, a *Analysis) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(newAnalyzeDoc(a))
 }
 
 // CSVHeader is the header row of the analyze CSV, one row per UA after it.
