@@ -193,7 +193,7 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next in
 	if hint >= 0 && p == tmp+len(name) {
 		h.kind = HeaderKind(hint)
 	} else {
-		h.kind = KindOf(name)
+		h.kind = kindIn(b, tmp, len(name))
 	}
 	p = skipLWS(b, p+1)
 	if p >= len(b) {

@@ -173,7 +173,7 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			if h.nameOK = k == len(h.Name) && k > 0; !h.nameOK {
 				m.Defects |= DefectBadHeaderName
 			}
-			h.Kind = KindOf(h.Name)
+			h.Kind = kindIn(m.Raw, start, len(h.Name))
 			v := line[colon+1:]
 			lead := len(v) - len(trimLeftSP(v))
 			vs = start + colon + 1 + lead
