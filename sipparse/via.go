@@ -1,6 +1,9 @@
 package sipparse
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // viaInfo is what the engine needs from the first via-parm of a Via header.
 type viaInfo struct {
@@ -20,22 +23,13 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 	first := true
 	for {
 		p = viaLWS(buf, p)
-		if !hasPrefixFold(buf[p:], "SIP") {
+		if viaProtoPrefix(buf, p) {
+			// "SIP/2.0/" without whitespace inside: the common case, read
+			// as one word; viaProto gives the same offset for it.
+			p = viaLWS(buf, p+8)
+		} else if p, ok = viaProto(buf, p); !ok {
 			return info, p, false
 		}
-		p = viaLWS(buf, p+3)
-		if p >= len(buf) || buf[p] != '/' {
-			return info, p, false
-		}
-		p = viaLWS(buf, p+1)
-		if !hasPrefixFold(buf[p:], "2.0") {
-			return info, p, false
-		}
-		p = viaLWS(buf, p+3)
-		if p >= len(buf) || buf[p] != '/' {
-			return info, p, false
-		}
-		p = viaLWS(buf, p+1)
 		t := p
 		for p < len(buf) && !lwsByte[buf[p]] {
 			p++
@@ -65,7 +59,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			}
 			p++
 		} else {
-			for p < len(buf) && viaHostChar(buf[p]) {
+			for p < len(buf) && !viaHostStop[buf[p]] {
 				p++
 			}
 		}
@@ -79,7 +73,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		if p < len(buf) && buf[p] == ':' {
 			p = viaLWS(buf, p+1)
 			d := p
-			for p < len(buf) && !viaPortStop(buf[p]) {
+			for p < len(buf) && !viaPortStop[buf[p]] {
 				p++
 			}
 			if p == len(buf) && p > d {
@@ -144,8 +138,49 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 	}
 }
 
+// viaProto reads "SIP" / "2.0" / at p, whitespace and folds allowed around
+// the slashes, and returns the offset of the transport.
+func viaProto(buf []byte, p int) (int, bool) {
+	if !hasPrefixFold(buf[p:], "SIP") {
+		return p, false
+	}
+	p = viaLWS(buf, p+3)
+	if p >= len(buf) || buf[p] != '/' {
+		return p, false
+	}
+	p = viaLWS(buf, p+1)
+	if !hasPrefixFold(buf[p:], "2.0") {
+		return p, false
+	}
+	p = viaLWS(buf, p+3)
+	if p >= len(buf) || buf[p] != '/' {
+		return p, false
+	}
+	return viaLWS(buf, p+1), true
+}
+
+// viaProtoPrefix reports whether b[p:] starts with "SIP/2.0/", the letters
+// in any case.
+func viaProtoPrefix(b []byte, p int) bool {
+	if p+8 > len(b) {
+		return false
+	}
+	// (x | 0x20) == 's' only for 's' and 'S'; the other bytes must match.
+	const want, fold = 0x2f302e322f706973, 0x0000000000202020 // "sip/2.0/" little-endian
+	return binary.LittleEndian.Uint64(b[p:p+8])|fold == want
+}
+
 // skipLWS skips SP, HT and folded line ends (CRLF or LF followed by SP/HT).
+// The check for a byte that ends the skip at once is inlined at the call
+// sites; the loop is not (most calls skip nothing or one SP).
 func skipLWS(b []byte, p int) int {
+	if p < len(b) && !lwsByte[b[p]] {
+		return p
+	}
+	return skipLWSRun(b, p)
+}
+
+func skipLWSRun(b []byte, p int) int {
 	for p < len(b) {
 		switch {
 		case b[p] == ' ' || b[p] == '\t':
@@ -170,8 +205,16 @@ func lineEnd(b []byte, p int) int {
 }
 
 // viaLWS skips SP, HT and line ends followed by SP/HT. Unlike the core's
-// eat_lws_end, parse_via also treats a lone CR as a line end.
+// eat_lws_end, parse_via also treats a lone CR as a line end. Like skipLWS,
+// the common no-op case is inlined.
 func viaLWS(b []byte, p int) int {
+	if p < len(b) && !lwsByte[b[p]] {
+		return p
+	}
+	return viaLWSRun(b, p)
+}
+
+func viaLWSRun(b []byte, p int) int {
 	for p < len(b) {
 		switch b[p] {
 		case ' ', '\t':
@@ -190,13 +233,8 @@ func viaLWS(b []byte, p int) int {
 	return p
 }
 
-func viaPortStop(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', ';', ',', '(', ')', 0:
-		return true
-	}
-	return false
-}
+// viaPortStop ends the port digits of a Via.
+var viaPortStop = byteSet(" \t\r\n;,()\x00")
 
 func allDigits(b []byte) bool {
 	for _, c := range b {
@@ -337,15 +375,9 @@ func viaParamStop(c byte) bool {
 	return false
 }
 
-// viaHostChar: parse_via's host state accepts any byte but its delimiters
+// viaHostStop: parse_via's host state accepts any byte but its delimiters
 // (verified on 5.6.3 with '@' and 8-bit bytes).
-func viaHostChar(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\n', ':', ';', ',', '(', ')', '[', ']', 0:
-		return false
-	}
-	return true
-}
+var viaHostStop = byteSet(" \t\r\n:;,()[]\x00")
 
 // isTokenChar is RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" /
 // "_" / "+" / "`" / "'" / "~".
