@@ -1,9 +1,6 @@
 package report
 
-import (
-	"time"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 // The appenders below write JSON exactly as encoding/json does with its
 // defaults (HTML escaping on), without reflection: the analyze document
@@ -75,74 +72,4 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// appendJSONTime appends t as time.Time.MarshalJSON does (RFC 3339 with
-// nanoseconds, quoted). ok is false when MarshalJSON would fail (a year
-// outside [0,9999] or an offset beyond ±23 hours); dst is then unusable
-// and the caller reports encoding/json's error.
-func appendJSONTime(dst []byte, t time.Time) (out []byte, ok bool) {
-	dst = append(dst, '"')
-	n0 := len(dst)
-	dst = t.AppendFormat(dst, time.RFC3339Nano)
-	// The same checks as time.Time.appendStrictRFC3339.
-	if dst[n0+len("9999")] != '-' {
-		return dst, false
-	}
-	if dst[len(dst)-1] != 'Z' {
-		c := dst[len(dst)-len("Z07:00")]
-		h := 10*(dst[len(dst)-len("07:00")]-'0') + (dst[len(dst)-len("7:00")] - '0')
-		if ('0' <= c && c <= '9') || h >= 24 {
-			return dst, false
-		}
-	}
-	return append(dst, '"'), true
-}
-
-// jsonTimes appends UTC times as appendJSONTime does, faster: the date part
-// ("2006-01-02T") of the last day formatted is kept, and a time on that day
-// only needs its clock and fraction. The UA objects hold two times each,
-// most of them on the same day.
-type jsonTimes struct {
-	day     int64 // Unix day of date, valid when n > 0
-	date    [16]byte
-	n       int
-	scratch [40]byte
-}
-
-// append appends t, which must be in UTC, with ok as appendJSONTime's.
-func (c *jsonTimes) append(dst []byte, t time.Time) (out []byte, ok bool) {
-	if t.Location() != time.UTC {
-		return appendJSONTime(dst, t)
-	}
-	sec := t.Unix()
-	day, sod := sec/86400, sec%86400
-	if sod < 0 {
-		day, sod = day-1, sod+86400
-	}
-	if c.n == 0 || day != c.day {
-		full, ok := appendJSONTime(c.scratch[:0], t)
-		if !ok {
-			return dst, false
-		}
-		c.day, c.n = day, copy(c.date[:], full[:len(`"2006-01-02T`)])
-	}
-	dst = append(dst, c.date[:c.n]...)
-	h, m, s := sod/3600, sod/60%60, sod%60
-	dst = append(dst, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10))
-	if ns := t.Nanosecond(); ns != 0 {
-		// RFC3339Nano's ".999999999": nine digits, trailing zeros cut.
-		var frac [10]byte
-		frac[0] = '.'
-		for i := 9; i >= 1; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		end := 10
-		for frac[end-1] == '0' {
-			end--
-		}
-		dst = append(dst, frac[:end]...)
-	}
-	return append(dst, 'Z', '"'), true
 }

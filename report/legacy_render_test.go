@@ -287,7 +287,7 @@ func legacyCrossCells(r crossRowDoc) []string {
 }
 
 func legacyTerminalSafe(s string) string {
-	if isPlain(s) {
+	if legacyIsPlain(s) {
 		return s
 	}
 	var b strings.Builder
@@ -296,12 +296,12 @@ func legacyTerminalSafe(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size <= 1:
-			writeHexByte(&b, s[i])
+			legacyWriteHexByte(&b, s[i])
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			writeHexByte(&b, byte(r))
+			legacyWriteHexByte(&b, byte(r))
 		case unicode.Is(unicode.Cf, r):
 			b.WriteString(`\u{`)
-			b.WriteString(strings.ToUpper(strconvHex(uint32(r))))
+			b.WriteString(strings.ToUpper(legacyStrconvHex(uint32(r))))
 			b.WriteString(`}`)
 		case r == '\\':
 			b.WriteString(`\\`)
@@ -323,3 +323,35 @@ func legacyTruncate(s string, n int) string {
 	out := []rune(s)[:n-1]
 	return string(out) + "…"
 }
+
+func legacyWriteHexByte(b *strings.Builder, c byte) {
+	b.WriteString(`\x`)
+	b.WriteByte(legacyHexDigits[c>>4])
+	b.WriteByte(legacyHexDigits[c&0xf])
+}
+
+func legacyStrconvHex(v uint32) string {
+	var buf [8]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = legacyHexDigits[v&0xf]
+		v >>= 4
+		if v == 0 {
+			break
+		}
+	}
+	return string(buf[i:])
+}
+
+func legacyIsPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+const legacyHexDigits = "0123456789abcdef"

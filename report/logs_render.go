@@ -340,18 +340,22 @@ func (c *logCSV) header(h []string) []string {
 	return append(append([]string(nil), h...), logCSVHeader...)
 }
 
-// cells appends the log columns of the UA's row.
-func (c *logCSV) cells(rec []string, ua string, present, other bool) []string {
+// appendCells appends the log columns of the UA's row to its CSV record,
+// each after a comma.
+func (c *logCSV) appendCells(dst []byte, ua string, present, other bool) []byte {
 	if c == nil {
-		return rec
+		return dst
 	}
 	k := csvKey{ua, present}
 	r, ok := c.rows[k]
 	if other || !ok {
-		return append(rec, "", "", "", "")
+		return append(dst, ",,,,"...)
 	}
 	c.used[k] = true
-	return append(rec, crossCells(r)...)
+	for _, f := range crossCells(r) {
+		dst = appendCSVField(append(dst, ','), f)
+	}
+	return dst
 }
 
 // extra returns rows for the cross-check UAs no capture row carried: UAs

@@ -1,12 +1,10 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Format is an output format of the analyze report.
@@ -41,43 +39,6 @@ func WriteAnalysis(w io.Writer, f Format, a *Analysis) error {
 	return fmt.Errorf("unknown format %q", f)
 }
 
-// CSVHeader is the header row of the analyze CSV, one row per UA after it.
-var csvHeader = []string{"ua", "ua_present", "messages", "requests", "responses", "malformed",
-	"core_drops", "rules", "first_failures", "methods", "response_codes", "sources",
-	"first_seen", "last_seen"}
-
-func writeCSV(w io.Writer, a *Analysis) error {
-	cw := csv.NewWriter(w)
-	lc := newLogCSV(a) // log cross-check columns and rows (logs_render.go); nil without
-	if err := cw.Write(lc.header(csvHeader)); err != nil {
-		return err
-	}
-	d := newAnalyzeDoc(a)
-	for _, u := range d.UAs {
-		ua := u.UA
-		if u.Other {
-			ua = "(other)"
-		}
-		rec := []string{
-			csvSafe(TerminalSafe(ua)), strconv.FormatBool(u.Present), itoa(u.Messages), itoa(u.Requests),
-			itoa(u.Responses), itoa(u.Malformed), itoa(u.CoreDrops),
-			rulesList(u.Rules, false), rulesList(u.Rules, true),
-			TerminalSafe(mapList(u.Methods)), mapList(u.ResponseCodes), sourcesList(u.Sources, a.TopSources, u.OtherSources),
-			u.FirstSeen.Format(time.RFC3339Nano), u.LastSeen.Format(time.RFC3339Nano),
-		}
-		if err := cw.Write(lc.cells(rec, u.UA, u.Present, u.Other)); err != nil {
-			return err
-		}
-	}
-	for _, rec := range lc.extra(len(csvHeader)) {
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
 // CSV cells from the wire also go through TerminalSafe: CSV files end up in
 // terminals (cat, less -R) and a UA may carry escape sequences. JSON keeps
 // the raw bytes.
@@ -92,20 +53,6 @@ func csvSafe(s string) string {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
-
-func rulesList(rules []ruleDoc, first bool) string {
-	var parts []string
-	for _, r := range rules {
-		n := r.Messages
-		if first {
-			n = r.First
-		}
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%s(%d):%d", r.Name, r.Bit, n))
-		}
-	}
-	return strings.Join(parts, ";")
-}
 
 func mapList(m map[string]uint64) string {
 	type kv struct {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/sipcorr/sipcorr/correlate"
 )
@@ -96,7 +95,7 @@ func encodeIndented(w io.Writer, v any) error {
 type uaJSON struct {
 	row   uaRow
 	addr  []byte
-	times jsonTimes
+	times utcTimes
 }
 
 // Indentation of a UA object's lines: the object is an element of "uas"
@@ -174,13 +173,14 @@ func (e *uaJSON) appendRow(dst []byte) ([]byte, error) {
 	dst = closeJSON(dst, len(r.sources), ']')
 
 	dst = appendJSONUint(dst, `"other_sources_messages": `, r.otherSources)
-	dst = append(dst, ","+ind3+`"first_seen": `...)
-	dst, okFirst := e.times.append(dst, r.first)
-	dst = append(dst, ","+ind3+`"last_seen": `...)
-	dst, okLast := e.times.append(dst, r.last)
-	if !okFirst || !okLast {
+	if !jsonTimeOK(r.first) || !jsonTimeOK(r.last) {
 		return dst, errJSONTime
 	}
+	dst = append(dst, ","+ind3+`"first_seen": "`...)
+	dst = e.times.appendRFC3339Nano(dst, r.first)
+	dst = append(dst, "\","+ind3+`"last_seen": "`...)
+	dst = e.times.appendRFC3339Nano(dst, r.last)
+	dst = append(dst, '"')
 
 	dst = append(dst, ","+ind3+`"rules": [`...)
 	for i, rr := range r.rules {
@@ -221,13 +221,3 @@ func closeJSON(dst []byte, n int, closer byte) []byte {
 	}
 	return append(dst, closer)
 }
-
-// jsonTimeOK reports whether time.Time.MarshalJSON accepts t.UTC(), the
-// form the document holds: a year from 0 to 9999.
-func jsonTimeOK(t time.Time) bool { return !t.Before(jsonTimeMin) && t.Before(jsonTimeEnd) }
-
-// The bounds of jsonTimeOK; never written.
-var (
-	jsonTimeMin = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
-	jsonTimeEnd = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
-)

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -14,27 +13,37 @@ func TerminalSafe(s string) string {
 	if isPlain(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
+	return string(appendTerminalSafe(make([]byte, 0, len(s)+8), s))
+}
+
+// appendTerminalSafe appends TerminalSafe(s) to dst. The CSV and table
+// writers build cells in reused buffers with it.
+func appendTerminalSafe[S ~string | ~[]byte](dst []byte, s S) []byte {
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c >= 0x20 && c < 0x7f && c != '\\' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		// At most 4 bytes converted: no allocation for a []byte s.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
 		switch {
 		case r == utf8.RuneError && size <= 1:
-			writeHexByte(&b, s[i])
+			dst = appendHexByte(dst, s[i])
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			writeHexByte(&b, byte(r))
+			dst = appendHexByte(dst, byte(r))
 		case unicode.Is(unicode.Cf, r):
-			b.WriteString(`\u{`)
-			b.WriteString(strings.ToUpper(strconvHex(uint32(r))))
-			b.WriteString(`}`)
+			dst = append(dst, `\u{`...)
+			dst = appendUpperHex(dst, uint32(r))
+			dst = append(dst, '}')
 		case r == '\\':
-			b.WriteString(`\\`)
+			dst = append(dst, `\\`...)
 		default:
-			b.WriteString(s[i : i+size])
+			dst = append(dst, s[i:i+size]...)
 		}
 		i += size
 	}
-	return b.String()
+	return dst
 }
 
 func isPlain(s string) bool {
@@ -49,24 +58,23 @@ func isPlain(s string) bool {
 
 const hexDigits = "0123456789abcdef"
 
-func writeHexByte(b *strings.Builder, c byte) {
-	b.WriteString(`\x`)
-	b.WriteByte(hexDigits[c>>4])
-	b.WriteByte(hexDigits[c&0xf])
+func appendHexByte(dst []byte, c byte) []byte {
+	return append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
-func strconvHex(v uint32) string {
+func appendUpperHex(dst []byte, v uint32) []byte {
+	const upper = "0123456789ABCDEF"
 	var buf [8]byte
 	i := len(buf)
 	for {
 		i--
-		buf[i] = hexDigits[v&0xf]
+		buf[i] = upper[v&0xf]
 		v >>= 4
 		if v == 0 {
 			break
 		}
 	}
-	return string(buf[i:])
+	return append(dst, buf[i:]...)
 }
 
 // Truncate shortens s to at most n runes, marking the cut with an ellipsis.
@@ -79,4 +87,30 @@ func Truncate(s string, n int) string {
 	}
 	out := []rune(s)[:n-1]
 	return string(out) + "…"
+}
+
+// truncateTail applies Truncate(_, n) to dst[from:], the cell being built
+// at the end of dst, in place.
+func truncateTail(dst []byte, from, n int) []byte {
+	cell := dst[from:]
+	if utf8.RuneCount(cell) <= n {
+		return dst
+	}
+	if n <= 1 {
+		return append(dst[:from], "…"...)
+	}
+	// Truncate converts to []rune: each invalid byte becomes U+FFFD.
+	i, kept := from, 0
+	for ; kept < n-1; kept++ {
+		r, size := utf8.DecodeRune(dst[i:])
+		if r == utf8.RuneError && size == 1 {
+			break // rare: rewrite the cut in a copy below
+		}
+		i += size
+	}
+	if kept == n-1 {
+		return append(dst[:i], "…"...)
+	}
+	runes := []rune(string(cell))[:n-1]
+	return append(append(dst[:from], string(runes)...), "…"...)
 }

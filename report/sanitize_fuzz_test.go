@@ -21,3 +21,27 @@ func FuzzTerminalSafe(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendSanitizers holds the in-buffer forms the CSV and table writers
+// use to TerminalSafe and Truncate.
+func FuzzAppendSanitizers(f *testing.F) {
+	for _, s := range []string{"", "plain", "\x1b[31mred", "\xff\xfe", "\u202e", "a\\b", "日本語\xe2\x80…ab", "\u0085\x7f"} {
+		f.Add(s, 3)
+	}
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		n %= 64
+		prefix := []byte("cell;")
+		if got := appendTerminalSafe(append([]byte{}, prefix...), s); string(got) != string(prefix)+legacyTerminalSafe(s) {
+			t.Fatalf("appendTerminalSafe(%q) = %q, TerminalSafe %q", s, got[len(prefix):], legacyTerminalSafe(s))
+		}
+		if got := appendTerminalSafe(append([]byte{}, prefix...), []byte(s)); string(got) != string(prefix)+legacyTerminalSafe(s) {
+			t.Fatalf("appendTerminalSafe([]byte %q) = %q, TerminalSafe %q", s, got[len(prefix):], legacyTerminalSafe(s))
+		}
+		if got := TerminalSafe(s); got != legacyTerminalSafe(s) {
+			t.Fatalf("TerminalSafe(%q) = %q, was %q", s, got, legacyTerminalSafe(s))
+		}
+		if got := truncateTail(append(append([]byte{}, prefix...), s...), len(prefix), n); string(got) != string(prefix)+legacyTruncate(s, n) {
+			t.Fatalf("truncateTail(%q, %d) = %q, Truncate %q", s, n, got[len(prefix):], legacyTruncate(s, n))
+		}
+	})
+}

@@ -58,21 +58,36 @@ func TestUARowAllocatesOnlyInCorrelate(t *testing.T) {
 	}
 }
 
-// TestUAEncodeDoesNotAllocate: writing a filled row allocates nothing, so
-// the report's own memory per UA is bounded by its reused buffers,
-// whatever the number of UAs.
+// TestUAEncodeDoesNotAllocate: writing a filled row, as a JSON object, a
+// CSV record or a table row, allocates nothing, so the report's own memory
+// per UA is its reused buffers, whatever the number of UAs.
 func TestUAEncodeDoesNotAllocate(t *testing.T) {
 	var e uaJSON
+	var c csvRows
+	var tc tableCells
+	var widths [tableCols - 1]int
 	buf := make([]byte, 0, 64<<10)
 	for _, s := range sampleUAs(t) {
 		e.row.reset(s)
-		if n := testing.AllocsPerRun(50, func() {
-			var err error
-			if buf, err = e.appendRow(buf[:0]); err != nil {
-				t.Fatal(err)
+		for name, encode := range map[string]func(){
+			"JSON object": func() {
+				var err error
+				if buf, err = e.appendRow(buf[:0]); err != nil {
+					t.Fatal(err)
+				}
+			},
+			"CSV record": func() {
+				c.buf = c.buf[:0]
+				c.ua(&e.row, 3)
+			},
+			"table row": func() {
+				tc.row(&e.row, 3)
+				buf = tc.appendAligned(buf[:0], &widths)
+			},
+		} {
+			if n := testing.AllocsPerRun(50, encode); n != 0 {
+				t.Errorf("UA %q: %s %v allocations", s.UA, name, n)
 			}
-		}); n != 0 {
-			t.Errorf("UA %q: JSON object %v allocations", s.UA, n)
 		}
 	}
 }
@@ -92,7 +107,7 @@ func (m *maxWriteRecorder) Write(p []byte) (int, error) {
 // TestStreamedWritesAreBounded: the writers hand the output over in pieces
 // of about flushSize, not as one document as large as the inventory.
 func TestStreamedWritesAreBounded(t *testing.T) {
-	for _, f := range []Format{FormatJSON} {
+	for _, f := range []Format{FormatJSON, FormatCSV, FormatTable} {
 		var m maxWriteRecorder
 		if err := WriteAnalysis(&m, f, scaleBench()); err != nil {
 			t.Fatal(err)

@@ -151,7 +151,9 @@ func randomAnalysis(src []byte) *Analysis {
 	codes := []int{100, 180, 200, 404, 99, 1000, 0, -1, 486, 603}
 	addrs := []netip.AddrPort{netip.MustParseAddrPort("192.0.2.1:5060"), netip.MustParseAddrPort("[2001:db8::1]:5062"),
 		netip.MustParseAddrPort("[::ffff:192.0.2.9]:5060"), netip.AddrPortFrom(netip.MustParseAddr("fe80::1%e<t>h\"0"), 1),
-		{}, netip.MustParseAddrPort("198.51.100.200:65535"), netip.MustParseAddrPort("0.0.0.0:0")}
+		{}, netip.MustParseAddrPort("198.51.100.200:65535"), netip.MustParseAddrPort("0.0.0.0:0"),
+		// A zone tabwriter would interpret: the table's tabwriter path.
+		netip.AddrPortFrom(netip.MustParseAddr("fe80::2").WithZone("e\tt\xff\vh"), 2)}
 	var uas []string
 	for n := 20 + s.intn(100); n > 0; n-- {
 		o := correlate.Observation{Time: t0.Add(time.Duration(s.intn(200))*time.Second + time.Duration(s.intn(256))*time.Nanosecond*3907),

@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -18,7 +16,7 @@ const (
 // writeTable renders the report for a terminal. Everything from the wire goes
 // through TerminalSafe: a User-Agent may carry escape sequences.
 func writeTable(w io.Writer, a *Analysis) error {
-	d := newAnalyzeDoc(a)
+	d := newAnalyzeFrame(a) // the UA rows are streamed (table_rows.go)
 	ew := &errWriter{w: w}
 	s := d.Summary
 	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses)",
@@ -34,18 +32,7 @@ func writeTable(w io.Writer, a *Analysis) error {
 	ew.printf("judged as Kamailio %s sanity: checks %d, uri_checks %d, proxy_require %s (%s)\n\n",
 		d.Sanity.KamailioVersion, d.Sanity.Checks, d.Sanity.URIChecks, listOrEmpty(d.Sanity.ProxyRequire), d.Sanity.From)
 
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER-AGENT\tMSGS\tREQ\tRESP\tMALFORMED\tFAILED CHECKS\tMETHODS\tCODES\tSOURCES\tFIRST SEEN\tLAST SEEN")
-	for _, u := range d.UAs {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			uaCell(u), u.Messages, u.Requests, u.Responses, u.Malformed,
-			Truncate(TerminalSafe(rulesCell(u.Rules)), tableListWidth),
-			Truncate(TerminalSafe(mapList(u.Methods)), tableListWidth),
-			Truncate(mapList(u.ResponseCodes), tableListWidth),
-			Truncate(sourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
-			u.FirstSeen.Format(tableTimeLayout), u.LastSeen.Format(tableTimeLayout))
-	}
-	if err := tw.Flush(); err != nil {
+	if err := writeUATable(ew, a); err != nil {
 		return err
 	}
 	if len(d.KnownDefects) > 0 {
@@ -94,27 +81,6 @@ func writeTable(w io.Writer, a *Analysis) error {
 	}
 	writeLogTable(ew, d.logDocs)
 	return ew.err
-}
-
-func uaCell(u uaDoc) string {
-	switch {
-	case u.Other:
-		return "(other UAs, beyond the cap)"
-	case !u.Present:
-		return "(no User-Agent)"
-	}
-	return Truncate(TerminalSafe(u.UA), tableUAWidth)
-}
-
-func rulesCell(rules []ruleDoc) string {
-	if len(rules) == 0 {
-		return "-"
-	}
-	parts := make([]string, len(rules))
-	for i, r := range rules {
-		parts[i] = fmt.Sprintf("%d:%d", r.Bit, r.Messages)
-	}
-	return strings.Join(parts, " ")
 }
 
 func listOrEmpty(l []string) string {
