@@ -84,6 +84,25 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		paramStart = -1
 	}
 	for i := p; i < len(b); i++ {
+		// Runs of bytes that leave the state unchanged (most of a URI)
+		// are skipped without going through the state switch.
+		switch state {
+		case sUser:
+			for i < len(b) && uriUserPlain[b[i]] {
+				i++
+			}
+		case sHostP:
+			for i < len(b) && uriHostPlain[b[i]] {
+				i++
+			}
+		case sParamP:
+			for i < len(b) && uriParamPlain[b[i]] {
+				i++
+			}
+		}
+		if i == len(b) {
+			break
+		}
 		c := b[i]
 		switch state {
 		case sInit:
@@ -295,6 +314,20 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 	}
 	return info, portLen <= 5
 }
+
+// Bytes that leave parseURI's state unchanged: in the user part, in a
+// host (alphanumerics, '.', '-': valid for the strict and the lax host
+// rule), inside a parameter.
+var (
+	uriUserPlain = plainExcept("@:;?[]")
+	uriHostPlain = func() (t [256]bool) {
+		for c := 0; c < 256; c++ {
+			t[c] = isAlnum(byte(c)) || c == '.' || c == '-'
+		}
+		return t
+	}()
+	uriParamPlain = plainExcept("@;?:=")
+)
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
