@@ -1,6 +1,9 @@
 package sipparse
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // parseFirstLine ports parse_first_line() (parse_fline.c).
 func (c *coreMsg) parseFirstLine(b []byte, start int) (int, bool) {
@@ -64,7 +67,7 @@ func (c *coreMsg) parseFirstLine(b []byte, start int) (int, bool) {
 	c.version = [2]int{start + third, start + tmp}
 	if !c.isReply {
 		v := buf[third:tmp]
-		c.protoSIP = len(v) >= 7 && equalFold(v[:7], "SIP/2.0")
+		c.protoSIP = len(v) >= 7 && hasPrefixSIP20(buf, third)
 	}
 	return start + nl, true
 }
@@ -131,13 +134,28 @@ func spaceEnd(b []byte, p int) int {
 	return p
 }
 
+// hasPrefixSIP20 is hasPrefixFold(b[p:], "SIP/2.0"), comparing one word
+// when b has eight bytes from p (a version is followed by its line end).
+func hasPrefixSIP20(b []byte, p int) bool {
+	if p+8 > len(b) {
+		return hasPrefixFold(b[p:], "SIP/2.0")
+	}
+	// (x | 0x20) == 's' only for 's' and 'S'; the other bytes must match.
+	const want, fold, mask = 0x302e322f706973, 0x202020, 0xffffffffffffff // "sip/2.0" little-endian
+	return (binary.LittleEndian.Uint64(b[p:p+8])|fold)&mask == want
+}
+
 // eatLine ports eat_line(): past the next LF, and past one CR right after it.
 func eatLine(b []byte, p int) int {
-	i := bytes.IndexByte(b[p:], '\n')
-	if i < 0 {
+	// The line end usually follows at once (CRLF after the version).
+	nl := p
+	if p+1 < len(b) && b[p] == '\r' && b[p+1] == '\n' {
+		nl = p + 1
+	} else if i := bytes.IndexByte(b[p:], '\n'); i >= 0 {
+		nl = p + i
+	} else {
 		return len(b)
 	}
-	nl := p + i
 	if nl+1 < len(b) {
 		nl++
 	}

@@ -94,8 +94,7 @@ func (m *Message) parseStartLine(line []byte) bool {
 	}
 	// Request: first field, last field, everything between is the URI.
 	t := trimWS(line)
-	first := bytes.IndexAny(t, " \t")
-	last := bytes.LastIndexAny(t, " \t")
+	first, last := indexSPHT(t), lastIndexSPHT(t)
 	if first < 0 || first == last {
 		m.Defects |= DefectBadStartLine
 		return false
@@ -205,6 +204,27 @@ func (m *Message) checkContentLength() {
 	if !ok || n != len(m.Body) {
 		m.Defects |= DefectContentLength
 	}
+}
+
+// indexSPHT is bytes.IndexAny(b, " \t") without building a byte set per
+// call.
+func indexSPHT(b []byte) int {
+	for i, c := range b {
+		if c == ' ' || c == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastIndexSPHT is bytes.LastIndexAny(b, " \t").
+func lastIndexSPHT(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == ' ' || b[i] == '\t' {
+			return i
+		}
+	}
+	return -1
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
