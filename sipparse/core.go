@@ -195,7 +195,10 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next in
 	} else {
 		h.kind = kindIn(b, tmp, len(name))
 	}
-	p = skipLWS(b, p+1)
+	// One SP after the colon is the rule; skipLWS handles the rest.
+	if p += 2; p >= len(b) || b[p-1] != ' ' || lwsByte[b[p]] {
+		p = skipLWS(b, p-1)
+	}
 	if p >= len(b) {
 		return p, false
 	}
