@@ -69,6 +69,25 @@ func (g *ServerGuesser) flows(a netip.Addr) *dstFlows {
 	return d
 }
 
+// Settled reports whether more messages cannot change Guess: one address
+// has requests from as many sources as are counted (guessMaxSources) and
+// answered some, and no other address has requests from even
+// guessMinSources sources. Guess then names it however long the sample
+// goes on (another address would need requests from guessMaxSources
+// sources to tie). It walks the destinations: call it now and then.
+func (g *ServerGuesser) Settled() bool {
+	leaders, others := 0, 0
+	for _, d := range g.dsts {
+		switch {
+		case len(d.sources) >= guessMaxSources && d.replies > 0:
+			leaders++
+		case len(d.sources) >= guessMinSources:
+			others++
+		}
+	}
+	return leaders == 1 && others == 0
+}
+
 // ServerGuess is the result of Guess.
 type ServerGuess struct {
 	Addr     netip.Addr

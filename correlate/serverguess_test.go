@@ -68,3 +68,35 @@ func TestServerGuesserIsBounded(t *testing.T) {
 		t.Fatalf("tracked %d destinations, cap %d", len(g.dsts), guessMaxDsts)
 	}
 }
+
+// TestServerGuesserSettled: the guess is settled only when nothing more can
+// change it: the leader counts as many sources as are kept, and no other
+// address is a candidate at all.
+func TestServerGuesserSettled(t *testing.T) {
+	server, other := ip("198.51.100.10"), ip("198.51.100.20")
+	g := NewServerGuesser()
+	phone := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{100, 64, byte(i >> 8), byte(i)}) }
+	for i := range guessMaxSources - 1 {
+		g.Add(phone(i), server, true)
+		g.Add(server, phone(i), false)
+		g.Add(server, phone(i), true) // the server forwards to the phone: one source
+	}
+	if g.Settled() {
+		t.Fatal("settled below the source cap")
+	}
+	g.Add(phone(guessMaxSources), server, true)
+	if !g.Settled() {
+		t.Fatal("not settled with the server at the source cap and no other candidate")
+	}
+	if got, ok := g.Guess(); !ok || got.Addr != server {
+		t.Fatalf("settled on %v, %v", got.Addr, ok)
+	}
+	// A second server getting requests from three sources could still
+	// reach the cap and tie: not settled.
+	for i := range guessMinSources {
+		g.Add(phone(1000+i), other, true)
+	}
+	if g.Settled() {
+		t.Error("settled with a second candidate")
+	}
+}

@@ -13,8 +13,15 @@ import (
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
-// guessSample is how many SIP messages the --server auto pre-pass reads.
-const guessSample = 20000
+// guessSample is how many SIP messages the --server auto pre-pass reads at
+// most. It stops sooner, checking every guessSettleEvery messages, once
+// the guess is settled (correlate.ServerGuesser.Settled): on a busy edge a
+// few thousand messages name the server, and the pre-pass is time the
+// main pass waits for.
+const (
+	guessSample      = 20000
+	guessSettleEvery = 1000
+)
 
 // serverSet is the set of addresses of the SIP server whose sanity module is
 // imitated; messages they send are not judged.
@@ -68,7 +75,7 @@ func guessServer(ctx context.Context, paths []string, opts capture.Options) (ser
 			return
 		}
 		g.Add(dg.Src.Addr().Unmap(), dg.Dst.Addr().Unmap(), m.IsRequest)
-		if n++; n >= guessSample {
+		if n++; n >= guessSample || n%guessSettleEvery == 0 && g.Settled() {
 			cancel()
 		}
 	}
