@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
 )
 
 // logDocs are the keys the log signal adds to the analyze document
@@ -340,18 +342,30 @@ func (c *logCSV) header(h []string) []string {
 	return append(append([]string(nil), h...), logCSVHeader...)
 }
 
+// markUsed marks the cross-check rows the capture's UAs carry, so that
+// extra leaves them out.
+func (c *logCSV) markUsed(uas []*correlate.UAStats) {
+	if c == nil {
+		return
+	}
+	for _, s := range uas {
+		k := csvKey{s.UA, s.Present}
+		if _, ok := c.rows[k]; ok && s.UA != correlate.OtherUA {
+			c.used[k] = true
+		}
+	}
+}
+
 // appendCells appends the log columns of the UA's row to its CSV record,
 // each after a comma.
 func (c *logCSV) appendCells(dst []byte, ua string, present, other bool) []byte {
 	if c == nil {
 		return dst
 	}
-	k := csvKey{ua, present}
-	r, ok := c.rows[k]
+	r, ok := c.rows[csvKey{ua, present}]
 	if other || !ok {
 		return append(dst, ",,,,"...)
 	}
-	c.used[k] = true
 	for _, f := range crossCells(r) {
 		dst = appendCSVField(append(dst, ','), f)
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sipcorr/sipcorr/correlate"
 )
 
 // The analyze CSV is streamed like the JSON (render_json.go): one record
@@ -19,41 +21,46 @@ var csvHeader = []string{"ua", "ua_present", "messages", "requests", "responses"
 
 func writeCSV(w io.Writer, a *Analysis) error {
 	lc := newLogCSV(a) // log cross-check columns and rows (logs_render.go); nil without
-	c := csvRows{buf: make([]byte, 0, flushSize+flushSize/4)}
-	c.buf = appendCSVRecord(c.buf, lc.header(csvHeader))
+	buf := appendCSVRecord(make([]byte, 0, flushSize+flushSize/4), lc.header(csvHeader))
 	if a.Inventory != nil {
-		var r uaRow
-		for _, s := range a.Inventory.UAs() {
-			r.reset(s)
-			c.ua(&r, a.TopSources)
-			c.buf = lc.appendCells(c.buf, r.ua, r.present, r.other)
-			c.buf = append(c.buf, '\n')
-			if len(c.buf) >= flushSize {
-				if _, err := w.Write(c.buf); err != nil {
-					return err
-				}
-				c.buf = c.buf[:0]
-			}
+		uas := a.Inventory.UAs()
+		lc.markUsed(uas)
+		var err error
+		if buf, err = streamUAs(w, buf, uas, &csvRows{top: a.TopSources, lc: lc}); err != nil {
+			return err
 		}
 	}
 	for _, rec := range lc.extra(len(csvHeader)) {
-		c.buf = appendCSVRecord(c.buf, rec)
+		buf = appendCSVRecord(buf, rec)
 	}
-	_, err := w.Write(c.buf)
+	_, err := w.Write(buf)
 	return err
 }
 
 // csvRows appends the UA records; cell and list are scratch space for the
 // cell being built, reused from one cell to the next.
 type csvRows struct {
+	top             int     // Analysis.TopSources
+	lc              *logCSV // nil without log columns
+	row             uaRow
 	buf, cell, list []byte
 	times           utcTimes
+}
+
+// appendUA appends the record of s, log columns included.
+func (c *csvRows) appendUA(dst []byte, _ int, s *correlate.UAStats) ([]byte, error) {
+	r := &c.row
+	r.reset(s)
+	c.buf = dst
+	c.ua(r)
+	c.buf = c.lc.appendCells(c.buf, r.ua, r.present, r.other)
+	return append(c.buf, '\n'), nil
 }
 
 // ua appends r's cells, without the line end: the log columns follow.
 // Wire strings (UA, methods) go through TerminalSafe, as CSV files end up
 // in terminals; JSON keeps the raw bytes.
-func (c *csvRows) ua(r *uaRow, top int) {
+func (c *csvRows) ua(r *uaRow) {
 	ua := r.ua
 	if r.other {
 		ua = "(other)"
@@ -70,7 +77,7 @@ func (c *csvRows) ua(r *uaRow, top int) {
 	c.list = appendMethodList(c.list[:0], r)
 	c.field(appendTerminalSafe(c.cell[:0], c.list))
 	c.field(appendCodeList(c.cell[:0], r))
-	c.field(appendSourceList(c.cell[:0], r, top))
+	c.field(appendSourceList(c.cell[:0], r, c.top))
 	c.field(c.times.appendRFC3339Nano(c.cell[:0], r.first))
 	c.field(c.times.appendRFC3339Nano(c.cell[:0], r.last))
 }

@@ -16,7 +16,7 @@ import (
 // per inventory entry, are appended by hand one at a time into a buffer
 // that is written out whenever it fills. The bytes are those of
 // json.Encoder with SetIndent("", "  ") over the whole document
-// (TestStreamedJSONMatchesEncoder), but the report's memory no longer grows
+// (TestStreamedWritersMatchLegacy), but the report's memory no longer grows
 // with the number of UAs, and no reflection or re-indenting runs per UA.
 
 // flushSize is how much encoded output the writers hold before writing it.
@@ -61,24 +61,12 @@ func writeJSON(w io.Writer, a *Analysis) error {
 
 	buf := make([]byte, 0, flushSize+flushSize/4)
 	buf = append(append(buf, head...), '[')
-	var e uaJSON
-	for i, s := range uas {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = e.append(buf, s); err != nil {
-			return err
-		}
-		if len(buf) >= flushSize {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
+	buf, err := streamUAs(w, buf, uas, new(uaJSON))
+	if err != nil {
+		return err
 	}
 	buf = append(append(buf, "\n  ]"...), tail...)
-	_, err := w.Write(buf)
+	_, err = w.Write(buf)
 	return err
 }
 
@@ -107,6 +95,14 @@ const (
 	ind4 = "\n        "
 	ind5 = "\n          "
 )
+
+// appendUA appends uas[i], s, with the comma before every UA but the first.
+func (e *uaJSON) appendUA(dst []byte, i int, s *correlate.UAStats) ([]byte, error) {
+	if i > 0 {
+		dst = append(dst, ',')
+	}
+	return e.append(dst, s)
+}
 
 // append appends s as a uaDoc, indented as an element of "uas", without the
 // separating comma. Its times must pass jsonTimeOK; writeJSON checks every

@@ -215,3 +215,16 @@ func FuzzWriteAnalysis(f *testing.F) {
 		checkSameOutput(t, "fuzz", randomAnalysis(src))
 	})
 }
+
+// TestTableTabwriterFallback: a cell with a byte tabwriter interprets (here
+// a tab in an address zone, the one unescaped wire string) is aligned by
+// tabwriter itself, as before; U+FFFD, valid text, is not such a byte.
+func TestTableTabwriterFallback(t *testing.T) {
+	a := fixture()
+	a.Inventory.Add(&correlate.Observation{Time: t0, UA: []byte("zoned"), Request: true, Method: []byte("OPTIONS"),
+		Src: netip.AddrPortFrom(netip.MustParseAddr("fe80::1").WithZone("e\tth0"), 5060)})
+	checkSameOutput(t, "zone with a tab", a)
+	if !hasTabwriterByte([]byte("a\tb")) || !hasTabwriterByte([]byte{'a', 0xff}) || hasTabwriterByte([]byte("a\ufffdb")) {
+		t.Error("hasTabwriterByte misjudges tab, 0xff or U+FFFD")
+	}
+}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"strconv"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -46,7 +45,7 @@ func writeUATable(ew *errWriter, a *Analysis) error {
 	for _, s := range uas {
 		r.reset(s)
 		c.row(&r, top)
-		if bytes.ContainsAny(c.buf, "\t\n\v\f\xff") {
+		if hasTabwriterByte(c.buf) {
 			return writeUATabwriter(ew, uas, top)
 		}
 		for j := range widths {
@@ -54,22 +53,41 @@ func writeUATable(ew *errWriter, a *Analysis) error {
 		}
 	}
 
-	out := make([]byte, 0, flushSize+flushSize/4)
 	c.header()
-	out = c.appendAligned(out, &widths)
-	for _, s := range uas {
-		r.reset(s)
-		c.row(&r, top)
-		out = c.appendAligned(out, &widths)
-		if len(out) >= flushSize {
-			if _, err := ew.Write(out); err != nil {
-				return err
-			}
-			out = out[:0]
+	out := c.appendAligned(make([]byte, 0, flushSize+flushSize/4), &widths)
+	out, err := streamUAs(ew, out, uas, &tableAligned{top: top, widths: &widths})
+	if err != nil {
+		return err
+	}
+	_, err = ew.Write(out)
+	return err
+}
+
+// tableAligned appends the aligned rows of the second pass.
+type tableAligned struct {
+	top    int
+	widths *[tableCols - 1]int
+	row    uaRow
+	cells  tableCells
+}
+
+func (t *tableAligned) appendUA(dst []byte, _ int, s *correlate.UAStats) ([]byte, error) {
+	t.row.reset(s)
+	t.cells.row(&t.row, t.top)
+	return t.cells.appendAligned(dst, t.widths), nil
+}
+
+// hasTabwriterByte reports whether b holds a byte tabwriter interprets
+// rather than measures (compared byte by byte: 0xff is its escape, not
+// invalid UTF-8).
+func hasTabwriterByte(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case '\t', '\n', '\v', '\f', tabwriter.Escape:
+			return true
 		}
 	}
-	_, err := ew.Write(out)
-	return err
+	return false
 }
 
 // writeUATabwriter writes the rows through text/tabwriter, for cells
