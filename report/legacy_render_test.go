@@ -355,3 +355,16 @@ func legacyIsPlain(s string) bool {
 }
 
 const legacyHexDigits = "0123456789abcdef"
+
+// legacyWriteOffendersJSON is WriteOffenders' JSON before it streamed: the
+// whole document, the analysis's UAs included, through json.Encoder.
+func legacyWriteOffendersJSON(w io.Writer, o *Offenders) error {
+	d := newOffenderDoc(o)
+	if o.Analysis != nil {
+		a := newAnalyzeDoc(o.Analysis)
+		d.Analysis = &a
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}

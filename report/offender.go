@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -57,9 +56,7 @@ func WriteOffenders(w io.Writer, f Format, o *Offenders) error {
 	}
 	switch f {
 	case FormatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(newOffenderDoc(o))
+		return writeOffenderJSON(w, o)
 	case FormatCSV:
 		return writeOffenderCSV(w, o)
 	case FormatTable:
@@ -292,10 +289,30 @@ func newOffenderDoc(o *Offenders) offenderDoc {
 		d.Notes = append(d.Notes, noteDoc(n))
 	}
 	if o.Analysis != nil {
-		a := newAnalyzeDoc(o.Analysis)
+		// Without its UAs: only the JSON writer shows them, and it
+		// streams them (writeOffenderJSON).
+		a := newAnalyzeFrame(o.Analysis)
 		d.Analysis = &a
 	}
 	return d
+}
+
+// writeOffenderJSON writes the document with the embedded analysis's UAs
+// streamed, as the analyze JSON (render_json.go).
+func writeOffenderJSON(w io.Writer, o *Offenders) error {
+	var inv *correlate.Inventory
+	if o.Analysis != nil {
+		inv = o.Analysis.Inventory
+	}
+	full := func() any {
+		d := newOffenderDoc(o)
+		if o.Analysis != nil {
+			a := newAnalyzeDoc(o.Analysis)
+			d.Analysis = &a
+		}
+		return d
+	}
+	return writeJSONWithUAs(w, newOffenderDoc(o), full, inv, []byte("\n  \"analysis\": {"), "    ")
 }
 
 func newSuspectDoc(rank int, s *correlate.Suspect) suspectDoc {

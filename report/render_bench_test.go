@@ -42,3 +42,27 @@ func benchLegacy(b *testing.B, write func(io.Writer, *Analysis) error) {
 func BenchmarkLegacyWriteAnalysisJSON(b *testing.B)  { benchLegacy(b, legacyWriteJSON) }
 func BenchmarkLegacyWriteAnalysisCSV(b *testing.B)   { benchLegacy(b, legacyWriteCSV) }
 func BenchmarkLegacyWriteAnalysisTable(b *testing.B) { benchLegacy(b, legacyWriteTable) }
+
+// BenchmarkWriteOffendersJSON: the offender report embeds the 10 000-UA
+// analysis.
+func BenchmarkWriteOffendersJSON(b *testing.B) {
+	o := offenderFixture()
+	o.Analysis = scaleBench()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteOffenders(io.Discard, FormatJSON, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLegacyWriteOffendersJSON(b *testing.B) {
+	o := offenderFixture()
+	o.Analysis = scaleBench()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := legacyWriteOffendersJSON(io.Discard, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/sipcorr/sipcorr/correlate"
 )
@@ -22,50 +23,61 @@ import (
 // flushSize is how much encoded output the writers hold before writing it.
 const flushSize = 64 << 10
 
-// emptyUAs is where "uas" sits in the indented frame. It is found once:
-// a depth-1 key is unique, and a string cannot hold a raw newline.
-var emptyUAs = []byte("\n  \"uas\": []")
-
 // Errors that mean a bug in the streaming writer, never bad input.
 var (
-	errNoUAsKey = errors.New("report: the analyze document has no empty \"uas\" at depth 1")
+	errNoUAsKey = errors.New("report: the document has no empty \"uas\" where the analyze document's should be")
 	errJSONTime = errors.New("report: a UA time unchecked before streaming cannot be written as JSON")
 )
 
 func writeJSON(w io.Writer, a *Analysis) error {
+	return writeJSONWithUAs(w, newAnalyzeFrame(a), func() any { return newAnalyzeDoc(a) }, a.Inventory, nil, "  ")
+}
+
+// writeJSONWithUAs writes frame, a document holding an analyze document
+// with "uas" empty, as encodeIndented would write it with the inventory's
+// UAs in that array. The array is the first "uas" key indented by indent
+// after the text after (nil: from the start). When a UA's time cannot be
+// written as JSON, full builds the whole document for encoding/json to
+// fail on, as it did before.
+func writeJSONWithUAs(w io.Writer, frame any, full func() any, inv *correlate.Inventory, after []byte, indent string) error {
 	var uas []*correlate.UAStats
-	if a.Inventory != nil {
-		uas = a.Inventory.UAs()
+	if inv != nil {
+		uas = inv.UAs()
 	}
 	for _, s := range uas {
 		if !jsonTimeOK(s.First) || !jsonTimeOK(s.Last) {
 			// encoding/json cannot write the document: let it say why,
 			// exactly as before, and write nothing.
-			return encodeIndented(w, newAnalyzeDoc(a))
+			return encodeIndented(w, full())
 		}
 	}
-	var frame bytes.Buffer
-	if err := encodeIndented(&frame, newAnalyzeFrame(a)); err != nil {
+	var fb bytes.Buffer
+	if err := encodeIndented(&fb, frame); err != nil {
 		return err
 	}
+	doc := fb.Bytes()
 	if len(uas) == 0 {
-		_, err := w.Write(frame.Bytes())
+		_, err := w.Write(doc)
 		return err
 	}
-	doc := frame.Bytes()
-	at := bytes.Index(doc, emptyUAs)
-	if at < 0 {
+	// A key is unique in its object, and a string cannot hold a raw
+	// newline: the first empty "uas" at this indentation after the
+	// enclosing key is the analyze document's.
+	start := bytes.Index(doc, after)
+	marker := []byte("\n" + indent + `"uas": []`)
+	at := bytes.Index(doc[max(start, 0):], marker)
+	if start < 0 || at < 0 {
 		return errNoUAsKey
 	}
-	head, tail := doc[:at+len(emptyUAs)-len("[]")], doc[at+len(emptyUAs):]
+	at += start + len(marker) - len("[]")
+	head, tail := doc[:at], doc[at+len("[]"):]
 
-	buf := make([]byte, 0, flushSize+flushSize/4)
-	buf = append(append(buf, head...), '[')
-	buf, err := streamUAs(w, buf, uas, new(uaJSON))
+	buf := append(append(make([]byte, 0, flushSize+flushSize/4), head...), '[')
+	buf, err := streamUAs(w, buf, uas, newUAJSON(indent))
 	if err != nil {
 		return err
 	}
-	buf = append(append(buf, "\n  ]"...), tail...)
+	buf = append(append(append(append(buf, '\n'), indent...), ']'), tail...)
 	_, err = w.Write(buf)
 	return err
 }
@@ -84,17 +96,21 @@ type uaJSON struct {
 	row   uaRow
 	addr  []byte
 	times utcTimes
+	// nl[k] starts a line k levels inside the UA objects: their braces
+	// (0), their fields (1), the fields' elements (2), the fields of a
+	// source or rule (3).
+	nl [4]string
 }
 
-// Indentation of a UA object's lines: the object is an element of "uas"
-// (depth 2), its fields at depth 3, their elements at depth 4, and the
-// fields of a source or rule object at depth 5.
-const (
-	ind2 = "\n    "
-	ind3 = "\n      "
-	ind4 = "\n        "
-	ind5 = "\n          "
-)
+// newUAJSON returns an encoder for the elements of a "uas" key indented by
+// indent.
+func newUAJSON(indent string) *uaJSON {
+	e := new(uaJSON)
+	for k := range e.nl {
+		e.nl[k] = "\n" + indent + strings.Repeat("  ", k+1)
+	}
+	return e
+}
 
 // appendUA appends uas[i], s, with the comma before every UA but the first.
 func (e *uaJSON) appendUA(dst []byte, i int, s *correlate.UAStats) ([]byte, error) {
@@ -105,115 +121,94 @@ func (e *uaJSON) appendUA(dst []byte, i int, s *correlate.UAStats) ([]byte, erro
 }
 
 // append appends s as a uaDoc, indented as an element of "uas", without the
-// separating comma. Its times must pass jsonTimeOK; writeJSON checks every
-// UA before it writes the first byte, so errJSONTime means a bug here.
+// separating comma. Its times must pass jsonTimeOK; writeJSONWithUAs checks
+// every UA before it writes the first byte, so errJSONTime means a bug here.
 func (e *uaJSON) append(dst []byte, s *correlate.UAStats) ([]byte, error) {
 	e.row.reset(s)
 	return e.appendRow(dst)
+}
+
+// key appends a comma unless first, the line start of level and key.
+func (e *uaJSON) key(dst []byte, first bool, level int, key string) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	return append(append(dst, e.nl[level]...), key...)
+}
+
+// num appends a number field of level.
+func (e *uaJSON) num(dst []byte, level int, key string, v uint64) []byte {
+	return strconv.AppendUint(e.key(dst, false, level, key), v, 10)
+}
+
+// close closes a field's object or array of n elements: json.Indent
+// writes an empty one as {} or [], a full one with its closer on its own
+// line.
+func (e *uaJSON) close(dst []byte, n int, closer byte) []byte {
+	if n > 0 {
+		dst = append(dst, e.nl[1]...)
+	}
+	return append(dst, closer)
 }
 
 // appendRow appends e.row; it does not allocate once dst and e's scratch
 // have grown to the sizes the UAs need.
 func (e *uaJSON) appendRow(dst []byte) ([]byte, error) {
 	r := &e.row
-	dst = append(dst, ind2+"{"+ind3+`"ua": `...)
-	dst = appendJSONString(dst, r.ua)
-	dst = append(dst, ","+ind3+`"ua_present": `...)
-	dst = strconv.AppendBool(dst, r.present)
-	if r.other {
-		dst = append(dst, ","+ind3+`"other": true`...)
-	}
-	dst = appendJSONUint(dst, `"messages": `, r.messages)
-	dst = appendJSONUint(dst, `"requests": `, r.requests)
-	dst = appendJSONUint(dst, `"responses": `, r.responses)
-	dst = appendJSONUint(dst, `"malformed": `, r.malformed)
-	dst = appendJSONUint(dst, `"core_drops": `, r.coreDrops)
-
-	dst = append(dst, ","+ind3+`"methods": {`...)
-	for i, m := range r.methodsByKey() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, ind4...)
-		dst = appendJSONString(dst, m.Key)
-		dst = append(dst, ": "...)
-		dst = strconv.AppendUint(dst, m.Messages, 10)
-	}
-	dst = closeJSON(dst, len(r.methods), '}')
-
-	dst = append(dst, ","+ind3+`"response_codes": {`...)
-	for i := range r.codesByKey() {
-		c := &r.codes[i]
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, ind4+`"`...) // decimal digits need no escaping
-		dst = append(dst, c.keyBytes()...)
-		dst = append(dst, `": `...)
-		dst = strconv.AppendUint(dst, c.messages, 10)
-	}
-	dst = closeJSON(dst, len(r.codes), '}')
-
-	dst = append(dst, ","+ind3+`"sources": [`...)
-	for i, src := range r.sources {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		e.addr = src.Key.AppendTo(e.addr[:0]) // addrString's text: "" when invalid
-		dst = append(dst, ind4+"{"+ind5+`"addr": `...)
-		dst = appendJSONString(dst, string(e.addr))
-		dst = append(dst, ","+ind5+`"messages": `...)
-		dst = strconv.AppendUint(dst, src.Messages, 10)
-		dst = append(dst, ind4+"}"...)
-	}
-	dst = closeJSON(dst, len(r.sources), ']')
-
-	dst = appendJSONUint(dst, `"other_sources_messages": `, r.otherSources)
 	if !jsonTimeOK(r.first) || !jsonTimeOK(r.last) {
 		return dst, errJSONTime
 	}
-	dst = append(dst, ","+ind3+`"first_seen": "`...)
-	dst = e.times.appendRFC3339Nano(dst, r.first)
-	dst = append(dst, "\","+ind3+`"last_seen": "`...)
-	dst = e.times.appendRFC3339Nano(dst, r.last)
+	dst = append(append(dst, e.nl[0]...), '{')
+	dst = appendJSONString(e.key(dst, true, 1, `"ua": `), r.ua)
+	dst = strconv.AppendBool(e.key(dst, false, 1, `"ua_present": `), r.present)
+	if r.other {
+		dst = e.key(dst, false, 1, `"other": true`)
+	}
+	dst = e.num(dst, 1, `"messages": `, r.messages)
+	dst = e.num(dst, 1, `"requests": `, r.requests)
+	dst = e.num(dst, 1, `"responses": `, r.responses)
+	dst = e.num(dst, 1, `"malformed": `, r.malformed)
+	dst = e.num(dst, 1, `"core_drops": `, r.coreDrops)
+
+	dst = e.key(dst, false, 1, `"methods": {`)
+	for i, m := range r.methodsByKey() {
+		dst = appendJSONString(e.key(dst, i == 0, 2, ""), m.Key)
+		dst = strconv.AppendUint(append(dst, ": "...), m.Messages, 10)
+	}
+	dst = e.close(dst, len(r.methods), '}')
+
+	dst = e.key(dst, false, 1, `"response_codes": {`)
+	for i := range r.codesByKey() {
+		c := &r.codes[i]
+		dst = append(e.key(dst, i == 0, 2, `"`), c.keyBytes()...) // digits need no escaping
+		dst = strconv.AppendUint(append(dst, `": `...), c.messages, 10)
+	}
+	dst = e.close(dst, len(r.codes), '}')
+
+	dst = e.key(dst, false, 1, `"sources": [`)
+	for i, src := range r.sources {
+		e.addr = src.Key.AppendTo(e.addr[:0]) // addrString's text: "" when invalid
+		dst = e.key(dst, i == 0, 2, "{")
+		dst = appendJSONString(e.key(dst, true, 3, `"addr": `), string(e.addr))
+		dst = e.num(dst, 3, `"messages": `, src.Messages)
+		dst = append(append(dst, e.nl[2]...), '}')
+	}
+	dst = e.close(dst, len(r.sources), ']')
+
+	dst = e.num(dst, 1, `"other_sources_messages": `, r.otherSources)
+	dst = e.times.appendRFC3339Nano(e.key(dst, false, 1, `"first_seen": "`), r.first)
+	dst = e.times.appendRFC3339Nano(e.key(append(dst, '"'), false, 1, `"last_seen": "`), r.last)
 	dst = append(dst, '"')
 
-	dst = append(dst, ","+ind3+`"rules": [`...)
+	dst = e.key(dst, false, 1, `"rules": [`)
 	for i, rr := range r.rules {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, ind4+"{"+ind5+`"bit": `...)
-		dst = strconv.AppendUint(dst, uint64(rr.bit), 10)
-		dst = append(dst, ","+ind5+`"name": `...)
-		dst = appendJSONString(dst, r.names.name(rr.bit))
-		dst = appendJSONField5(dst, `"messages": `, rr.messages)
-		dst = appendJSONField5(dst, `"first": `, rr.first)
-		dst = append(dst, ind4+"}"...)
+		dst = e.key(dst, i == 0, 2, "{")
+		dst = strconv.AppendUint(e.key(dst, true, 3, `"bit": `), uint64(rr.bit), 10)
+		dst = appendJSONString(e.key(dst, false, 3, `"name": `), r.names.name(rr.bit))
+		dst = e.num(dst, 3, `"messages": `, rr.messages)
+		dst = e.num(dst, 3, `"first": `, rr.first)
+		dst = append(append(dst, e.nl[2]...), '}')
 	}
-	dst = closeJSON(dst, len(r.rules), ']')
-	return append(dst, ind2+"}"...), nil
-}
-
-// appendJSONUint appends a number field of a UA object after a comma.
-func appendJSONUint(dst []byte, key string, v uint64) []byte {
-	dst = append(dst, ","+ind3...)
-	dst = append(dst, key...)
-	return strconv.AppendUint(dst, v, 10)
-}
-
-// appendJSONField5 appends a number field of a source or rule object.
-func appendJSONField5(dst []byte, key string, v uint64) []byte {
-	dst = append(dst, ","+ind5...)
-	dst = append(dst, key...)
-	return strconv.AppendUint(dst, v, 10)
-}
-
-// closeJSON closes a UA field's object or array: json.Indent writes an
-// empty one as {} or [], a full one with its closer on its own line.
-func closeJSON(dst []byte, n int, closer byte) []byte {
-	if n > 0 {
-		dst = append(dst, ind3...)
-	}
-	return append(dst, closer)
+	dst = e.close(dst, len(r.rules), ']')
+	return append(append(dst, e.nl[0]...), '}'), nil
 }

@@ -27,14 +27,25 @@ func checkSameOutput(t testing.TB, name string, a *Analysis) {
 	for _, f := range []Format{FormatJSON, FormatCSV, FormatTable} {
 		var got, want bytes.Buffer
 		gotErr, wantErr := WriteAnalysis(&got, f, a), legacy[f](&want, a)
-		if errString(gotErr) != errString(wantErr) {
-			t.Fatalf("%s %s: error %v, legacy writer's %v", name, f, gotErr, wantErr)
-		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			i := firstDiff(got.Bytes(), want.Bytes())
-			t.Fatalf("%s %s: output differs from the legacy writer's at byte %d of %d/%d:\n got: %q\nwant: %q",
-				name, f, i, got.Len(), want.Len(), around(got.Bytes(), i), around(want.Bytes(), i))
-		}
+		checkSame(t, name+" "+string(f), got.Bytes(), want.Bytes(), gotErr, wantErr)
+	}
+	// The offender report embeds the analyze document.
+	o := offenderFixture()
+	o.Analysis = a
+	var got, want bytes.Buffer
+	gotErr, wantErr := WriteOffenders(&got, FormatJSON, o), legacyWriteOffendersJSON(&want, o)
+	checkSame(t, name+" offenders json", got.Bytes(), want.Bytes(), gotErr, wantErr)
+}
+
+func checkSame(t testing.TB, name string, got, want []byte, gotErr, wantErr error) {
+	t.Helper()
+	if errString(gotErr) != errString(wantErr) {
+		t.Fatalf("%s: error %v, legacy writer's %v", name, gotErr, wantErr)
+	}
+	if !bytes.Equal(got, want) {
+		i := firstDiff(got, want)
+		t.Fatalf("%s: output differs from the legacy writer's at byte %d of %d/%d:\n got: %q\nwant: %q",
+			name, i, len(got), len(want), around(got, i), around(want, i))
 	}
 }
 
@@ -69,6 +80,11 @@ func TestStreamedWritersMatchLegacy(t *testing.T) {
 	} {
 		checkSameOutput(t, name, a)
 	}
+	o := offenderFixture()
+	o.Analysis = nil
+	var got, want bytes.Buffer
+	gotErr, wantErr := WriteOffenders(&got, FormatJSON, o), legacyWriteOffendersJSON(&want, o)
+	checkSame(t, "offenders without analysis", got.Bytes(), want.Bytes(), gotErr, wantErr)
 }
 
 // TestStreamedWritersMatchLegacyRandom renders random hostile analyses:
