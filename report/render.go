@@ -54,6 +54,9 @@ func csvSafe(s string) string {
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
 
+// mapList is m as key:count joined by ";", most messages first, ties by
+// key. The HTML page's cells; the CSV and table append the same from a
+// uaRow (appendMethodList, appendCodeList).
 func mapList(m map[string]uint64) string {
 	type kv struct {
 		k string
@@ -71,6 +74,9 @@ func mapList(m map[string]uint64) string {
 	return strings.Join(parts, ";")
 }
 
+// sourcesList is the first top sources (every one when top is 0) as
+// addr:count, then the rest as other:count. The HTML page's cells; the CSV
+// and table use appendSourceList.
 func sourcesList(srcs []sourceDoc, top int, other uint64) string {
 	var parts []string
 	for i, s := range srcs {
