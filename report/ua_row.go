@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"cmp"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -50,17 +51,15 @@ type ruleRow struct {
 	messages, first uint64
 }
 
-// ruleNameCache caches RuleName per bit: sipparse builds the name anew on every
-// call, and each UA's rules need it.
+// ruleNameCache caches RuleName per bit: sipparse builds the name anew on
+// every call, and each UA's rules need it.
 type ruleNameCache [32]string
 
 func (r *ruleNameCache) name(bit uint32) string {
-	i := 0
-	for ; i < 32 && bit != 1<<i; i++ {
-	}
-	if i == 32 { // not a single bit: not cached
+	if bits.OnesCount32(bit) != 1 { // not a single check: not cached
 		return RuleName(bit)
 	}
+	i := bits.TrailingZeros32(bit)
 	if r[i] == "" {
 		r[i] = RuleName(bit)
 	}
