@@ -86,3 +86,43 @@ func BenchmarkKindOf(b *testing.B) {
 		}
 	}
 }
+
+// TestFoldedWordIsEqualFold: for the all-letter Via parameter names,
+// comparing folded words is equalFold, whatever bytes the name holds and
+// whether it is read in place or near the end of the buffer.
+func TestFoldedWordIsEqualFold(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	targets := []string{"i", "ttl", "maddr", "alias", "rport", "branch", "hidden", "received"}
+	alphabet := []byte("iItTlLmMaAdDrRsShHbBnNcCeEvVpPoO@`_\x7f\x00 -;=\x80\xff\x01\x09")
+	for k := 0; k < 200000; k++ {
+		n := 1 + r.Intn(8)
+		name := make([]byte, n)
+		for i := range name {
+			name[i] = alphabet[r.Intn(len(alphabet))]
+		}
+		if k%4 == 0 { // start from a target in random case
+			tg := targets[r.Intn(len(targets))]
+			name = []byte(tg)
+			for i := range name {
+				if r.Intn(2) == 0 {
+					name[i] ^= 0x20
+				}
+			}
+			if r.Intn(3) == 0 {
+				name[r.Intn(len(name))] = alphabet[r.Intn(len(alphabet))]
+			}
+		}
+		inPlace := append(append([]byte("x"), name...), "=value;rport\r\n"...)
+		atEnd := append([]byte("x"), name...)
+		for _, tg := range targets {
+			want := equalFold(name, tg)
+			w := foldedWord([]byte(tg), 0, len(tg))
+			if got := foldedWord(inPlace, 1, len(name)) == w; got != want {
+				t.Fatalf("foldedWord(%q) == %q: %v, equalFold %v", name, tg, got, want)
+			}
+			if got := foldedWord(atEnd, 1, len(name)) == w; got != want {
+				t.Fatalf("foldedWord(%q) at the buffer end == %q: %v, equalFold %v", name, tg, got, want)
+			}
+		}
+	}
+}

@@ -250,8 +250,13 @@ func allDigits(b []byte) bool {
 // a token may not start with a letter the automaton only expects later in a
 // keyword (P, I, D, C, L, or '2', '.', '0'), nor contain '/'.
 func viaTransport(t []byte) bool {
-	if len(t) == 0 || bytes.IndexByte(t, '/') >= 0 {
+	if len(t) == 0 {
 		return false
+	}
+	for _, c := range t { // a loop: tokens are too short for IndexByte
+		if c == '/' {
+			return false
+		}
 	}
 	switch lower(t[0]) {
 	case 'p', 'i', 'd', 'c', 'l', '2', '.', '0':
@@ -284,23 +289,21 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 	if len(name) == 0 {
 		return p, nil, false, false, false // ";;" or ";=" (5.6.3 rejects both)
 	}
-	// Kind of parameter, as the name automaton classifies it.
+	// Kind of parameter, as the name automaton classifies it. The known
+	// names are letters only and at most eight bytes, so one folded word
+	// compares them (see foldedWord).
 	var needValue, noValue, rport bool
-	switch len(name) { // parse_via_param's name automaton
-	case 1:
-		needValue = lower(name[0]) == 'i'
-	case 3:
-		needValue = equalFold(name, "ttl")
-	case 5:
-		needValue = equalFold(name, "maddr")
-		noValue = equalFold(name, "alias")
-		rport = equalFold(name, "rport")
-	case 6:
-		isBranch = equalFold(name, "branch")
-		needValue = isBranch
-		noValue = equalFold(name, "hidden")
-	case 8:
-		needValue = equalFold(name, "received")
+	if len(name) <= 8 {
+		switch foldedWord(buf, n, len(name)) {
+		case viaParamI, viaParamTTL, viaParamMaddr, viaParamReceived:
+			needValue = true
+		case viaParamBranch:
+			isBranch, needValue = true, true
+		case viaParamAlias, viaParamHidden:
+			noValue = true
+		case viaParamRport:
+			rport = true
+		}
 	}
 	generic := !needValue && !noValue && !rport
 	c := buf[p]
@@ -353,16 +356,45 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		return p + q + 2, buf[p+1 : p+1+q], true, isBranch, true
 	}
 	v := p
-	for p < len(buf) {
-		switch viaValueClass[buf[p]] {
-		case 1:
-			return p, buf[v:p], true, isBranch, true
-		case 2:
-			return p, nil, true, isBranch, false
-		}
+	for p < len(buf) && viaValueClass[buf[p]] == 0 {
 		p++
 	}
-	return p, nil, true, isBranch, false // end of buffer inside a value
+	if p >= len(buf) {
+		return p, nil, true, isBranch, false // end of buffer inside a value
+	}
+	if viaValueClass[buf[p]] == 1 {
+		return p, buf[v:p], true, isBranch, true
+	}
+	return p, nil, true, isBranch, false
+}
+
+// The Via parameter names parse_via_param knows, as foldedWord gives them.
+var (
+	viaParamI        = foldedWord([]byte("i"), 0, 1)
+	viaParamTTL      = foldedWord([]byte("ttl"), 0, 3)
+	viaParamMaddr    = foldedWord([]byte("maddr"), 0, 5)
+	viaParamAlias    = foldedWord([]byte("alias"), 0, 5)
+	viaParamRport    = foldedWord([]byte("rport"), 0, 5)
+	viaParamBranch   = foldedWord([]byte("branch"), 0, 6)
+	viaParamHidden   = foldedWord([]byte("hidden"), 0, 6)
+	viaParamReceived = foldedWord([]byte("received"), 0, 8)
+)
+
+// foldedWord returns the n <= 8 bytes at b[off:] as a little-endian word
+// with 0x20 set in each byte and zero above them. Two such words are equal
+// exactly when the texts have the same length and, if one is made of
+// letters only, are equal case-insensitively: for a letter L, x|0x20 == L
+// only for x = L and its upper case (and no byte folds to zero).
+func foldedWord(b []byte, off, n int) uint64 {
+	var w uint64
+	if off+8 <= len(b) {
+		w = binary.LittleEndian.Uint64(b[off : off+8])
+	} else {
+		for i := n - 1; i >= 0; i-- {
+			w = w<<8 | uint64(b[off+i])
+		}
+	}
+	return (w | 0x2020202020202020) & (uint64(1)<<(8*uint(n)) - 1)
 }
 
 // viaParamStop ends a Via parameter name or value; Kamailio's parse_via
