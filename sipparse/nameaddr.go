@@ -5,6 +5,7 @@ package sipparse
 var (
 	addrURIPlain    = plainExcept(" \t\r\n\x00\\<>\"")
 	addrQuotedPlain = plainExcept("\"\\\r\n\x00")
+	addrTokenPlain  = plainExcept(" \t\r\n\x00\\<>\";")
 	paramValuePlain = plainExcept(" \t\r\n\x00\\\";=,")
 )
 
@@ -55,11 +56,26 @@ func parseAddrSpec(b []byte, start, end int) (res addrSpec, next int, ok bool) {
 	res.uriStart = -1
 	tmp := start
 	for ; tmp < end; tmp++ {
-		c := b[tmp]
-		// Fast path: inside <uri> and "display" most bytes change nothing.
-		if status == uriEnclosed && addrURIPlain[c] || status == displayQuoted && addrQuotedPlain[c] {
-			continue
+		// Fast path: inside <uri>, "display", a bare URI or a display
+		// token most bytes change nothing; skip their runs.
+		switch status {
+		case uriEnclosed:
+			for tmp < end && addrURIPlain[b[tmp]] {
+				tmp++
+			}
+		case displayQuoted:
+			for tmp < end && addrQuotedPlain[b[tmp]] {
+				tmp++
+			}
+		case uriOrToken, displayToken:
+			for tmp < end && addrTokenPlain[b[tmp]] {
+				tmp++
+			}
 		}
+		if tmp >= end {
+			break
+		}
+		c := b[tmp]
 		switch c {
 		case ' ', '\t':
 			switch status {

@@ -30,10 +30,16 @@ func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
 	}
 	tmp := start
 	for ; tmp < end; tmp++ {
-		c := b[tmp]
-		if (status == paraValueToken || status == paraValueQuoted) && paramValuePlain[c] {
-			continue // bytes that change nothing inside a value
+		// Skip runs of bytes that change nothing inside a name or value.
+		if status == paraValueToken || status == paraValueQuoted || status == paraName {
+			for tmp < end && paramValuePlain[b[tmp]] {
+				tmp++
+			}
+			if tmp >= end {
+				break
+			}
 		}
+		c := b[tmp]
 		switch c {
 		case ' ', '\t':
 			switch status {
