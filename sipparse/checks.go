@@ -25,8 +25,8 @@ func (h *coreHdr) body() [2]int { return [2]int{h.bodyStart, h.bodyEnd} }
 // of the request-line version must be exactly "2.0".
 func checkRURIVersion(b []byte, c *coreMsg) result {
 	v := b[c.version[0]:c.version[1]]
-	if len(v) == 0 {
-		return pass()
+	if string(v) == "SIP/2.0" || len(v) == 0 {
+		return pass() // the first '/' is followed by exactly "2.0"
 	}
 	i := bytes.IndexByte(v, '/')
 	if i < 0 {

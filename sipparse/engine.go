@@ -4,9 +4,10 @@ package sipparse
 // Config. It is immutable after NewEngine and safe for concurrent use (on
 // different Messages).
 type Engine struct {
-	cfg  Config
-	prof profile
-	pr   [][]byte
+	cfg   Config
+	prof  profile
+	pr    [][]byte
+	order []Check // the enabled checks in evaluation order
 }
 
 // NewEngine validates cfg the way Kamailio validates sanity_check() arguments.
@@ -18,6 +19,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, prof: cfg.Version.profile()}
+	for _, bit := range evalOrder {
+		if cfg.Checks&bit != 0 {
+			e.order = append(e.order, bit)
+		}
+	}
 	for _, t := range cfg.ProxyRequire {
 		e.pr = append(e.pr, []byte(t))
 	}
@@ -62,10 +68,7 @@ func (e *Engine) Judge(m *Message, v *Verdict) {
 		v.toParamBroken = h != nil && !ok
 	}
 	v.contactChecked = e.cfg.Checks&CheckParseURIs != 0 && e.cfg.URIChecks&URICheckContact != 0
-	for _, bit := range evalOrder {
-		if e.cfg.Checks&bit == 0 {
-			continue
-		}
+	for _, bit := range e.order {
 		r := e.run(bit, m.Raw, c)
 		if !r.fail {
 			continue
