@@ -98,8 +98,11 @@ var methodsByLetter = func() (t [256][]string) {
 	return t
 }()
 
+// tokenEnd returns the offset of the first SP, HT, CR or LF at or after p.
+// The uint compares, here and in the other byte loops, let the compiler
+// drop the bounds check per byte (p is never negative).
 func tokenEnd(b []byte, p int) int {
-	for p < len(b) && !lwsByte[b[p]] {
+	for uint(p) < uint(len(b)) && !lwsByte[b[p]] {
 		p++
 	}
 	return p
@@ -128,7 +131,7 @@ func byteSet(s string) (t [256]bool) {
 }
 
 func spaceEnd(b []byte, p int) int {
-	for p < len(b) && (b[p] == ' ' || b[p] == '\t') {
+	for uint(p) < uint(len(b)) && (b[p] == ' ' || b[p] == '\t') {
 		p++
 	}
 	return p

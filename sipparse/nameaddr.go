@@ -54,25 +54,28 @@ func parseAddrSpec(b []byte, start, end int) (res addrSpec, next int, ok bool) {
 	status, saved := startTo, startTo
 	foo := -1
 	res.uriStart = -1
+	// Offsets stay those of b; cutting b at end and comparing as uint lets
+	// the compiler drop the bounds checks of the byte loops.
+	b = b[:end]
 	tmp := start
-	for ; tmp < end; tmp++ {
+	for ; uint(tmp) < uint(len(b)); tmp++ {
 		// Fast path: inside <uri>, "display", a bare URI or a display
 		// token most bytes change nothing; skip their runs.
 		switch status {
 		case uriEnclosed:
-			for tmp < end && addrURIPlain[b[tmp]] {
+			for uint(tmp) < uint(len(b)) && addrURIPlain[b[tmp]] {
 				tmp++
 			}
 		case displayQuoted:
-			for tmp < end && addrQuotedPlain[b[tmp]] {
+			for uint(tmp) < uint(len(b)) && addrQuotedPlain[b[tmp]] {
 				tmp++
 			}
 		case uriOrToken, displayToken:
-			for tmp < end && addrTokenPlain[b[tmp]] {
+			for uint(tmp) < uint(len(b)) && addrTokenPlain[b[tmp]] {
 				tmp++
 			}
 		}
-		if tmp >= end {
+		if uint(tmp) >= uint(len(b)) {
 			break
 		}
 		c := b[tmp]

@@ -28,16 +28,17 @@ func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
 			res.tagSet = valSet
 		}
 	}
+	b = b[:end] // see parseAddrSpec
 	tmp := start
-	for ; tmp < end; tmp++ {
+	for ; uint(tmp) < uint(len(b)); tmp++ {
 		// Skip runs of bytes that change nothing inside a name or value.
 		if status == paraValueToken || status == paraValueQuoted || status == paraName {
-			for tmp < end && paramValuePlain[b[tmp]] {
+			for uint(tmp) < uint(len(b)) && paramValuePlain[b[tmp]] {
 				tmp++
 			}
-			if tmp >= end {
-				break
-			}
+		}
+		if uint(tmp) >= uint(len(b)) {
+			break
 		}
 		c := b[tmp]
 		switch c {

@@ -88,19 +88,19 @@ func parseURI(b []byte, strictHost bool) (uriInfo, bool) {
 		// are skipped without going through the state switch.
 		switch state {
 		case sUser:
-			for i < len(b) && uriUserPlain[b[i]] {
+			for uint(i) < uint(len(b)) && uriUserPlain[b[i]] {
 				i++
 			}
 		case sHostP:
-			for i < len(b) && uriHostPlain[b[i]] {
+			for uint(i) < uint(len(b)) && uriHostPlain[b[i]] {
 				i++
 			}
 		case sParamP:
-			for i < len(b) && uriParamPlain[b[i]] {
+			for uint(i) < uint(len(b)) && uriParamPlain[b[i]] {
 				i++
 			}
 		}
-		if i == len(b) {
+		if uint(i) >= uint(len(b)) {
 			break
 		}
 		c := b[i]

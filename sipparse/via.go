@@ -31,7 +31,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			return info, p, false
 		}
 		t := p
-		for p < len(buf) && !lwsByte[buf[p]] {
+		for uint(p) < uint(len(buf)) && !lwsByte[buf[p]] {
 			p++
 		}
 		if !viaTransport(buf[t:p]) {
@@ -59,7 +59,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			}
 			p++
 		} else {
-			for p < len(buf) && !viaHostStop[buf[p]] {
+			for uint(p) < uint(len(buf)) && !viaHostStop[buf[p]] {
 				p++
 			}
 		}
@@ -73,7 +73,7 @@ func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		if p < len(buf) && buf[p] == ':' {
 			p = viaLWS(buf, p+1)
 			d := p
-			for p < len(buf) && !viaPortStop[buf[p]] {
+			for uint(p) < uint(len(buf)) && !viaPortStop[buf[p]] {
 				p++
 			}
 			if p == len(buf) && p > d {
@@ -279,7 +279,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		}
 	}
 	n := p
-	for p < len(buf) && !viaNameStop[buf[p]] {
+	for uint(p) < uint(len(buf)) && !viaNameStop[buf[p]] {
 		p++
 	}
 	if p >= len(buf) {
@@ -356,7 +356,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		return p + q + 2, buf[p+1 : p+1+q], true, isBranch, true
 	}
 	v := p
-	for p < len(buf) && viaValueClass[buf[p]] == 0 {
+	for uint(p) < uint(len(buf)) && viaValueClass[buf[p]] == 0 {
 		p++
 	}
 	if p >= len(buf) {
