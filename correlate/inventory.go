@@ -1,8 +1,10 @@
 package correlate
 
 import (
+	"cmp"
 	"net/netip"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -124,11 +126,11 @@ func (inv *Inventory) UAs() []*UAStats {
 	for _, s := range inv.uas {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Messages != out[j].Messages {
-			return out[i].Messages > out[j].Messages
+	slices.SortFunc(out, func(a, b *UAStats) int {
+		if c := cmp.Compare(b.Messages, a.Messages); c != 0 {
+			return c
 		}
-		return out[i].UA < out[j].UA
+		return strings.Compare(a.UA, b.UA)
 	})
 	return out
 }

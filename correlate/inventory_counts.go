@@ -49,15 +49,9 @@ func (c *smallCounts[K]) inc(k K, max int) bool {
 
 func (c *smallCounts[K]) len() int { return len(c.few) + len(c.many) }
 
-func (c *smallCounts[K]) all() map[K]uint64 {
-	m := make(map[K]uint64, c.len())
-	for _, e := range c.few {
-		m[e.key] = e.n
-	}
-	for k, p := range c.many {
-		m[k] = *p
-	}
-	return m
+// counts lists every key with its count, in no particular order.
+func (c *smallCounts[K]) counts() []Count[K] {
+	return appendCounts(make([]Count[K], 0, c.len()), c.few, c.many)
 }
 
 // methodCounts is smallCounts for methods given as bytes: lookups compare
@@ -96,15 +90,20 @@ func (c *methodCounts) inc(m []byte, max int) bool {
 	return true
 }
 
-func (c *methodCounts) all() map[string]uint64 {
-	m := make(map[string]uint64, len(c.few)+len(c.many))
-	for _, e := range c.few {
-		m[e.key] = e.n
+// counts lists every method with its count, in no particular order.
+func (c *methodCounts) counts() []Count[string] {
+	return appendCounts(make([]Count[string], 0, len(c.few)+len(c.many)), c.few, c.many)
+}
+
+// appendCounts appends the entries of a few-then-many count set to dst.
+func appendCounts[K comparable](dst []Count[K], few []keyCount[K], many map[K]*uint64) []Count[K] {
+	for _, e := range few {
+		dst = append(dst, Count[K]{Key: e.key, Messages: e.n})
 	}
-	for k, p := range c.many {
-		m[k] = *p
+	for k, p := range many {
+		dst = append(dst, Count[K]{Key: k, Messages: *p})
 	}
-	return m
+	return dst
 }
 
 // ruleCounts holds per-bit failure counts; a UA gets one only when it fails

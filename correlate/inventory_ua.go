@@ -1,9 +1,11 @@
 package correlate
 
 import (
+	"cmp"
 	"math/bits"
 	"net/netip"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -85,17 +87,17 @@ type Count[K comparable] struct {
 
 // Methods returns the method counts, most frequent first.
 func (s *UAStats) Methods() []Count[string] {
-	return sortedCounts(s.methods.all(), func(a, b string) bool { return a < b })
+	return sortedCounts(s.methods.counts(), strings.Compare)
 }
 
 // Codes returns the response-code counts, most frequent first.
 func (s *UAStats) Codes() []Count[int] {
-	return sortedCounts(s.codes.all(), func(a, b int) bool { return a < b })
+	return sortedCounts(s.codes.counts(), cmp.Compare[int])
 }
 
 // Sources returns the source addresses, most frequent first.
 func (s *UAStats) Sources() []Count[netip.AddrPort] {
-	return sortedCounts(s.sources.all(), func(a, b netip.AddrPort) bool { return a.Compare(b) < 0 })
+	return sortedCounts(s.sources.counts(), netip.AddrPort.Compare)
 }
 
 // Rules returns the failed sanity bits of this UA with their counts, ascending
@@ -117,16 +119,13 @@ func (s *UAStats) Rules(first bool) []Count[uint32] {
 	return out
 }
 
-func sortedCounts[K comparable](m map[K]uint64, less func(a, b K) bool) []Count[K] {
-	out := make([]Count[K], 0, len(m))
-	for k, n := range m {
-		out = append(out, Count[K]{Key: k, Messages: n})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Messages != out[j].Messages {
-			return out[i].Messages > out[j].Messages
+// sortedCounts sorts counts most frequent first, ties by key.
+func sortedCounts[K comparable](counts []Count[K], compareKeys func(a, b K) int) []Count[K] {
+	slices.SortFunc(counts, func(a, b Count[K]) int {
+		if c := cmp.Compare(b.Messages, a.Messages); c != 0 {
+			return c
 		}
-		return less(out[i].Key, out[j].Key)
+		return compareKeys(a.Key, b.Key)
 	})
-	return out
+	return counts
 }
