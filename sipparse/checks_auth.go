@@ -73,12 +73,12 @@ func checkDigest(s []byte) int {
 	var empty [10]bool
 	var qop []byte
 	for {
-		eq := bytes.IndexByte(s, '=')
+		eq := indexByteNear(s, '=')
 		if eq < 0 {
 			return digParseErr
 		}
 		name := trimRightWS(s[:eq])
-		t := digestParam(name)
+		t := digestParam(s, len(name)) // name is s[:len(name)]
 		s = trimLeftWS(s[eq+1:])
 		if len(s) == 0 {
 			return digParseErr
@@ -109,7 +109,7 @@ func checkDigest(s []byte) int {
 				qop = val
 			}
 		}
-		comma := bytes.IndexByte(s, ',')
+		comma := indexByteNear(s, ',')
 		if comma < 0 {
 			break
 		}
@@ -136,9 +136,33 @@ func checkDigest(s []byte) int {
 
 var digestNames = [10]string{"username", "realm", "nonce", "uri", "response", "cnonce", "opaque", "qop", "nc", "algorithm"}
 
-func digestParam(name []byte) int {
+// digestWords are digestNames as foldedWord gives them (0 for "algorithm",
+// longer than a word).
+var digestWords = func() (w [len(digestNames)]uint64) {
 	for i, n := range digestNames {
-		if equalFold(name, n) {
+		if len(n) <= 8 {
+			w[i] = foldedWord([]byte(n), 0, len(n))
+		}
+	}
+	return w
+}()
+
+// digestParam returns the index of the parameter name s[:n] in digestNames
+// (case-insensitive), or -1. The names are letters only, so a folded word
+// compares them; it is read from s, which goes on past the name.
+func digestParam(s []byte, n int) int {
+	if n == 0 || n > 9 {
+		return -1
+	}
+	if n == 9 {
+		if equalFold(s[:n], "algorithm") {
+			return 9
+		}
+		return -1
+	}
+	w := foldedWord(s, 0, n)
+	for i, dw := range digestWords {
+		if w == dw {
 			return i
 		}
 	}

@@ -83,7 +83,7 @@ func (m *Message) coreView(p *profile) *coreMsg {
 // duplicate is a bad header like any other (verified on 5.6.3).
 func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 	b := m.Raw
-	hint := 0
+	hs, hint := m.Headers, 0
 	var seen uint64 // bit per HeaderKind (numHeaderKinds < 64)
 	for tmp < len(b) {
 		if b[tmp] == '\n' || b[tmp] == '\r' {
@@ -100,10 +100,10 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 			c.hdrs = append(c.hdrs, coreHdr{})
 		}
 		h := &c.hdrs[len(c.hdrs)-1]
-		idx := kindHint(m, tmp, &hint)
+		idx := kindHint(hs, tmp, &hint)
 		kind, end, nameLen := -1, -1, 0
 		if idx >= 0 {
-			kind, end, nameLen = int(m.Headers[idx].Kind), lenientEnd(m, idx), len(m.Headers[idx].Name)
+			kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
 		}
 		next, ok := getHdrField(b, tmp, kind, end, nameLen, h)
 		if !ok {
@@ -136,17 +136,16 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 
 // kindHint finds the header Parse already split at off with a well-formed
 // name directly followed by ':' (its kind then needs no second lookup and
-// its end is known), or returns -1. *i is a cursor into m.Headers that only
-// moves forward.
-func kindHint(m *Message, off int, i *int) int {
-	for *i < len(m.Headers) && m.Headers[*i].Offset < off {
-		*i++
+// its end is known), or returns -1. *i is a cursor into hs that only moves
+// forward.
+func kindHint(hs []Header, off int, i *int) int {
+	j := *i
+	for j < len(hs) && hs[j].Offset < off {
+		j++
 	}
-	if *i < len(m.Headers) && m.Headers[*i].Offset == off {
-		h := &m.Headers[*i]
-		if h.nameOK && off+len(h.Name) < len(m.Raw) && m.Raw[off+len(h.Name)] == ':' {
-			return *i
-		}
+	*i = j
+	if j < len(hs) && hs[j].Offset == off && hs[j].coreName {
+		return j
 	}
 	return -1
 }

@@ -78,29 +78,42 @@ func knownMethod(b []byte) (int, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	for _, name := range methodsByLetter[lower(b[0])] {
-		if len(b) > len(name) && equalFold(b[:len(name)], name) && b[len(name)] == ' ' {
-			return len(name), name == "ACK"
+	for _, m := range methodsByLetter[lower(b[0])] {
+		n := len(m.name)
+		if len(b) <= n || b[n] != ' ' {
+			continue
+		}
+		// Method names are letters only: one folded word compares them
+		// (foldedWord), except SUBSCRIBE, longer than a word.
+		if n <= 8 && foldedWord(b, 0, n) == m.word || n > 8 && equalFold(b[:n], m.name) {
+			return n, m.name == "ACK"
 		}
 	}
 	return 0, false
 }
 
+// knownMethodName is a method parse_first_line knows, with its folded word.
+type knownMethodName struct {
+	name string
+	word uint64
+}
+
 // methodsByLetter holds parse_first_line's known methods by first letter,
 // in its order.
-var methodsByLetter = func() (t [256][]string) {
+var methodsByLetter = func() (t [256][]knownMethodName) {
 	for _, n := range [...]string{"INVITE", "CANCEL", "ACK", "BYE", "INFO", "REGISTER",
 		"SUBSCRIBE", "NOTIFY", "MESSAGE", "OPTIONS", "PRACK", "UPDATE", "REFER",
 		"PUBLISH", "KDMQ", "GET", "POST", "PUT", "DELETE"} {
 		c := lower(n[0])
-		t[c] = append(t[c], n)
+		m := knownMethodName{name: n}
+		if len(n) <= 8 {
+			m.word = foldedWord([]byte(n), 0, len(n))
+		}
+		t[c] = append(t[c], m)
 	}
 	return t
 }()
 
-// tokenEnd returns the offset of the first SP, HT, CR or LF at or after p.
-// The uint compares, here and in the other byte loops, let the compiler
-// drop the bounds check per byte (p is never negative).
 func tokenEnd(b []byte, p int) int {
 	for uint(p) < uint(len(b)) && !lwsByte[b[p]] {
 		p++

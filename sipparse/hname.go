@@ -1,6 +1,9 @@
 package sipparse
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // HeaderKind is a header type. The set and the name table follow Kamailio's
 // core header-name parser (parse_hname2.c, 5.6): the same long names, the
@@ -230,16 +233,58 @@ func kindIn(b []byte, off, n int) HeaderKind {
 		b, off = a[:], 0
 	}
 	w := (*[hnameMaxLen]byte)(b[off : off+hnameMaxLen]) // one bounds check for the three words
+	return kindWords(binary.LittleEndian.Uint64(w[0:8]), binary.LittleEndian.Uint64(w[8:16]), binary.LittleEndian.Uint64(w[16:24]), n)
+}
+
+// kindWords is the kind of the name made of the first n bytes of the words.
+func kindWords(w0, w1, w2 uint64, n int) HeaderKind {
 	m := &hnameLenMask[n]
-	w0 := binary.LittleEndian.Uint64(w[0:8]) & m[0]
-	w1 := binary.LittleEndian.Uint64(w[8:16]) & m[1]
-	w2 := binary.LittleEndian.Uint64(w[16:24]) & m[2]
+	w0, w1, w2 = w0&m[0], w1&m[1], w2&m[2]
 	const f = 0x2020202020202020
 	e := &hnameSlots[hnameHash((w0|f)&m[0], n)]
 	if int(e.n) == n && w0|e.fold[0] == e.lower[0] && w1|e.fold[1] == e.lower[1] && w2|e.fold[2] == e.lower[2] {
 		return e.kind
 	}
 	return HdrOther
+}
+
+// nameAt finds the first ':' in the 24 bytes at b[off:] and looks up the
+// bytes before it as a header name, with the words kindIn would read: n is
+// the colon's offset from off (-1 when there is none or b ends sooner) and
+// kind is KindOf(b[off:off+n]). A known kind means the name is made of
+// header-name characters only and the colon follows it at once, so Parse
+// needs no byte-by-byte scan of the name.
+func nameAt(b []byte, off int) (n int, kind HeaderKind) {
+	if off < 0 || off+hnameMaxLen > len(b) {
+		return -1, HdrOther
+	}
+	w := (*[hnameMaxLen]byte)(b[off : off+hnameMaxLen])
+	w0 := binary.LittleEndian.Uint64(w[0:8])
+	w1 := binary.LittleEndian.Uint64(w[8:16])
+	w2 := binary.LittleEndian.Uint64(w[16:24])
+	const colons = 0x3a3a3a3a3a3a3a3a
+	switch {
+	case zeroByte(w0^colons) != 0:
+		n = bits.TrailingZeros64(zeroByte(w0^colons)) / 8
+	case zeroByte(w1^colons) != 0:
+		n = 8 + bits.TrailingZeros64(zeroByte(w1^colons))/8
+	case zeroByte(w2^colons) != 0:
+		n = 16 + bits.TrailingZeros64(zeroByte(w2^colons))/8
+	default:
+		return -1, HdrOther
+	}
+	if n == 0 {
+		return 0, HdrOther
+	}
+	return n, kindWords(w0, w1, w2, n)
+}
+
+// zeroByte has the high bit set in the lowest zero byte of x (and maybe in
+// higher bytes: a borrow can flag a 0x01 byte above a zero one, never
+// below), so its trailing zeros locate the first zero byte exactly.
+func zeroByte(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	return (x - ones) &^ x & highs
 }
 
 // hnameChar reports whether c may appear in a header name for Kamailio

@@ -1,6 +1,7 @@
 package sipparse
 
 import (
+	"bytes"
 	"math/rand"
 	"testing"
 )
@@ -122,6 +123,58 @@ func TestFoldedWordIsEqualFold(t *testing.T) {
 			}
 			if got := foldedWord(atEnd, 1, len(name)) == w; got != want {
 				t.Fatalf("foldedWord(%q) at the buffer end == %q: %v, equalFold %v", name, tg, got, want)
+			}
+		}
+	}
+}
+
+// TestNameAtMatchesScan: nameAt finds the first ':' of the next 24 bytes
+// and gives KindOf of the bytes before it; a known kind implies that those
+// bytes are all header-name characters (Parse then skips its scan).
+func TestNameAtMatchesScan(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	junk := []byte(": \t\r\n\x00-_.~+aZ9\x80\xff;,")
+	for k := 0; k < 200000; k++ {
+		var line []byte
+		if k%3 != 0 {
+			line = []byte(hnames[r.Intn(len(hnames))].name)
+			for i := range line {
+				if r.Intn(2) == 0 {
+					line[i] ^= 0x20
+				}
+			}
+		}
+		for i := r.Intn(4); i > 0; i-- {
+			p := r.Intn(len(line) + 1)
+			line = append(line[:p], append([]byte{junk[r.Intn(len(junk))]}, line[p:]...)...)
+		}
+		if r.Intn(4) != 0 {
+			line = append(line, ':')
+		}
+		line = append(line, " value\r\nNext: x\r\n\r\n"[:r.Intn(20)]...)
+		b := append([]byte("xy"), line...)
+		n, kind := nameAt(b, 2)
+		want := -1
+		if len(b) >= 2+hnameMaxLen {
+			if i := bytes.IndexByte(b[2:2+hnameMaxLen], ':'); i >= 0 {
+				want = i
+			}
+		}
+		if n != want {
+			t.Fatalf("nameAt(%q) n = %d, want %d", line, n, want)
+		}
+		wantKind := HdrOther
+		if n > 0 {
+			wantKind = KindOf(b[2 : 2+n])
+		}
+		if kind != wantKind {
+			t.Fatalf("nameAt(%q) kind = %v, want %v", line, kind, wantKind)
+		}
+		if kind != HdrOther {
+			for _, c := range b[2 : 2+n] {
+				if !hnameChars[c] {
+					t.Fatalf("nameAt(%q): known kind %v over non-name byte %q", line, kind, c)
+				}
 			}
 		}
 	}

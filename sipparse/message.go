@@ -70,7 +70,10 @@ type Header struct {
 	// Offset is the byte offset of the header's first byte in Message.Raw.
 	Offset int
 
-	nameOK bool // Name is made of Kamailio header-name bytes only
+	// coreName: Name is made of Kamailio header-name bytes only and ':'
+	// follows it at once, so the core walk can take Kind and the end of the
+	// header from Parse.
+	coreName bool
 }
 
 // Defect is a bit set of framing defects found by Parse.

@@ -151,11 +151,17 @@ func (m *Message) parseHeaders(off, lineNo int) {
 		cur = len(m.Headers) - 1
 		h := &m.Headers[cur]
 		*h = Header{Line: lineNo, Offset: start}
-		// Scan the name with the header-name byte table; in the common
-		// case the ':' follows it directly and no second pass is needed.
+		// A known name directly followed by ':' is found without a scan
+		// (nameAt); others are scanned with the header-name byte table, and
+		// in the common case the ':' follows and no second pass is needed.
+		n, kind := nameAt(m.Raw, start)
 		k := 0
-		for k < len(line) && hnameChars[line[k]] {
-			k++
+		if kind != HdrOther {
+			k = n // all header-name bytes, ':' at k
+		} else {
+			for k < len(line) && hnameChars[line[k]] {
+				k++
+			}
 		}
 		colon := -1
 		if k < len(line) && line[k] == ':' {
@@ -169,10 +175,15 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			vs, ve = start+len(line), start+len(line)
 		} else {
 			h.Name = trimRightSP(line[:colon])
-			if h.nameOK = k == len(h.Name) && k > 0; !h.nameOK {
+			if k != len(h.Name) || k == 0 {
 				m.Defects |= DefectBadHeaderName
 			}
-			h.Kind = kindIn(m.Raw, start, len(h.Name))
+			h.coreName = k == colon && k > 0
+			if len(h.Name) == n { // nameAt looked this name up
+				h.Kind = kind
+			} else {
+				h.Kind = kindIn(m.Raw, start, len(h.Name))
+			}
 			v := line[colon+1:]
 			lead := len(v) - len(trimLeftSP(v))
 			vs = start + colon + 1 + lead
@@ -204,6 +215,24 @@ func (m *Message) checkContentLength() {
 	if !ok || n != len(m.Body) {
 		m.Defects |= DefectContentLength
 	}
+}
+
+// indexByteNear is bytes.IndexByte for a byte usually found within a few
+// bytes (the '=' after a parameter name, the ',' after a value): a loop
+// over the first 16 avoids the call and set-up of the vector search.
+func indexByteNear(b []byte, c byte) int {
+	n := min(len(b), 16)
+	for i := 0; i < n; i++ {
+		if b[i] == c {
+			return i
+		}
+	}
+	if len(b) > n {
+		if j := bytes.IndexByte(b[n:], c); j >= 0 {
+			return n + j
+		}
+	}
+	return -1
 }
 
 // indexSPHT is bytes.IndexAny(b, " \t") without building a byte set per
