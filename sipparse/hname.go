@@ -248,17 +248,25 @@ func kindWords(w0, w1, w2 uint64, n int) HeaderKind {
 	return HdrOther
 }
 
-// nameAt finds the first ':' in the 24 bytes at b[off:] and looks up the
-// bytes before it as a header name, with the words kindIn would read: n is
-// the colon's offset from off (-1 when there is none or b ends sooner) and
-// kind is KindOf(b[off:off+n]). A known kind means the name is made of
+// nameAt finds the first ':' in the 24 bytes at b[off:] (fewer where b
+// ends) and looks up the bytes before it as a header name: n is the colon's
+// offset from off (-1 when there is none) and kind is KindOf(b[off:off+n]). A known kind means the name is made of
 // header-name characters only and the colon follows it at once, so Parse
 // needs no byte-by-byte scan of the name.
 func nameAt(b []byte, off int) (n int, kind HeaderKind) {
-	if off < 0 || off+hnameMaxLen > len(b) {
+	if off < 0 || off >= len(b) {
 		return -1, HdrOther
 	}
-	w := (*[hnameMaxLen]byte)(b[off : off+hnameMaxLen])
+	var w *[hnameMaxLen]byte
+	if off+hnameMaxLen <= len(b) {
+		w = (*[hnameMaxLen]byte)(b[off : off+hnameMaxLen])
+	} else {
+		// Near the end (the last header of a message without body): the
+		// zero bytes after a copy hold no ':' and are masked off.
+		var a [hnameMaxLen]byte
+		copy(a[:], b[off:])
+		w = &a
+	}
 	w0 := binary.LittleEndian.Uint64(w[0:8])
 	w1 := binary.LittleEndian.Uint64(w[8:16])
 	w2 := binary.LittleEndian.Uint64(w[16:24])

@@ -155,10 +155,8 @@ func TestNameAtMatchesScan(t *testing.T) {
 		b := append([]byte("xy"), line...)
 		n, kind := nameAt(b, 2)
 		want := -1
-		if len(b) >= 2+hnameMaxLen {
-			if i := bytes.IndexByte(b[2:2+hnameMaxLen], ':'); i >= 0 {
-				want = i
-			}
+		if i := bytes.IndexByte(b[2:min(len(b), 2+hnameMaxLen)], ':'); i >= 0 {
+			want = i
 		}
 		if n != want {
 			t.Fatalf("nameAt(%q) n = %d, want %d", line, n, want)

@@ -26,7 +26,11 @@ func Parse(buf []byte, m *Message) error {
 	if !m.parseStartLine(line) {
 		return ErrNotSIP
 	}
-	m.parseHeaders(next, 2+bytes.Count(buf[:i], lfByte))
+	lineNo := 2
+	if i > 0 {
+		lineNo += bytes.Count(buf[:i], lfByte)
+	}
+	m.parseHeaders(next, lineNo)
 	m.checkContentLength()
 	// Bare CR and NUL are rare: one vectorised pass over the header section
 	// instead of a check per line.
