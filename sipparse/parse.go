@@ -119,53 +119,79 @@ func (m *Message) parseStartLine(line []byte) bool {
 
 // parseHeaders splits the header section starting at off into m.Headers and
 // sets m.Body. lineNo is the line number of the line at off.
+//
+// It is nextLine and finishHeader inlined, with the header list, the line
+// counter and the defects kept in locals and written back once: this loop
+// runs per header line of every message.
 func (m *Message) parseHeaders(off, lineNo int) {
+	raw, hs := m.Raw, m.Headers
+	defects, crlf := m.Defects, m.crlfLines
 	var vs, ve int // value span of the current header, for folding
 	cur := -1
+	// finish sets the value of header cur from its (possibly folded) span.
+	finish := func() {
+		if cur >= 0 && hs[cur].Kind != HdrMalformed {
+			hs[cur].Value = trimWS(raw[vs:ve:ve])
+		}
+	}
 	for {
-		if off >= len(m.Raw) {
-			m.Defects |= DefectNoBlankLine
-			m.finishHeader(cur, vs, ve)
-			return
+		if off >= len(raw) {
+			defects |= DefectNoBlankLine
+			finish()
+			break
 		}
 		start := off
-		line, next := m.nextLine(off)
+		line, next := raw[off:], len(raw)
+		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+			if nl == 0 || line[nl-1] != '\r' {
+				defects |= DefectLFOnly
+			}
+			line, next = line[:nl], off+nl+1
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+			crlf++
+		}
 		if len(line) == 0 {
-			m.finishHeader(cur, vs, ve)
-			m.Body = m.Raw[next:]
+			finish()
+			m.Body = raw[next:]
 			m.headEnd = start
-			return
+			break
 		}
 		if (line[0] == ' ' || line[0] == '\t') && cur >= 0 {
 			// Folded continuation of the previous header.
-			m.Defects |= DefectFolding
+			defects |= DefectFolding
 			if end := start + len(trimRightSP(line)); end > ve && len(trimWS(line)) > 0 {
 				ve = end
 			}
 			off, lineNo = next, lineNo+1
 			continue
 		}
-		m.finishHeader(cur, vs, ve)
+		finish()
 		// Fill the next slot in place (Header is too big to copy per line).
-		if n := len(m.Headers); n < cap(m.Headers) {
-			m.Headers = m.Headers[:n+1]
+		if n := len(hs); n < cap(hs) {
+			hs = hs[:n+1]
 		} else {
-			m.Headers = append(m.Headers, Header{})
+			hs = append(hs, Header{})
 		}
-		cur = len(m.Headers) - 1
-		h := &m.Headers[cur]
+		cur = len(hs) - 1
+		h := &hs[cur]
 		*h = Header{Line: lineNo, Offset: start}
 		// A known name directly followed by ':' is found without a scan
 		// (nameAt); others are scanned with the header-name byte table, and
 		// in the common case the ':' follows and no second pass is needed.
-		n, kind := nameAt(m.Raw, start)
+		n, kind := nameAt(raw, start)
+		if kind != HdrOther { // all header-name bytes, ':' at n
+			h.Name, h.Kind, h.coreName = line[:n], kind, true
+			v := line[n+1:]
+			vs = start + n + 1 + len(v) - len(trimLeftSP(v))
+			ve = max(start+len(trimRightSP(line)), vs)
+			off, lineNo = next, lineNo+1
+			continue
+		}
 		k := 0
-		if kind != HdrOther {
-			k = n // all header-name bytes, ':' at k
-		} else {
-			for k < len(line) && hnameChars[line[k]] {
-				k++
-			}
+		for k < len(line) && hnameChars[line[k]] {
+			k++
 		}
 		colon := -1
 		if k < len(line) && line[k] == ':' {
@@ -174,38 +200,27 @@ func (m *Message) parseHeaders(off, lineNo int) {
 			colon = k + i
 		}
 		if colon < 0 {
-			m.Defects |= DefectNoColon
+			defects |= DefectNoColon
 			h.Name, h.Kind = trimWS(line), HdrMalformed
 			vs, ve = start+len(line), start+len(line)
 		} else {
 			h.Name = trimRightSP(line[:colon])
 			if k != len(h.Name) || k == 0 {
-				m.Defects |= DefectBadHeaderName
+				defects |= DefectBadHeaderName
 			}
 			h.coreName = k == colon && k > 0
 			if len(h.Name) == n { // nameAt looked this name up
 				h.Kind = kind
 			} else {
-				h.Kind = kindIn(m.Raw, start, len(h.Name))
+				h.Kind = kindIn(raw, start, len(h.Name))
 			}
 			v := line[colon+1:]
-			lead := len(v) - len(trimLeftSP(v))
-			vs = start + colon + 1 + lead
-			ve = start + len(trimRightSP(line))
-			if ve < vs {
-				ve = vs
-			}
+			vs = start + colon + 1 + len(v) - len(trimLeftSP(v))
+			ve = max(start+len(trimRightSP(line)), vs)
 		}
 		off, lineNo = next, lineNo+1
 	}
-}
-
-// finishHeader sets the value of header cur from its (possibly folded) span.
-func (m *Message) finishHeader(cur, vs, ve int) {
-	if cur < 0 || m.Headers[cur].Kind == HdrMalformed {
-		return
-	}
-	m.Headers[cur].Value = trimWS(m.Raw[vs:ve:ve])
+	m.Headers, m.Defects, m.crlfLines = hs, defects, crlf
 }
 
 // checkContentLength flags a Content-Length that is not digits only or that
