@@ -65,12 +65,25 @@ func benchMixMessages(tb testing.TB, devices bool) [][]byte {
 	return sample(benchMix.all, benchMixKeep)
 }
 
-// sample returns every n-th of msgs, n chosen to keep at most max.
+// sample returns every n-th of msgs, n chosen to keep at most max, laid
+// out one after the other in one buffer with a packet's headers (pcap
+// record, Ethernet, IPv4, UDP: 58 bytes) between them, as they lie in the
+// capture file analyze reads: the hardware prefetcher then sees the next
+// message coming, as it does there.
 func sample(msgs [][]byte, max int) [][]byte {
+	const headers = 16 + 14 + 20 + 8
 	n := (len(msgs) + max - 1) / max
-	out := make([][]byte, 0, max)
+	var buf []byte
+	var ends []int
 	for i := 0; i < len(msgs); i += n {
-		out = append(out, msgs[i])
+		buf = append(buf, make([]byte, headers)...)
+		buf = append(buf, msgs[i]...)
+		ends = append(ends, len(buf))
+	}
+	out := make([][]byte, len(ends))
+	for i, e := range ends {
+		s := e - len(msgs[i*n])
+		out[i] = buf[s:e:e]
 	}
 	return out
 }
