@@ -105,7 +105,22 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 		if idx >= 0 {
 			kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
 		}
-		next, ok := getHdrField(b, tmp, kind, end, nameLen, h)
+		var next int
+		var ok bool
+		if p := tmp + nameLen + 2; idx >= 0 && !coreParsed[kind] && uint(p) < uint(len(b)) && p < end && b[p-1] == ' ' && !lwsByte[b[p]] {
+			// getHdrField for a header whose body the core does not parse,
+			// its name and end known from Parse and one SP after the colon
+			// (most headers), inlined.
+			h.start, h.kind, h.bodyStart = tmp, HeaderKind(kind), p
+			e := end
+			for e > p && (b[e-1] == '\r' || b[e-1] == '\n' || b[e-1] == 0) {
+				e--
+			}
+			h.bodyEnd = e
+			next, ok = end, true
+		} else {
+			next, ok = getHdrField(b, tmp, kind, end, nameLen, h)
+		}
 		if !ok {
 			c.hdrs = c.hdrs[:len(c.hdrs)-1]
 			c.walkErr, c.errOff = true, tmp
@@ -133,6 +148,14 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 		tmp = next
 	}
 }
+
+// coreParsed marks the kinds whose body get_hdr_field() parses.
+var coreParsed = func() (t [numHeaderKinds]bool) {
+	for _, k := range []HeaderKind{HdrVia, HdrCSeq, HdrTo, HdrContentLength, HdrRetryAfter} {
+		t[k] = true
+	}
+	return t
+}()
 
 // kindHint finds the header Parse already split at off with a well-formed
 // name directly followed by ':' (its kind then needs no second lookup and
