@@ -117,7 +117,11 @@ func summary(v *Verdict) string {
 }
 
 // reserialize writes m back in canonical form: single spaces in the start
-// line, "Name: Value" headers, CRLF line ends, the same body.
+// line, "Name: Value" headers, CRLF line ends, the same body. Whitespace
+// after a value is kept: Kamailio reads a header body up to its line end,
+// so "Authorization: Digest " and "Authorization: Digest" differ (the
+// first is a Digest with no parameters, 400 for check 8192; the second is
+// not Digest at all, which 8192 passes).
 func reserialize(m *Message) []byte {
 	var b bytes.Buffer
 	if m.IsRequest {
@@ -126,7 +130,7 @@ func reserialize(m *Message) []byte {
 		fmt.Fprintf(&b, "%s %03d %s\r\n", m.Version, m.StatusCode, m.Reason)
 	}
 	for _, h := range m.Headers {
-		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+		fmt.Fprintf(&b, "%s: %s%s\r\n", h.Name, h.Value, trailingSPHT(m, h.Value))
 	}
 	b.WriteString("\r\n")
 	b.Write(m.Body)
@@ -152,4 +156,20 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			}
 		}
 	}
+}
+
+// trailingSPHT returns the SP/HT bytes between value (a header value, which
+// Parse trims) and the end of its line in m.Raw.
+func trailingSPHT(m *Message, value []byte) []byte {
+	if len(value) == 0 {
+		return nil
+	}
+	// Value's capacity ends with it (Parse slices it with a limit), so the
+	// offset comes from the addresses.
+	end := int(uintptr(unsafe.Pointer(unsafe.SliceData(value)))-uintptr(unsafe.Pointer(unsafe.SliceData(m.Raw)))) + len(value)
+	e := end
+	for e < len(m.Raw) && (m.Raw[e] == ' ' || m.Raw[e] == '\t') {
+		e++
+	}
+	return m.Raw[end:e]
 }
