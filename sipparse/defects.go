@@ -80,10 +80,20 @@ func DefectsFor(v Version, verdict *Verdict) []KnownDefect {
 // AppendDefectsFor appends to dst the known defects of version v that the
 // judged message triggers, for callers that judge every message.
 func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDefect {
+	if !verdict.mayTriggerDefect() {
+		return dst // nearly every message: no need to walk the table
+	}
 	for _, d := range knownDefects {
 		if d.trigger(verdict) && d.affects(v) {
 			dst = append(dst, d)
 		}
 	}
 	return dst
+}
+
+// mayTriggerDefect is true when some knownDefects trigger could hold: each
+// of them needs a 420 for Proxy-Require, a Contact: * or a To/From body
+// parse_to rejects (TestDefectTriggersNeedMayTrigger holds the table to it).
+func (v *Verdict) mayTriggerDefect() bool {
+	return v.First == CheckProxyRequire || v.ContactStar || v.toParamBroken
 }

@@ -96,3 +96,28 @@ func TestDefectsForBrokenFromOn52(t *testing.T) {
 		t.Errorf("5.6.3: %v", ds)
 	}
 }
+
+// TestDefectTriggersNeedMayTrigger: AppendDefectsFor skips the table when
+// mayTriggerDefect is false, so no trigger may fire on such a verdict; a
+// new defect with another trigger must widen mayTriggerDefect.
+func TestDefectTriggersNeedMayTrigger(t *testing.T) {
+	var bits []Check
+	for b := Check(1); b != 0 && b <= 1<<20; b <<= 1 {
+		bits = append(bits, b)
+	}
+	for _, first := range append(bits, 0) {
+		for _, code := range []int{0, 400, 420, 500} {
+			for _, checked := range []bool{false, true} {
+				v := &Verdict{First: first, Failed: first, Code: code, contactChecked: checked, CoreDrop: first == 0 && code == 0}
+				if v.mayTriggerDefect() {
+					continue
+				}
+				for _, d := range knownDefects {
+					if d.trigger(v) {
+						t.Errorf("%s triggers on %+v, which mayTriggerDefect lets through", d.ID, *v)
+					}
+				}
+			}
+		}
+	}
+}
