@@ -13,7 +13,6 @@ import (
 	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/correlate"
 	"github.com/sipcorr/sipcorr/report"
-	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 func runAnalyze(ctx context.Context, e *env, args []string) int {
@@ -243,18 +242,14 @@ func toObservation(m *judged, o *correlate.Observation) {
 	msg, v := m.msg, m.verdict
 	*o = correlate.Observation{
 		Time:     m.dg.Time,
-		UA:       msg.Get(sipparse.HdrUserAgent),
+		UA:       m.ua,
 		Src:      m.dg.Src,
 		Request:  msg.IsRequest,
+		Method:   m.method,
 		Status:   msg.StatusCode,
 		Failed:   uint32(v.Failed),
 		First:    uint32(v.First),
 		CoreDrop: v.CoreDrop,
-	}
-	if msg.IsRequest {
-		o.Method = msg.Method
-	} else {
-		o.Method = cseqMethod(msg.Get(sipparse.HdrCSeq))
 	}
 }
 

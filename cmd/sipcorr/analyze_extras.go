@@ -49,7 +49,7 @@ func (x *analyzeExtras) add(path string, m *judged) {
 	if m.verdict.CoreDrop {
 		rule = correlate.RuleCoreDrop
 	}
-	ua := m.msg.Get(sipparse.HdrUserAgent)
+	ua := m.ua
 	if x.examples != nil {
 		x.examples.add(ua, rule, m)
 	}

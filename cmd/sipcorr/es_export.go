@@ -75,16 +75,10 @@ func (s *exportSink) add(path string, m *judged) {
 
 // doc builds the verdict document of one message.
 func (s *exportSink) doc(source string, m *judged) esquery.VerdictDoc {
-	msg, v := m.msg, m.verdict
-	ua := msg.Get(sipparse.HdrUserAgent)
-	d := esquery.VerdictDoc{Time: m.dg.Time, Src: m.dg.Src, Dst: m.dg.Dst, UA: string(ua), HasUA: ua != nil,
-		Failed: s.checkNames(v.Failed), ReplyCode: v.Code, Detail: v.Detail(),
+	v := m.verdict
+	d := esquery.VerdictDoc{Time: m.dg.Time, Src: m.dg.Src, Dst: m.dg.Dst, UA: string(m.ua), HasUA: m.ua != nil,
+		Method: string(m.method), Failed: s.checkNames(v.Failed), ReplyCode: v.Code, Detail: v.Detail(),
 		Agent: s.agent, Source: source, Packet: m.dg.Packet, Seq: s.seq}
-	if msg.IsRequest {
-		d.Method = string(msg.Method)
-	} else {
-		d.Method = string(cseqMethod(msg.Get(sipparse.HdrCSeq)))
-	}
 	if v.CoreDrop {
 		d.First = coreDropRule
 		if v.CoreDropReason != "" && d.Detail == "" {

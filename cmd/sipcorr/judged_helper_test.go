@@ -27,5 +27,7 @@ func judgedMessage(tb testing.TB, raw string) *judged {
 	var v sipparse.Verdict
 	eng.Judge(&m, &v)
 	dg := &capture.Datagram{Time: time.Unix(1_800_000_000, 0), Src: netip.MustParseAddrPort("198.51.100.7:5060"), Packet: 1}
-	return &judged{dg: dg, msg: &m, verdict: &v}
+	j := &judged{dg: dg, msg: &m, verdict: &v}
+	j.lookUp()
+	return j
 }

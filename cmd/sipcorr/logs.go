@@ -11,7 +11,6 @@ import (
 	"github.com/sipcorr/sipcorr/correlate"
 	"github.com/sipcorr/sipcorr/esquery"
 	"github.com/sipcorr/sipcorr/report"
-	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // judgedSink receives every judged message of analyzeFiles together with
@@ -147,7 +146,7 @@ func (r *logRun) add(path string, m *judged) {
 	if r.addrs == nil {
 		return
 	}
-	ua := m.msg.Get(sipparse.HdrUserAgent)
+	ua := m.ua
 	r.addrs.add(m.dg.Src.Addr(), ua, ua != nil)
 	if r.ownTL {
 		v := m.verdict

@@ -35,7 +35,7 @@ func (c *offenderCollector) add(m *judged) {
 		return
 	}
 	msg, v := m.msg, m.verdict
-	c.ev = correlate.Event{Time: m.dg.Time, UA: c.uaString(msg.Get(sipparse.HdrUserAgent)), Src: m.dg.Src,
+	c.ev = correlate.Event{Time: m.dg.Time, UA: c.uaString(m.ua), Src: m.dg.Src,
 		Failed: uint32(v.Failed), First: uint32(v.First), CoreDrop: v.CoreDrop,
 		Source: correlate.SourceCapture, Example: m.dg.Packet}
 	if v.First != 0 || v.CoreDrop {
