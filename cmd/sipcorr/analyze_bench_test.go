@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/sipcorr/sipcorr/capture"
@@ -29,38 +28,22 @@ func init() {
 	}
 }
 
-var benchCapture struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// benchCapturePath writes the scenario capture once per test binary.
-func benchCapturePath(b *testing.B) string {
-	benchCapture.once.Do(func() {
-		dir, err := os.MkdirTemp("", "sipcorr-bench")
-		if err != nil {
-			benchCapture.err = err
-			return
-		}
-		benchCapture.path = filepath.Join(dir, "bench.pcap")
-		f, err := os.Create(benchCapture.path)
-		if err != nil {
-			benchCapture.err = err
-			return
-		}
-		defer f.Close()
-		c, err := synth.NewPcapCapture(f, synth.LinkEthernet, synth.PcapOptions{}, synth.Start, 0)
-		if err != nil {
-			benchCapture.err = err
-			return
-		}
-		benchCapture.err = synth.BenchScenario(benchMessages, 1).Run(c)
-	})
-	if benchCapture.err != nil {
-		b.Fatal(benchCapture.err)
+// writeBenchCapture writes the scenario capture into dir.
+func writeBenchCapture(b *testing.B, dir string) string {
+	path := filepath.Join(dir, "bench.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return benchCapture.path
+	defer f.Close()
+	c, err := synth.NewPcapCapture(f, synth.LinkEthernet, synth.PcapOptions{}, synth.Start, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := synth.BenchScenario(benchMessages, 1).Run(c); err != nil {
+		b.Fatal(err)
+	}
+	return path
 }
 
 // BenchmarkAnalyzeStages splits analyze's cost over a scenario capture:
@@ -68,7 +51,8 @@ func benchCapturePath(b *testing.B) string {
 // ones before it, on one goroutine), then the whole file loop as analyze
 // runs it, then rendering the JSON report.
 func BenchmarkAnalyzeStages(b *testing.B) {
-	path := benchCapturePath(b)
+	// The parent's TempDir outlives its sub-benchmarks.
+	path := writeBenchCapture(b, b.TempDir())
 	ctx := context.Background()
 	j := defaultJudge(b)
 	servers, _ := guessServer(ctx, []string{path}, capture.Options{})
