@@ -4,7 +4,9 @@ package report
 // (git show 1c5d506:report/render.go, table.go, logs_render.go,
 // sanitize.go), renamed legacy*: the oracle the streaming writers must
 // match byte for byte (stream_diff_test.go). Do not "fix" them; they are
-// the definition of the output.
+// the definition of the output. Only what streaming rewrote is frozen here:
+// the pieces it left alone (table head and foot, the cross-check rows,
+// mapList, sourcesList, crossCells) are called, not copied.
 
 import (
 	"encoding/csv"
@@ -41,7 +43,7 @@ func legacyWriteCSV(w io.Writer, a *Analysis) error {
 			csvSafe(legacyTerminalSafe(ua)), strconv.FormatBool(u.Present), itoa(u.Messages), itoa(u.Requests),
 			itoa(u.Responses), itoa(u.Malformed), itoa(u.CoreDrops),
 			legacyRulesList(u.Rules, false), legacyRulesList(u.Rules, true),
-			legacyTerminalSafe(legacyMapList(u.Methods)), legacyMapList(u.ResponseCodes), legacySourcesList(u.Sources, a.TopSources, u.OtherSources),
+			legacyTerminalSafe(mapList(u.Methods)), mapList(u.ResponseCodes), sourcesList(u.Sources, a.TopSources, u.OtherSources),
 			u.FirstSeen.Format(time.RFC3339Nano), u.LastSeen.Format(time.RFC3339Nano),
 		}
 		if err := cw.Write(lc.cells(rec, u.UA, u.Present, u.Other)); err != nil {
@@ -71,54 +73,10 @@ func legacyRulesList(rules []ruleDoc, first bool) string {
 	return strings.Join(parts, ";")
 }
 
-func legacyMapList(m map[string]uint64) string {
-	type kv struct {
-		k string
-		v uint64
-	}
-	var kvs []kv
-	for k, v := range m {
-		kvs = append(kvs, kv{k, v})
-	}
-	sortKV(kvs, func(a, b kv) bool { return a.v > b.v || (a.v == b.v && a.k < b.k) })
-	parts := make([]string, len(kvs))
-	for i, e := range kvs {
-		parts[i] = e.k + ":" + itoa(e.v)
-	}
-	return strings.Join(parts, ";")
-}
-
-func legacySourcesList(srcs []sourceDoc, top int, other uint64) string {
-	var parts []string
-	for i, s := range srcs {
-		if top > 0 && i >= top {
-			other += s.Messages
-			continue
-		}
-		parts = append(parts, s.Addr+":"+itoa(s.Messages))
-	}
-	if other > 0 {
-		parts = append(parts, "other:"+itoa(other))
-	}
-	return strings.Join(parts, ";")
-}
-
 func legacyWriteTable(w io.Writer, a *Analysis) error {
 	d := newAnalyzeDoc(a)
 	ew := &errWriter{w: w}
-	s := d.Summary
-	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses)",
-		len(s.Files), s.Packets, humanBytes(s.Bytes), s.SIPMessages, s.Requests, s.Responses)
-	if s.FromServer > 0 {
-		ew.printf(", %d sent by the server (not judged)", s.FromServer)
-	}
-	ew.printf(", %d malformed\n", s.Malformed)
-	if s.FirstSeen != nil {
-		ew.printf("time span: %s → %s UTC (%s)\n", s.FirstSeen.Format(tableTimeLayout),
-			s.LastSeen.Format(tableTimeLayout), s.LastSeen.Sub(*s.FirstSeen).Round(time.Second))
-	}
-	ew.printf("judged as Kamailio %s sanity: checks %d, uri_checks %d, proxy_require %s (%s)\n\n",
-		d.Sanity.KamailioVersion, d.Sanity.Checks, d.Sanity.URIChecks, listOrEmpty(d.Sanity.ProxyRequire), d.Sanity.From)
+	writeTableHead(ew, &d) // unchanged by streaming
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER-AGENT\tMSGS\tREQ\tRESP\tMALFORMED\tFAILED CHECKS\tMETHODS\tCODES\tSOURCES\tFIRST SEEN\tLAST SEEN")
@@ -126,59 +84,15 @@ func legacyWriteTable(w io.Writer, a *Analysis) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			legacyUACell(u), u.Messages, u.Requests, u.Responses, u.Malformed,
 			legacyTruncate(legacyTerminalSafe(legacyRulesCell(u.Rules)), tableListWidth),
-			legacyTruncate(legacyTerminalSafe(legacyMapList(u.Methods)), tableListWidth),
-			legacyTruncate(legacyMapList(u.ResponseCodes), tableListWidth),
-			legacyTruncate(legacySourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
+			legacyTruncate(legacyTerminalSafe(mapList(u.Methods)), tableListWidth),
+			legacyTruncate(mapList(u.ResponseCodes), tableListWidth),
+			legacyTruncate(sourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
 			u.FirstSeen.Format(tableTimeLayout), u.LastSeen.Format(tableTimeLayout))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(d.KnownDefects) > 0 {
-		ew.printf("\nknown Kamailio defects triggered by this traffic:\n")
-		for _, k := range d.KnownDefects {
-			fixed := "not fixed yet"
-			if k.FixedIn != "" {
-				fixed = "fixed in " + k.FixedIn
-			}
-			ew.printf("  %s: %s\n    %d messages; %s; %s (%s)\n", k.ID, k.Title, k.Messages, k.Effect, fixed, k.Ref)
-		}
-	}
-	ew.printf("\ndecoded:\n")
-	for _, c := range a.Counters {
-		if c.Value > 0 && !c.Skip {
-			ew.printf("  %-48s %d\n", c.Name, c.Value)
-		}
-	}
-	ew.printf("\nnot analysed, and why:\n")
-	written := false
-	for _, c := range a.Counters {
-		if c.Value > 0 && c.Skip {
-			ew.printf("  %-48s %d\n", c.Name, c.Value)
-			written = true
-		}
-	}
-	if s.Incomplete > 0 {
-		ew.printf("  %-48s %d\n", "SIP messages only partly captured (not judged)", s.Incomplete)
-		written = true
-	}
-	if s.Unparsable > 0 {
-		ew.printf("  %-48s %d\n", "SIP-like payloads the parser rejected", s.Unparsable)
-		written = true
-	}
-	for _, f := range s.Files {
-		if f.Error != "" {
-			ew.printf("  input error: %s\n", legacyTerminalSafe(f.Error))
-			written = true
-		}
-	}
-	if !written {
-		ew.printf("  nothing: every packet was decoded\n")
-	}
-	for _, n := range d.Notes {
-		ew.printf("note: %s\n", legacyTerminalSafe(n))
-	}
-	writeLogTable(ew, d.logDocs)
+	writeTableFoot(ew, a, &d) // unchanged by streaming
 	return ew.err
 }
 
@@ -210,28 +124,11 @@ type legacyLogCSV struct {
 }
 
 func newLegacyLogCSV(a *Analysis) *legacyLogCSV {
-	d := newLogDocs(a.Logs)
-	var rows []crossRowDoc
-	switch {
-	case d.Cross != nil:
-		rows = d.Cross.Rows
-	case d.Logs != nil && len(d.Logs.UAs) > 0:
-		// No capture to compare with: the log's own per-UA counts, status
-		// "log", capture columns empty.
-		for _, u := range d.Logs.UAs {
-			rows = append(rows, crossRowDoc{UA: u.UA, Present: u.Present, Unknown: u.Unknown, Source: u.Source,
-				Status: "log", LogHits: u.Hits, noCapture: true})
-		}
-	default:
+	rows, ok := logCSVRows(a) // unchanged by streaming
+	if !ok {
 		return nil
 	}
-	c := &legacyLogCSV{rows: map[csvKey]crossRowDoc{}, used: map[csvKey]bool{}, all: rows}
-	for _, r := range rows {
-		if !r.Unknown {
-			c.rows[csvKey{r.UA, r.Present}] = r
-		}
-	}
-	return c
+	return &legacyLogCSV{rows: indexCrossRows(rows), used: map[csvKey]bool{}, all: rows}
 }
 
 func (c *legacyLogCSV) header(h []string) []string {
@@ -251,7 +148,7 @@ func (c *legacyLogCSV) cells(rec []string, ua string, present, other bool) []str
 		return append(rec, "", "", "", "")
 	}
 	c.used[k] = true
-	return append(rec, legacyCrossCells(r)...)
+	return append(rec, crossCells(r)...)
 }
 
 func (c *legacyLogCSV) extra(width int) [][]string {
@@ -269,21 +166,9 @@ func (c *legacyLogCSV) extra(width int) [][]string {
 			rec[0] = csvSafe(logUAName(r.UA, r.Present, r.Unknown, r.Source))
 		}
 		rec[1] = strconv.FormatBool(r.Present)
-		out = append(out, append(rec, legacyCrossCells(r)...))
+		out = append(out, append(rec, crossCells(r)...))
 	}
 	return out
-}
-
-func legacyCrossCells(r crossRowDoc) []string {
-	ratio := ""
-	if r.Ratio != nil {
-		ratio = strconv.FormatFloat(*r.Ratio, 'f', 4, 64)
-	}
-	capture := itoa(r.Capture)
-	if r.noCapture {
-		capture = ""
-	}
-	return []string{r.Status, itoa(r.LogHits), capture, ratio}
 }
 
 func legacyTerminalSafe(s string) string {

@@ -311,28 +311,41 @@ type csvKey struct {
 }
 
 func newLogCSV(a *Analysis) *logCSV {
+	rows, ok := logCSVRows(a)
+	if !ok {
+		return nil
+	}
+	return &logCSV{rows: indexCrossRows(rows), used: map[csvKey]bool{}, all: rows}
+}
+
+// logCSVRows are the rows the CSV's log columns come from: the
+// cross-check's, or without a capture to compare with the log's own per-UA
+// counts (status "log", capture columns empty). ok is false when the run
+// read no log lines.
+func logCSVRows(a *Analysis) (rows []crossRowDoc, ok bool) {
 	d := newLogDocs(a.Logs)
-	var rows []crossRowDoc
 	switch {
 	case d.Cross != nil:
-		rows = d.Cross.Rows
+		return d.Cross.Rows, true
 	case d.Logs != nil && len(d.Logs.UAs) > 0:
-		// No capture to compare with: the log's own per-UA counts, status
-		// "log", capture columns empty.
 		for _, u := range d.Logs.UAs {
 			rows = append(rows, crossRowDoc{UA: u.UA, Present: u.Present, Unknown: u.Unknown, Source: u.Source,
 				Status: "log", LogHits: u.Hits, noCapture: true})
 		}
-	default:
-		return nil
+		return rows, true
 	}
-	c := &logCSV{rows: map[csvKey]crossRowDoc{}, used: map[csvKey]bool{}, all: rows}
+	return nil, false
+}
+
+// indexCrossRows keys the rows of known UAs by (UA, present).
+func indexCrossRows(rows []crossRowDoc) map[csvKey]crossRowDoc {
+	m := map[csvKey]crossRowDoc{}
 	for _, r := range rows {
 		if !r.Unknown {
-			c.rows[csvKey{r.UA, r.Present}] = r
+			m[csvKey{r.UA, r.Present}] = r
 		}
 	}
-	return c
+	return m
 }
 
 func (c *logCSV) header(h []string) []string {

@@ -18,6 +18,16 @@ const (
 func writeTable(w io.Writer, a *Analysis) error {
 	d := newAnalyzeFrame(a) // the UA rows are streamed (table_rows.go)
 	ew := &errWriter{w: w}
+	writeTableHead(ew, &d)
+	if err := writeUATable(ew, a); err != nil {
+		return err
+	}
+	writeTableFoot(ew, a, &d)
+	return ew.err
+}
+
+// writeTableHead writes the run summary above the UA table.
+func writeTableHead(ew *errWriter, d *analyzeDoc) {
 	s := d.Summary
 	ew.printf("sipcorr analyze: %d file(s), %d packets (%s), %d SIP messages (%d requests, %d responses)",
 		len(s.Files), s.Packets, humanBytes(s.Bytes), s.SIPMessages, s.Requests, s.Responses)
@@ -31,10 +41,12 @@ func writeTable(w io.Writer, a *Analysis) error {
 	}
 	ew.printf("judged as Kamailio %s sanity: checks %d, uri_checks %d, proxy_require %s (%s)\n\n",
 		d.Sanity.KamailioVersion, d.Sanity.Checks, d.Sanity.URIChecks, listOrEmpty(d.Sanity.ProxyRequire), d.Sanity.From)
+}
 
-	if err := writeUATable(ew, a); err != nil {
-		return err
-	}
+// writeTableFoot writes what follows the UA table: known defects, what was
+// decoded, what was not and why, notes, and the log cross-check.
+func writeTableFoot(ew *errWriter, a *Analysis, d *analyzeDoc) {
+	s := d.Summary
 	if len(d.KnownDefects) > 0 {
 		ew.printf("\nknown Kamailio defects triggered by this traffic:\n")
 		for _, k := range d.KnownDefects {
@@ -80,7 +92,6 @@ func writeTable(w io.Writer, a *Analysis) error {
 		ew.printf("note: %s\n", TerminalSafe(n))
 	}
 	writeLogTable(ew, d.logDocs)
-	return ew.err
 }
 
 func listOrEmpty(l []string) string {
