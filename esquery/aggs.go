@@ -93,36 +93,50 @@ func (c *Client) Buckets(ctx context.Context, q Query, aggField string, emit fun
 		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured}
 	}
 	query := q.esQuery(docSubset{field: aggField, present: true})
+	page := func(after map[string]any) *elastic.SearchService {
+		return c.es.Search().Index(q.indexList()...).Query(query).Size(0).TrackTotalHits(false).
+			Aggregation("by", q.compositeAgg(aggField, after))
+	}
+	err = c.pageComposite(ctx, "aggregate", q.Indices, q.Progress, &st, page, func(it *elastic.AggregationBucketCompositeItem) error {
+		b, err := compositeBucket(it.Key, it.DocCount)
+		if err != nil {
+			return &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: err}
+		}
+		st.Aggregated += b.Count
+		return emit(b)
+	})
+	return st, err
+}
+
+// pageComposite runs the composite aggregation "by" that page builds, one
+// page of buckets at a time (after_key), handing every bucket to each and
+// counting pages in st; op and target name it in errors. Buckets and
+// VerdictBuckets page this way.
+func (c *Client) pageComposite(ctx context.Context, op, target string, progress func(Progress), st *Stats,
+	page func(after map[string]any) *elastic.SearchService, each func(*elastic.AggregationBucketCompositeItem) error) error {
 	var after map[string]any
 	for {
-		svc := c.es.Search().Index(q.indexList()...).Query(query).Size(0).TrackTotalHits(false).
-			Aggregation("by", q.compositeAgg(aggField, after))
 		cctx, cancel := c.call(ctx)
-		res, err := svc.Do(cctx)
+		res, err := page(after).Do(cctx)
 		cancel()
 		if err != nil {
-			return st, classify("aggregate", q.Indices, err)
+			return classify(op, target, err)
 		}
 		st.Pages++
 		items, ok := res.Aggregations.Composite("by")
 		if !ok {
-			return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: fmt.Errorf("response without the composite aggregation")}
+			return &Error{Op: op, Target: target, Kind: ErrServer, Err: fmt.Errorf("response without the composite aggregation")}
 		}
-		for _, it := range items.Buckets {
-			b, err := compositeBucket(it.Key, it.DocCount)
-			if err != nil {
-				return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: err}
-			}
-			st.Aggregated += b.Count
-			if err := emit(b); err != nil {
-				return st, err
+		for i := range items.Buckets {
+			if err := each(items.Buckets[i]); err != nil {
+				return err
 			}
 		}
-		if q.Progress != nil {
-			q.Progress(Progress{Phase: "aggregate", Pages: st.Pages, Docs: st.Aggregated})
+		if progress != nil {
+			progress(Progress{Phase: "aggregate", Pages: st.Pages, Docs: st.Aggregated})
 		}
 		if len(items.Buckets) == 0 || items.AfterKey == nil {
-			return st, nil
+			return nil
 		}
 		after = items.AfterKey
 	}

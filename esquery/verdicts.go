@@ -95,8 +95,7 @@ func (c *Client) VerdictBuckets(ctx context.Context, vq VerdictQuery, emit func(
 	if err != nil {
 		return st, err
 	}
-	var after map[string]any
-	for {
+	page := func(after map[string]any) *elastic.SearchService {
 		agg := elastic.NewCompositeAggregation().Size(q.PageSize).Sources(
 			elastic.NewCompositeAggregationTermsValuesSource("ua").Field("user_agent.original").MissingBucket(true),
 			elastic.NewCompositeAggregationTermsValuesSource("rule").Field("sanity.first").MissingBucket(true),
@@ -105,36 +104,18 @@ func (c *Client) VerdictBuckets(ctx context.Context, vq VerdictQuery, emit func(
 		if after != nil {
 			agg = agg.AggregateAfter(after)
 		}
-		cctx, cancel := c.call(ctx)
-		res, err := c.es.Search().Index(vq.Index).Query(query).Size(0).TrackTotalHits(false).Aggregation("by", agg).Do(cctx)
-		cancel()
-		if err != nil {
-			return st, classify("aggregate verdicts", vq.Index, err)
-		}
-		st.Pages++
-		items, ok := res.Aggregations.Composite("by")
-		if !ok {
-			return st, &Error{Op: "aggregate verdicts", Target: vq.Index, Kind: ErrServer, Err: fmt.Errorf("response without the composite aggregation")}
-		}
-		for _, it := range items.Buckets {
-			ms, ok := toInt64(it.Key["t"])
-			if !ok {
-				return st, &Error{Op: "aggregate verdicts", Target: vq.Index, Kind: ErrServer, Err: fmt.Errorf("composite key without time")}
-			}
-			b := VerdictBucket{Start: time.UnixMilli(ms).UTC(), Count: it.DocCount}
-			b.UA, b.HasUA = it.Key["ua"].(string)
-			b.Rule, _ = it.Key["rule"].(string) // null: no first check recorded
-			st.Aggregated += it.DocCount
-			if err := emit(b); err != nil {
-				return st, err
-			}
-		}
-		if q.Progress != nil {
-			q.Progress(Progress{Phase: "aggregate", Pages: st.Pages, Docs: st.Aggregated})
-		}
-		if len(items.Buckets) == 0 || items.AfterKey == nil {
-			return st, nil
-		}
-		after = items.AfterKey
+		return c.es.Search().Index(vq.Index).Query(query).Size(0).TrackTotalHits(false).Aggregation("by", agg)
 	}
+	err = c.pageComposite(ctx, "aggregate verdicts", vq.Index, q.Progress, &st, page, func(it *elastic.AggregationBucketCompositeItem) error {
+		ms, ok := toInt64(it.Key["t"])
+		if !ok {
+			return &Error{Op: "aggregate verdicts", Target: vq.Index, Kind: ErrServer, Err: fmt.Errorf("composite key without time")}
+		}
+		b := VerdictBucket{Start: time.UnixMilli(ms).UTC(), Count: it.DocCount}
+		b.UA, b.HasUA = it.Key["ua"].(string)
+		b.Rule, _ = it.Key["rule"].(string) // null: no first check recorded
+		st.Aggregated += it.DocCount
+		return emit(b)
+	})
+	return st, err
 }
