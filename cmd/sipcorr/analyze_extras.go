@@ -171,26 +171,14 @@ func (k *exampleKeeper) list() []report.ExampleMessage { return k.items }
 // v.First (as offendingHeader picks it), 1 for start-line checks and core
 // drops, 0 when there is nothing to point at.
 func offendingLine(m *sipparse.Message, v *sipparse.Verdict) int {
-	if v.CoreDrop {
-		return 1
-	}
-	k, ok := headerOf[v.First]
-	switch {
-	case v.First == sipparse.CheckDigest || v.First == sipparse.CheckAuthorization:
-		k, ok = sipparse.HdrAuthorization, true
-		if m.Get(k) == nil {
-			k = sipparse.HdrProxyAuthorization
-		}
-	case v.First == sipparse.CheckRequiredHeaders || v.First == sipparse.CheckSizes:
+	switch i, start, none := offendingIndex(m, v); {
+	case none:
 		return 0
-	}
-	if !ok {
+	case start:
 		return 1
+	case i < 0:
+		return 0
+	default:
+		return m.Headers[i].Line
 	}
-	for i := range m.Headers {
-		if m.Headers[i].Kind == k {
-			return m.Headers[i].Line
-		}
-	}
-	return 0
 }

@@ -82,31 +82,51 @@ const maxExampleLine = 200
 // about the start line (versions, Request-URI, URIs) and core drops.
 // Authorization checks show the credentials header present.
 func offendingHeader(dst []byte, m *sipparse.Message, v *sipparse.Verdict) []byte {
-	k, ok := headerOf[v.First]
-	switch {
-	case v.First == sipparse.CheckDigest || v.First == sipparse.CheckAuthorization:
-		k, ok = sipparse.HdrAuthorization, true
-		if m.Get(k) == nil {
-			k = sipparse.HdrProxyAuthorization
-		}
-	case v.First == sipparse.CheckRequiredHeaders || v.First == sipparse.CheckSizes:
+	i, start, none := offendingIndex(m, v)
+	if none {
 		return dst // nothing to point at: headers are missing, or sizes
 	}
-	if ok && !v.CoreDrop {
-		for i := range m.Headers {
-			if h := &m.Headers[i]; h.Kind == k {
-				dst = append(dst, h.Name...)
-				dst = append(dst, ": "...)
-				dst = append(dst, h.Value[:min(len(h.Value), maxExampleLine)]...)
-				return dst
-			}
-		}
+	if !start && i >= 0 {
+		h := &m.Headers[i]
+		dst = append(dst, h.Name...)
+		dst = append(dst, ": "...)
+		return append(dst, h.Value[:min(len(h.Value), maxExampleLine)]...)
 	}
 	line := m.Raw
 	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
 		line = line[:i]
 	}
 	return append(dst, line[:min(len(line), maxExampleLine)]...)
+}
+
+// offendingIndex picks what shows why m failed v.First: start when it is
+// the start line (core drops, checks of versions, Request-URI and URIs),
+// none when nothing can (missing headers, sizes), else i, the index in
+// m.Headers of the header of headerOf's kind (Authorization checks: the
+// credentials header present), -1 when m has none.
+func offendingIndex(m *sipparse.Message, v *sipparse.Verdict) (i int, start, none bool) {
+	if v.CoreDrop {
+		return -1, true, false
+	}
+	k, ok := headerOf[v.First]
+	switch v.First {
+	case sipparse.CheckDigest, sipparse.CheckAuthorization:
+		k, ok = sipparse.HdrAuthorization, true
+		if m.Get(k) == nil {
+			k = sipparse.HdrProxyAuthorization
+		}
+	case sipparse.CheckRequiredHeaders, sipparse.CheckSizes:
+		return -1, false, true
+	}
+	if !ok {
+		return -1, true, false
+	}
+	for i := range m.Headers {
+		if m.Headers[i].Kind == k {
+			return i, false, false
+		}
+	}
+	return -1, false, false
 }
 
 // unsupportedToken returns the first option tag of a Proxy-Require value
