@@ -38,6 +38,12 @@ type tcpState struct {
 	idleSweep time.Duration
 	lastIdle  time.Time // capture time of the last idle sweep
 	walks     int       // sweeps that walked the connections (for tests)
+
+	// live lists the open connections, so an idle sweep can first ask
+	// whether any of them has been silent for the idle timeout: walking
+	// gopacket's pool locks and snapshots every connection, while busy
+	// connections are the common case and none of them can close.
+	live []*sipStream
 }
 
 // idleSweepDivisor sets how late an idle connection may be closed: by a
@@ -103,6 +109,9 @@ func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
 	}
 	if idleDue {
 		t.lastIdle = now
+		if !t.ahead && !t.mayBeIdle(now.Add(-t.idle)) {
+			return
+		}
 	}
 	gapBefore := now.Add(-t.gap)
 	t.walks++
@@ -114,6 +123,19 @@ func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
 	if t.aheadAt.Before(gapBefore) {
 		t.ahead = false
 	}
+}
+
+// mayBeIdle says whether a connection was last seen before tc, which is
+// what makes the assembler close it. A stream's lastSeen is the
+// assembler's own: both take the newest timestamp of every packet the
+// connection gets (Accept sees each of them).
+func (t *tcpState) mayBeIdle(tc time.Time) bool {
+	for _, s := range t.live {
+		if s.lastSeen.Before(tc) {
+			return true
+		}
+	}
+	return false
 }
 
 // sawAhead notes a segment the assembler will queue because it lies
@@ -145,7 +167,8 @@ func (t *tcpState) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassemb
 	b, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
 	ap := binary.BigEndian.Uint16(tcpFlow.Src().Raw())
 	bp := binary.BigEndian.Uint16(tcpFlow.Dst().Raw())
-	s := &sipStream{t: t}
+	s := &sipStream{t: t, live: len(t.live)}
+	t.live = append(t.live, s)
 	// The first packet seen defines client-to-server.
 	s.half[0].init(s, netip.AddrPortFrom(a, ap), netip.AddrPortFrom(b, bp))
 	s.half[1].init(s, netip.AddrPortFrom(b, bp), netip.AddrPortFrom(a, ap))
@@ -154,9 +177,11 @@ func (t *tcpState) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassemb
 
 // sipStream is one TCP connection: two directions, each framed on its own.
 type sipStream struct {
-	t    *tcpState
-	half [2]streamHalf
-	done bool
+	t        *tcpState
+	half     [2]streamHalf
+	done     bool
+	live     int       // index in t.live while open
+	lastSeen time.Time // newest packet timestamp, as the assembler keeps it
 }
 
 type streamHalf struct {
@@ -188,6 +213,9 @@ func dirIndex(dir reassembly.TCPFlowDirection) int {
 // otherwise fix the sequence number, and the SYN of the next connection
 // on the same ports (port reuse) would be ignored.
 func (s *sipStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	if ci.Timestamp.After(s.lastSeen) {
+		s.lastSeen = ci.Timestamp
+	}
 	if nextSeq == invalidSequence && !tcp.SYN && len(tcp.Payload) == 0 {
 		return false
 	}
@@ -236,8 +264,18 @@ func (s *sipStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	if !s.done {
 		s.done = true
 		s.t.streams--
+		s.t.dropLive(s)
 	}
 	return true
+}
+
+// dropLive removes a closed stream from t.live.
+func (t *tcpState) dropLive(s *sipStream) {
+	last := len(t.live) - 1
+	moved := t.live[last]
+	t.live[s.live], moved.live = moved, s.live
+	t.live[last] = nil
+	t.live = t.live[:last]
 }
 
 // emit hands out one framed message of this direction.
