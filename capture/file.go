@@ -263,6 +263,21 @@ func (r *FileReader) readView(n int) ([]byte, error) {
 	return r.readFull(n, false)
 }
 
+// readHead is readView for a record header: io.EOF when the input ends
+// cleanly before it. The view is valid only until the next read.
+func (r *FileReader) readHead(n int) ([]byte, error) {
+	if b, err := r.br.Peek(n); err == nil {
+		if _, err := r.br.Discard(n); err != nil {
+			return nil, mapReadErr(err) // cannot happen after a full Peek
+		}
+		r.off += int64(n)
+		return b, nil
+	}
+	// A short Peek consumed nothing: readFull reads the same bytes and
+	// says whether that is a clean end, a truncation or a read error.
+	return r.readFull(n, true)
+}
+
 // discard skips n bytes without keeping them.
 func (r *FileReader) discard(n int) error {
 	got, err := r.br.Discard(n)

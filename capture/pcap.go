@@ -42,6 +42,7 @@ func isPcapMagic(m []byte) bool {
 //	record header (16 bytes): ts_sec, ts_usec|ts_nsec, incl_len, orig_len
 type pcapReader struct {
 	order   binary.ByteOrder
+	big     bool // order is big-endian (records use u32, not the interface)
 	nanos   bool
 	extra   int // bytes after the standard record header (modified pcap)
 	snaplen uint32
@@ -57,7 +58,7 @@ func newPcapReader(r *FileReader) (*pcapReader, error) {
 	p := &pcapReader{order: binary.LittleEndian}
 	magic := binary.LittleEndian.Uint32(hdr)
 	if m := binary.BigEndian.Uint32(hdr); m == pcapMagicMicro || m == pcapMagicNano || m == pcapMagicModified {
-		p.order, magic = binary.BigEndian, m
+		p.order, p.big, magic = binary.BigEndian, true, m
 	}
 	p.nanos = magic == pcapMagicNano
 	if magic == pcapMagicModified {
@@ -83,14 +84,15 @@ func (p *pcapReader) name() string {
 func (p *pcapReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
 	var ci gopacket.CaptureInfo
 	r.recOff = r.off
-	hdr, err := r.readFull(16+p.extra, true)
+	// hdr aliases the read buffer: every field is read before the data.
+	hdr, err := r.readHead(16 + p.extra)
 	if err != nil {
 		return nil, ci, 0, err
 	}
-	sec := p.order.Uint32(hdr[0:4])
-	frac := p.order.Uint32(hdr[4:8])
-	incl := p.order.Uint32(hdr[8:12])
-	orig := p.order.Uint32(hdr[12:16])
+	sec := p.u32(hdr[0:4])
+	frac := p.u32(hdr[4:8])
+	incl := p.u32(hdr[8:12])
+	orig := p.u32(hdr[12:16])
 	if incl > p.limit {
 		return nil, ci, 0, errDetail(ErrBadRecordLength, "captured length %d exceeds limit %d", incl, p.limit)
 	}
@@ -107,6 +109,16 @@ func (p *pcapReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers.L
 	ci.CaptureLength = int(incl)
 	ci.Length = int(orig)
 	return data, ci, p.link, nil
+}
+
+// u32 reads a record header field in the file's byte order. It runs four
+// times per packet, where a call through binary.ByteOrder costs more
+// than the read.
+func (p *pcapReader) u32(b []byte) uint32 {
+	if p.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
 }
 
 // LinkType of a classic pcap file; 0 (NULL) for pcapng, where each
