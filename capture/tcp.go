@@ -44,6 +44,9 @@ type tcpState struct {
 	// gopacket's pool locks and snapshots every connection, while busy
 	// connections are the common case and none of them can close.
 	live []*sipStream
+
+	ctx       *tcpCtx // reused for the next segment; nil when a queued one took it
+	ctxQueued bool    // the segment being assembled was queued with ctx
 }
 
 // idleSweepDivisor sets how late an idle connection may be closed: by a
@@ -52,7 +55,10 @@ const idleSweepDivisor = 30
 
 // tcpCtx carries the capture info and packet number of a segment through
 // the assembler, so that a message gets the packet that completed it. The
-// assembler keeps it with out-of-order data, so each segment has its own.
+// assembler keeps it only with data it queues (out of order, see
+// sipStream.Accept); for in-order data it is used during the call alone.
+// So one tcpCtx is reused until a segment is queued with it, which then
+// keeps it: a fresh one per segment cost a 96-byte allocation per packet.
 type tcpCtx struct {
 	ci  gopacket.CaptureInfo
 	pkt uint64
@@ -88,15 +94,23 @@ func (d *Decoder) tcpPacket(src, dst netip.Addr, b []byte, emit func(*Datagram))
 	}
 	var flow gopacket.Flow
 	if src.Is4() {
-		s, t := src.As4(), dst.As4()
-		flow = gopacket.NewFlow(layers.EndpointIPv4, s[:], t[:])
+		from, to := src.As4(), dst.As4()
+		flow = gopacket.NewFlow(layers.EndpointIPv4, from[:], to[:])
 	} else {
-		s, t := src.As16(), dst.As16()
-		flow = gopacket.NewFlow(layers.EndpointIPv6, s[:], t[:])
+		from, to := src.As16(), dst.As16()
+		flow = gopacket.NewFlow(layers.EndpointIPv6, from[:], to[:])
 	}
-	d.tcpa.emit = emit
-	d.tcpa.asm.AssembleWithContext(flow, tcp, &tcpCtx{ci: d.ci, pkt: d.pkt})
-	d.tcpa.emit = nil
+	st := d.tcpa
+	if st.ctx == nil {
+		st.ctx = new(tcpCtx)
+	}
+	*st.ctx = tcpCtx{ci: d.ci, pkt: d.pkt}
+	st.emit, st.ctxQueued = emit, false
+	st.asm.AssembleWithContext(flow, tcp, st.ctx)
+	st.emit = nil
+	if st.ctxQueued {
+		st.ctx = nil // it belongs to the queued page now
+	}
 }
 
 // sweep declares gaps for data that waited too long and closes idle
@@ -139,9 +153,11 @@ func (t *tcpState) mayBeIdle(tc time.Time) bool {
 }
 
 // sawAhead notes a segment the assembler will queue because it lies
-// beyond the next expected sequence number.
+// beyond the next expected sequence number. That is the only case in which
+// it queues (every direction is started by Accept, none waits for a
+// start), so the only one in which it keeps the segment's tcpCtx.
 func (t *tcpState) sawAhead(ts time.Time) {
-	t.ahead = true
+	t.ahead, t.ctxQueued = true, true
 	if ts.After(t.aheadAt) {
 		t.aheadAt = ts
 	}

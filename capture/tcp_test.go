@@ -383,3 +383,73 @@ func TestRegressionBusyConnectionsSkipIdleWalks(t *testing.T) {
 		t.Errorf("%d messages, want 60", len(s.got))
 	}
 }
+
+// TestQueuedSegmentKeepsItsPacket: the capture info of a segment queued
+// ahead of its stream stays with it while later segments are assembled
+// (which reuse one context), so the message a gap timeout hands out later
+// names the packet and time of that segment.
+func TestQueuedSegmentKeepsItsPacket(t *testing.T) {
+	d := NewDecoder(Options{TCPGapTimeout: 2 * time.Second})
+	var s sink
+	a, b := msgReg, msgMsg
+	frames := []struct {
+		seg seg
+		at  time.Duration
+	}{
+		{seg{syn: true, seq: isn}, 0},
+		{seg{rev: true, syn: true, seq: isnSrv}, 0},
+		{seg{seq: isn + 1, payload: b[:25]}, 100 * time.Millisecond},
+		// b[25:40] lost; the rest waits ahead of the stream (packet 4)
+		{seg{seq: isn + 41, payload: b[40:] + a}, 500 * time.Millisecond},
+		// in-order data the other way, assembled while packet 4 waits
+		{seg{rev: true, seq: isnSrv + 1, payload: a}, 1 * time.Second},
+		{seg{rev: true, seq: isnSrv + 1 + uint32(len(a)), payload: a}, 1500 * time.Millisecond},
+	}
+	for i, f := range frames {
+		decodeAt(d, tcp4Frame(t, f.seg), uint64(i+1), f.at, s.emit)
+	}
+	decodeAt(d, udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns"), 7, 3*time.Second, s.emit)
+	var found bool
+	for _, c := range s.got {
+		if c.text != a || c.Src.Port() != 40000 {
+			continue
+		}
+		found = true
+		if c.Packet != 4 || !c.Time.Equal(t0.Add(500*time.Millisecond)) {
+			t.Errorf("message after the gap: packet %d at %v, want packet 4 at +500ms", c.Packet, c.Time.Sub(t0))
+		}
+	}
+	if !found {
+		t.Fatalf("message after the gap not handed out: %q", s.texts())
+	}
+}
+
+// TestDecodeTCPInOrderZeroAlloc: an in-order segment on a known connection
+// carrying one whole message allocates nothing (the segment's context is
+// reused; only segments queued ahead of their stream keep their own).
+func TestDecodeTCPInOrderZeroAlloc(t *testing.T) {
+	d := NewDecoder(Options{})
+	msg := msgReg
+	frames := make([][]byte, 1100)
+	for i := range frames {
+		frames[i] = tcp4Frame(t, seg{seq: isn + 1 + uint32(i*len(msg)), payload: msg})
+	}
+	n, i := 0, 0
+	emit := func(*Datagram) { n++ }
+	next := func() {
+		f := frames[i]
+		i++
+		ci := gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(f), Length: len(f)}
+		d.Decode(ci, layers.LinkTypeEthernet, f, uint64(i), emit)
+	}
+	for range 50 { // connection set up, framer buffers grown
+		next()
+	}
+	allocs := testing.AllocsPerRun(1000, next)
+	if allocs != 0 {
+		t.Errorf("Decode allocates %.2f times per in-order TCP segment, want 0", allocs)
+	}
+	if n < 1000 {
+		t.Fatalf("framed %d messages", n)
+	}
+}
