@@ -81,8 +81,7 @@ func (p *pcapReader) name() string {
 	return "pcap"
 }
 
-func (p *pcapReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
-	var ci gopacket.CaptureInfo
+func (p *pcapReader) next(r *FileReader) (data []byte, ci gopacket.CaptureInfo, link layers.LinkType, err error) {
 	r.recOff = r.off
 	// hdr aliases the read buffer: every field is read before the data.
 	hdr, err := r.readHead(16 + p.extra)
@@ -96,7 +95,7 @@ func (p *pcapReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers.L
 	if incl > p.limit {
 		return nil, ci, 0, errDetail(ErrBadRecordLength, "captured length %d exceeds limit %d", incl, p.limit)
 	}
-	data, err := r.readView(int(incl))
+	data, err = r.readView(int(incl))
 	if err != nil {
 		return nil, ci, 0, err
 	}
