@@ -114,3 +114,26 @@ func BenchmarkInventoryAdd(b *testing.B) {
 		inv.Add(o)
 	}
 }
+
+// BenchmarkInventoryUAs sorts the bench capture's shape: a scanner that
+// invents a User-Agent per request (6 000 UAs, most with one message) and
+// a few hundred devices with many.
+func BenchmarkInventoryUAs(b *testing.B) {
+	inv := NewInventory(InventoryLimits{})
+	for i := range 6000 {
+		ua := fmt.Sprintf("sipcli/v1.%d.%d", i%97, i)
+		n := 1
+		if i%20 == 0 {
+			ua, n = fmt.Sprintf("Yealink SIP-T46S 66.86.0.%d", i), 40+i%50
+		}
+		for range n {
+			inv.Add(obs([]byte(ua), 1, srcA, "REGISTER", 0, 512, 512))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if got := inv.UAs(); len(got) != 6000 {
+			b.Fatalf("%d UAs", len(got))
+		}
+	}
+}
