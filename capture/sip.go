@@ -50,7 +50,7 @@ func isStartLine(line []byte) bool {
 	token := len(method) > 0 && isToken(method)
 	rest := trimLeftSpace(line[i+1:])
 	// version: the last field, after the last space
-	if j := bytes.LastIndexAny(rest, " \t"); j >= 0 {
+	if j := lastIndexSPHT(rest); j >= 0 {
 		ver := rest[j+1:]
 		if hasPrefixFold(ver, "SIP/") {
 			if token {
@@ -153,6 +153,18 @@ func trimLeftSpace(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
+}
+
+// lastIndexSPHT is bytes.LastIndexAny(b, " \t") without building a byte
+// set per call: it runs for every UDP payload and finds the space before
+// the version within a few bytes of the end.
+func lastIndexSPHT(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == ' ' || b[i] == '\t' {
+			return i
+		}
+	}
+	return -1
 }
 
 // containsSIPSlash reports whether "SIP/" (any case) occurs in b, using the
