@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -173,6 +174,29 @@ func TestAnalyzeWritesOutputFile(t *testing.T) {
 // TestAnalyzeLeavesServerMessagesUnjudged: in the demo, 198.51.100.10 is the
 // Kamailio; its replies echo the devices' bad CSeq and must not be reported
 // as a malformed device, but they are still counted.
+// TestParseServerFlag: --server takes addresses with or without a port,
+// IPv4-mapped IPv6 as IPv4, each address once, listed in order.
+func TestParseServerFlag(t *testing.T) {
+	set, auto, err := parseServerFlag(" 198.51.100.10, 10.0.0.1:5060,[::ffff:198.51.100.10]:5080,2001:db8::1,10.0.0.1")
+	if err != nil || auto {
+		t.Fatalf("auto %v, err %v", auto, err)
+	}
+	if got, want := set.String(), "10.0.0.1,198.51.100.10,2001:db8::1"; got != want {
+		t.Errorf("set %s, want %s", got, want)
+	}
+	for addr, want := range map[string]bool{"10.0.0.1": true, "198.51.100.10": true, "2001:db8::1": true, "10.0.0.2": false, "2001:db8::2": false} {
+		if got := set.has(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("has(%s) = %v, want %v", addr, got, want)
+		}
+	}
+	if set, auto, err := parseServerFlag("auto"); set != nil || !auto || err != nil {
+		t.Errorf("auto: %v %v %v", set, auto, err)
+	}
+	if _, _, err := parseServerFlag("10.0.0.1,not-an-ip"); err == nil {
+		t.Error("no error for a bad address")
+	}
+}
+
 func TestAnalyzeLeavesServerMessagesUnjudged(t *testing.T) {
 	for _, tc := range []struct {
 		server         string

@@ -84,7 +84,7 @@ func (p *pipeline) judgeInto(t *report.Totals, dg *capture.Datagram, msg *sippar
 	// What the server sends is counted, not judged: its start line says
 	// all the totals need (Parse fails only there), its headers are not
 	// parsed. A failing one is parsed whole, as it goes to fn.
-	fromServer := len(p.servers) > 0 && p.servers[dg.Src.Addr().Unmap()]
+	fromServer := len(p.servers) > 0 && p.servers.has(dg.Src.Addr().Unmap())
 	if fromServer && sipparse.Parse(startLine(dg.Payload), msg) == nil {
 		countParsed(t, dg, msg)
 		t.FromServer++
