@@ -81,13 +81,7 @@ func (p *pipeline) judgeInto(t *report.Totals, dg *capture.Datagram, msg *sippar
 		return false
 	}
 	*j = judged{dg: dg, msg: msg, verdict: verdict}
-	// What the server sends is counted, not judged: its start line says
-	// all the totals need (Parse fails only there), its headers are not
-	// parsed. A failing one is parsed whole, as it goes to fn.
-	fromServer := len(p.servers) > 0 && p.servers.has(dg.Src.Addr().Unmap())
-	if fromServer && sipparse.Parse(startLine(dg.Payload), msg) == nil {
-		countParsed(t, dg, msg)
-		t.FromServer++
+	if p.countFromServer(t, dg, msg) {
 		return false
 	}
 	if err := sipparse.Parse(dg.Payload, msg); err != nil {
@@ -104,6 +98,24 @@ func (p *pipeline) judgeInto(t *report.Totals, dg *capture.Datagram, msg *sippar
 	if verdict.CoreDrop || verdict.First != 0 {
 		t.Malformed++
 	}
+	return true
+}
+
+// countFromServer counts dg in t and reports true when the server sent it.
+// What the server sends is counted, not judged: its start line says all
+// the totals need (Parse fails only there), its headers are not parsed. A
+// failing one is left to judgeInto, which parses it whole, as it goes to
+// the sinks. The batched file loop calls it on the reader's goroutine,
+// before a payload is copied into a batch.
+func (p *pipeline) countFromServer(t *report.Totals, dg *capture.Datagram, msg *sipparse.Message) bool {
+	if len(p.servers) == 0 || !p.servers.has(dg.Src.Addr().Unmap()) {
+		return false
+	}
+	if sipparse.Parse(startLine(dg.Payload), msg) != nil {
+		return false
+	}
+	countParsed(t, dg, msg)
+	t.FromServer++
 	return true
 }
 

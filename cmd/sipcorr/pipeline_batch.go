@@ -40,6 +40,7 @@ type batchPipeline struct {
 	judged  chan *batch // in the order the judges finish
 	wg      sync.WaitGroup
 	closed  bool
+	server  sipparse.Message // the reader's, for the start lines of what the server sent
 }
 
 // Batch bounds: batchSize messages, or batchBytes of payload, whichever
@@ -170,8 +171,14 @@ func (bp *batchPipeline) close() {
 	bp.wg.Wait()
 }
 
-// add copies one emitted message into the batch being filled.
+// add copies one emitted message into the batch being filled. What the
+// server sent is only counted, here: its start line is all that is read
+// of it, and close to half the bytes of a capture at a server need not be
+// copied and handed to another CPU for that.
 func (bp *batchPipeline) add(path string, dg *capture.Datagram) {
+	if !dg.Truncated && bp.p.countFromServer(&bp.p.totals, dg, &bp.server) {
+		return
+	}
 	b := bp.cur
 	if b != nil && (b.path != path || b.n == batchSize || len(b.buf)+len(dg.Payload) > cap(b.buf)) {
 		bp.submit()
