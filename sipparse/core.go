@@ -81,72 +81,109 @@ func (m *Message) coreView(p *profile) *coreMsg {
 // Kamailio 5.6 also refuses a second From, To, Call-ID, CSeq, Max-Forwards or
 // Content-Length header while walking ("duplicate ... header field"): the
 // duplicate is a bad header like any other (verified on 5.6.3).
+//
+// Most headers are ones whose body the core does not parse, split by Parse
+// with a well-formed name and one SP after the colon: for those the end and
+// the kind are Parse's, and an inner loop without calls takes them one
+// after the other (its state stays in registers). getHdrField runs for the
+// rest.
 func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
-	b := m.Raw
-	hs, hint := m.Headers, 0
-	var seen uint64 // bit per HeaderKind (numHeaderKinds < 64)
+	b, hs := m.Raw, m.Headers
+	hdrs := c.hdrs
+	var kinds, twice uint64 // bit per HeaderKind (numHeaderKinds < 64)
+	var dups uint64         // the kinds refused a second time
+	if dupErr {
+		dups = 1<<HdrFrom | 1<<HdrTo | 1<<HdrCallID | 1<<HdrCSeq | 1<<HdrMaxForwards | 1<<HdrContentLength
+	}
+	idx := 0 // cursor into hs: the first Parse header at or after tmp
 	for tmp < len(b) {
-		if b[tmp] == '\n' || b[tmp] == '\r' {
-			c.eoh = tmp
-			return
+		for idx < len(hs) && hs[idx].Offset < tmp {
+			idx++
 		}
-		// Parse straight into the next slot: coreHdr is too big to copy
-		// around per header. The slot is not cleared: getHdrField sets the
-		// common fields, and the kind-specific ones (via, to, cseq, cl) are
-		// set by their parser and only read for headers of that kind.
-		if n := len(c.hdrs); n < cap(c.hdrs) {
-			c.hdrs = c.hdrs[:n+1]
-		} else {
-			c.hdrs = append(c.hdrs, coreHdr{})
-		}
-		h := &c.hdrs[len(c.hdrs)-1]
-		idx := kindHint(hs, tmp, &hint)
-		kind, end, nameLen := -1, -1, 0
-		if idx >= 0 {
-			kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
-		}
+		var h *coreHdr
 		var next int
-		var ok bool
-		if p := tmp + nameLen + 2; idx >= 0 && !coreParsed[kind] && uint(p) < uint(len(b)) && p < end && b[p-1] == ' ' && !lwsByte[b[p]] {
-			// getHdrField for a header whose body the core does not parse,
-			// its name and end known from Parse and one SP after the colon
-			// (most headers), inlined.
-			h.start, h.kind, h.bodyStart = tmp, HeaderKind(kind), p
+		if idx < len(hs) && hs[idx].Offset == tmp && hs[idx].coreName && !coreParsed[hs[idx].Kind] {
+			// The header at tmp is a Parse header whose body the core
+			// does not parse; the same holds for most that follow.
+			ph := &hs[idx]
+			end := m.headEnd
+			if idx+1 < len(hs) {
+				end = hs[idx+1].Offset
+			}
+			p := tmp + len(ph.Name) + 2
+			if uint(p) >= uint(len(b)) || p >= end || b[p-1] != ' ' || lwsByte[b[p]] {
+				goto general
+			}
+			// getHdrField with Parse's name, kind and end, inlined.
+			if len(hdrs) < cap(hdrs) {
+				hdrs = hdrs[:len(hdrs)+1]
+			} else {
+				hdrs = append(hdrs, coreHdr{})
+			}
+			h = &hdrs[len(hdrs)-1]
+			h.start, h.kind, h.bodyStart = tmp, ph.Kind, p
 			e := end
 			for e > p && (b[e-1] == '\r' || b[e-1] == '\n' || b[e-1] == 0) {
 				e--
 			}
 			h.bodyEnd = e
-			next, ok = end, true
-		} else {
-			next, ok = getHdrField(b, tmp, kind, end, nameLen, h)
+			next = end
+			idx++
+			goto record
 		}
-		if !ok {
-			c.hdrs = c.hdrs[:len(c.hdrs)-1]
-			c.walkErr, c.errOff = true, tmp
-			return
+	general:
+		if b[tmp] == '\n' || b[tmp] == '\r' {
+			c.eoh = tmp
+			break
 		}
-		switch h.kind {
-		case HdrFrom, HdrTo, HdrCallID, HdrCSeq, HdrMaxForwards, HdrContentLength:
-			if dupErr && seen&(1<<h.kind) != 0 {
-				c.hdrs = c.hdrs[:len(c.hdrs)-1]
-				c.walkErr, c.errOff = true, tmp
-				return
+		{
+			// Parse straight into the next slot: coreHdr is too big to
+			// copy around per header. The slot is not cleared: getHdrField
+			// sets the common fields, and the kind-specific ones (via, to,
+			// cseq, cl) are set by their parser and only read for headers
+			// of that kind.
+			if len(hdrs) < cap(hdrs) {
+				hdrs = hdrs[:len(hdrs)+1]
+			} else {
+				hdrs = append(hdrs, coreHdr{})
 			}
-			seen |= 1 << h.kind
+			h = &hdrs[len(hdrs)-1]
+			// A Parse header with a well-formed name directly followed by
+			// ':' gives getHdrField its kind and end.
+			kind, end, nameLen := -1, -1, 0
+			if idx < len(hs) && hs[idx].Offset == tmp && hs[idx].coreName {
+				kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
+			}
+			var ok bool
+			if next, ok = getHdrField(b, tmp, kind, end, nameLen, h); !ok {
+				hdrs = hdrs[:len(hdrs)-1]
+				c.walkErr, c.errOff = true, tmp
+				break
+			}
+		}
+	record:
+		bit := uint64(1) << h.kind
+		if kinds&bit&dups != 0 {
+			hdrs = hdrs[:len(hdrs)-1]
+			c.walkErr, c.errOff = true, tmp
+			break
 		}
 		// Checks that look for every header of a kind skip the list
 		// when the kind is absent (or, for duplicates, single).
-		c.twice |= c.kinds & (1 << h.kind)
-		c.kinds |= 1 << h.kind
-		if h.kind == HdrVia && c.via1 < 0 {
-			c.via1 = len(c.hdrs) - 1
+		if kinds&bit == 0 {
+			if len(hdrs) <= 1<<15-1 {
+				c.first[h.kind] = int16(len(hdrs))
+			}
+			if h.kind == HdrVia {
+				c.via1 = len(hdrs) - 1
+			}
+		} else {
+			twice |= bit
 		}
-		if c.first[h.kind] == 0 && len(c.hdrs) < 1<<15 {
-			c.first[h.kind] = int16(len(c.hdrs))
-		}
+		kinds |= bit
 		tmp = next
 	}
+	c.hdrs, c.kinds, c.twice = hdrs, kinds, twice
 }
 
 // coreParsed marks the kinds whose body get_hdr_field() parses.
@@ -156,22 +193,6 @@ var coreParsed = func() (t [numHeaderKinds]bool) {
 	}
 	return t
 }()
-
-// kindHint finds the header Parse already split at off with a well-formed
-// name directly followed by ':' (its kind then needs no second lookup and
-// its end is known), or returns -1. *i is a cursor into hs that only moves
-// forward.
-func kindHint(hs []Header, off int, i *int) int {
-	j := *i
-	for j < len(hs) && hs[j].Offset < off {
-		j++
-	}
-	*i = j
-	if j < len(hs) && hs[j].Offset == off && hs[j].coreName {
-		return j
-	}
-	return -1
-}
 
 // lenientEnd is where Parse's header idx ends: the next header or the blank
 // line. For headers whose body the core does not parse this is exactly
