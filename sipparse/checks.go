@@ -23,35 +23,35 @@ func (h *coreHdr) body() [2]int { return [2]int{h.bodyStart, h.bodyEnd} }
 
 // checkRURIVersion is check_ruri_sip_version(): text after the first '/'
 // of the request-line version must be exactly "2.0".
-func checkRURIVersion(b []byte, c *coreMsg) result {
+func checkRURIVersion(b []byte, c *coreMsg, r *result) bool {
 	v := b[c.version[0]:c.version[1]]
 	if string(v) == "SIP/2.0" || len(v) == 0 {
-		return pass() // the first '/' is followed by exactly "2.0"
+		return false // the first '/' is followed by exactly "2.0"
 	}
 	i := bytes.IndexByte(v, '/')
 	if i < 0 {
-		return silent(false, evidence{kind: evVersionNoSlash, span: toSpan(c.version)})
+		return r.silent(false, evidence{kind: evVersionNoSlash, span: toSpan(c.version)})
 	}
 	if string(v[i+1:]) != "2.0" {
-		return reply(505, "Version Not Supported (R-URI)", evidence{kind: evVersionBad, span: toSpan(c.version)})
+		return r.reply(505, "Version Not Supported (R-URI)", evidence{kind: evVersionBad, span: toSpan(c.version)})
 	}
-	return pass()
+	return false
 }
 
 // checkRequired is check_required_headers().
-func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
+func (e *Engine) checkRequired(b []byte, c *coreMsg, r *result) bool {
 	// check_transaction_quadruple(): all four found before any bad header
 	if c.find(HdrFrom) < 0 || c.find(HdrTo) < 0 || c.find(HdrCallID) < 0 || c.find(HdrCSeq) < 0 {
-		return silent(true, evidence{kind: evMissingHeaders, span: toSpan(c.errSpan(b))})
+		return r.silent(true, evidence{kind: evMissingHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if !e.prof.dupCheck {
-		return pass()
+		return false
 	}
 	if c.walkErr {
-		return reply(400, "Bad Headers", evidence{kind: evBadHeaders, span: toSpan(c.errSpan(b))})
+		return r.reply(400, "Bad Headers", evidence{kind: evBadHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if c.twice&(1<<HdrFrom|1<<HdrTo|1<<HdrCallID|1<<HdrCSeq) == 0 {
-		return pass()
+		return false
 	}
 	var seen [numHeaderKinds]bool
 	for i := range c.hdrs {
@@ -59,46 +59,46 @@ func (e *Engine) checkRequired(b []byte, c *coreMsg) result {
 		switch h.kind {
 		case HdrFrom, HdrTo, HdrCallID, HdrCSeq:
 			if seen[h.kind] {
-				return silent(false, evidence{kind: evDuplicate, hdr: h.kind, span: toSpan(h.body())})
+				return r.silent(false, evidence{kind: evDuplicate, hdr: h.kind, span: toSpan(h.body())})
 			}
 			seen[h.kind] = true
 		}
 	}
-	return pass()
+	return false
 }
 
 // checkVia1 is check_via1_header(); the core already guarantees via1, so
 // only master's host/branch rule can fail.
-func (e *Engine) checkVia1(b []byte, c *coreMsg) result {
+func (e *Engine) checkVia1(b []byte, c *coreMsg, r *result) bool {
 	h := &c.hdrs[c.via1]
 	if e.prof.master && (h.via.hostLen <= 0 || len(h.via.branch) == 0) {
-		return silent(true, evidence{kind: evVia1, span: toSpan(h.body())})
+		return r.silent(true, evidence{kind: evVia1, span: toSpan(h.body())})
 	}
-	return pass()
+	return false
 }
 
 // checkRFC3261 is master's check_rfc3261_compliance(): z9hG4bK branch and
 // an lr parameter on the first URI of every Route and Record-Route.
-func checkRFC3261(b []byte, c *coreMsg) result {
+func checkRFC3261(b []byte, c *coreMsg, r *result) bool {
 	h := &c.hdrs[c.via1]
 	if !bytes.HasPrefix(h.via.branch, []byte("z9hG4bK")) {
-		return silent(false, evidence{kind: evRFC3261, span: toSpan(h.body())})
+		return r.silent(false, evidence{kind: evRFC3261, span: toSpan(h.body())})
 	}
 	if c.walkErr {
-		return silent(false, evidence{kind: evRFC3261, span: toSpan(c.errSpan(b))})
+		return r.silent(false, evidence{kind: evRFC3261, span: toSpan(c.errSpan(b))})
 	}
 	for i := range c.hdrs {
-		r := &c.hdrs[i]
-		if r.kind != HdrRoute && r.kind != HdrRecordRoute {
+		h := &c.hdrs[i]
+		if h.kind != HdrRoute && h.kind != HdrRecordRoute {
 			continue
 		}
-		u := firstRouteURI(b[r.bodyStart:r.bodyEnd])
+		u := firstRouteURI(b[h.bodyStart:h.bodyEnd])
 		info, ok := parseURI(u, true)
 		if !ok || !info.hasLR {
-			return silent(false, evidence{kind: evRFC3261, span: toSpan(r.body())})
+			return r.silent(false, evidence{kind: evRFC3261, span: toSpan(h.body())})
 		}
 	}
-	return pass()
+	return false
 }
 
 // firstRouteURI returns the URI inside the first <...> of a route body.
@@ -115,20 +115,20 @@ func firstRouteURI(b []byte) []byte {
 }
 
 // checkCSeq is check_cseq_method() and check_cseq_value().
-func (e *Engine) checkCSeq(bit Check, b []byte, c *coreMsg) result {
+func (e *Engine) checkCSeq(bit Check, b []byte, c *coreMsg, r *result) bool {
 	i := c.find(HdrCSeq)
 	if i < 0 {
 		if c.walkErr {
-			return silent(true, evidence{kind: evCSeqUnreachable, hdr: HdrCSeq, span: toSpan(c.errSpan(b))})
+			return r.silent(true, evidence{kind: evCSeqUnreachable, hdr: HdrCSeq, span: toSpan(c.errSpan(b))})
 		}
-		return silent(bit == CheckCSeqValue, evidence{kind: evCSeqMissing})
+		return r.silent(bit == CheckCSeqValue, evidence{kind: evCSeqMissing})
 	}
 	h := &c.hdrs[i]
 	if bit == CheckCSeqMethod {
 		if !bytes.Equal(b[h.cseqMethod[0]:h.cseqMethod[1]], b[c.method[0]:c.method[1]]) {
-			return reply(400, "CSeq method does not match request method", evidence{kind: evCSeqMethod, span: toSpan(h.cseqMethod)})
+			return r.reply(400, "CSeq method does not match request method", evidence{kind: evCSeqMethod, span: toSpan(h.cseqMethod)})
 		}
-		return pass()
+		return false
 	}
 	num := b[h.cseqNum[0]:h.cseqNum[1]]
 	valid := validUint(num)
@@ -136,9 +136,9 @@ func (e *Engine) checkCSeq(bit Check, b []byte, c *coreMsg) result {
 		valid = validStr2Int31(num)
 	}
 	if !valid {
-		return reply(400, "CSeq number is illegal", evidence{kind: evCSeqValue, span: toSpan(h.cseqNum)})
+		return r.reply(400, "CSeq number is illegal", evidence{kind: evCSeqValue, span: toSpan(h.cseqNum)})
 	}
-	return pass()
+	return false
 }
 
 // validUint is sanity's str2valid_uint(): at most 10 digits and, with 10,
@@ -184,41 +184,41 @@ func validStr2Int31(n []byte) bool {
 }
 
 // checkCL is check_cl().
-func checkCL(b []byte, c *coreMsg) result {
+func checkCL(b []byte, c *coreMsg, r *result) bool {
 	i := c.find(HdrContentLength)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Content-Length Failure", evidence{kind: evCLUnreachable, hdr: HdrContentLength, span: toSpan(c.errSpan(b))})
+			return r.reply(400, "Content-Length Failure", evidence{kind: evCLUnreachable, hdr: HdrContentLength, span: toSpan(c.errSpan(b))})
 		}
-		return pass()
+		return false
 	}
 	h := &c.hdrs[i]
 	if c.walkErr || c.eoh < 0 {
-		return reply(400, "Content-Length Body Failure", evidence{kind: evCLNoBody, span: toSpan(h.body())})
+		return r.reply(400, "Content-Length Body Failure", evidence{kind: evCLNoBody, span: toSpan(h.body())})
 	}
 	off := c.eoh + 1
 	if c.eoh+1 < len(b) && b[c.eoh] == '\r' && b[c.eoh+1] == '\n' {
 		off = c.eoh + 2
 	}
 	if int64(len(b)-off) != int64(h.cl) {
-		return reply(400, "Content-Length mis-match", evidence{kind: evCLMismatch, span: toSpan(h.body())})
+		return r.reply(400, "Content-Length mis-match", evidence{kind: evCLMismatch, span: toSpan(h.body())})
 	}
-	return pass()
+	return false
 }
 
 // checkExpires is check_expires_value() with parse_expires().
-func checkExpires(b []byte, c *coreMsg) result {
+func checkExpires(b []byte, c *coreMsg, r *result) bool {
 	i := c.find(HdrExpires)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Bad Expires Header", evidence{kind: evExpiresUnreachable, hdr: HdrExpires, span: toSpan(c.errSpan(b))})
+			return r.reply(400, "Bad Expires Header", evidence{kind: evExpiresUnreachable, hdr: HdrExpires, span: toSpan(c.errSpan(b))})
 		}
-		return pass()
+		return false
 	}
 	h := &c.hdrs[i]
 	t := trimWS(b[h.bodyStart:h.bodyEnd])
 	if len(t) == 0 {
-		return reply(400, "Bad Expires Header", evidence{kind: evExpiresEmpty, span: toSpan(h.body())})
+		return r.reply(400, "Bad Expires Header", evidence{kind: evExpiresEmpty, span: toSpan(h.body())})
 	}
 	if len(t) <= 10 {
 		for j, ch := range t {
@@ -233,20 +233,20 @@ func checkExpires(b []byte, c *coreMsg) result {
 	}
 	if !validUint(t) {
 		start := h.bodyStart + bytes.Index(b[h.bodyStart:h.bodyEnd], t)
-		return reply(400, "Expires value is illegal", evidence{kind: evExpiresValue, span: toSpan([2]int{start, start + len(t)})})
+		return r.reply(400, "Expires value is illegal", evidence{kind: evExpiresValue, span: toSpan([2]int{start, start + len(t)})})
 	}
-	return pass()
+	return false
 }
 
 // checkProxyRequire is check_proxy_require(): only the first Proxy-Require,
 // split on every ',', tokens compared byte-exactly with the modparam list.
-func (e *Engine) checkProxyRequire(b []byte, c *coreMsg) result {
+func (e *Engine) checkProxyRequire(b []byte, c *coreMsg, r *result) bool {
 	i := c.find(HdrProxyRequire)
 	if i < 0 {
 		if c.walkErr {
-			return reply(400, "Bad Proxy Require Header", evidence{kind: evPRUnreachable, hdr: HdrProxyRequire, span: toSpan(c.errSpan(b))})
+			return r.reply(400, "Bad Proxy Require Header", evidence{kind: evPRUnreachable, hdr: HdrProxyRequire, span: toSpan(c.errSpan(b))})
 		}
-		return pass()
+		return false
 	}
 	h := &c.hdrs[i]
 	var bad []byte
@@ -260,16 +260,16 @@ func (e *Engine) checkProxyRequire(b []byte, c *coreMsg) result {
 		bad, found = tok, true
 		return false
 	}) {
-		return reply(400, "Bad Proxy Require Header", evidence{kind: evPREmpty, span: toSpan(h.body())})
+		return r.reply(400, "Bad Proxy Require Header", evidence{kind: evPREmpty, span: toSpan(h.body())})
 	}
 	if found {
 		start := h.bodyStart
 		if len(bad) > 0 {
 			start = int(offsetIn(b, bad))
 		}
-		return reply(420, "Bad Proxy Require Extension", evidence{kind: evPRToken, span: toSpan([2]int{start, start + len(bad)})})
+		return r.reply(420, "Bad Proxy Require Extension", evidence{kind: evPRToken, span: toSpan([2]int{start, start + len(bad)})})
 	}
-	return pass()
+	return false
 }
 
 // offsetIn returns the offset of sub (a subslice of b) in b.

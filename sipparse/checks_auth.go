@@ -15,9 +15,9 @@ const (
 
 // checkAuth is check_digest_only() for 2048 (non-digest fails silently) and
 // 8192 (non-digest passes).
-func checkAuth(bit Check, b []byte, c *coreMsg) result {
+func checkAuth(bit Check, b []byte, c *coreMsg, r *result) bool {
 	if c.walkErr {
-		return reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: toSpan(c.errSpan(b))})
+		return r.reply(400, "Bad Headers", evidence{kind: evAuthHeaders, hdr: HdrAuthorization, span: toSpan(c.errSpan(b))})
 	}
 	for _, k := range [2]HeaderKind{HdrAuthorization, HdrProxyAuthorization} {
 		if c.kinds&(1<<k) == 0 {
@@ -32,29 +32,29 @@ func checkAuth(bit Check, b []byte, c *coreMsg) result {
 			switch checkDigest(b[h.bodyStart:h.bodyEnd]) {
 			case digNotDigest:
 				if bit == CheckAuthorization {
-					return pass()
+					return false
 				}
 				ev.kind = evAuthScheme
-				return silent(false, ev)
+				return r.silent(false, ev)
 			case digParseErr:
 				ev.kind = evAuthParse
-				return reply(400, "Bad Auth Header", ev)
+				return r.reply(400, "Bad Auth Header", ev)
 			case digBadCred:
 				ev.kind = evAuthCred
-				return reply(400, "Bad Auth Credentials", ev)
+				return r.reply(400, "Bad Auth Credentials", ev)
 			case digEmptyUser:
 				ev.kind = evAuthEmpty
-				return reply(400, "Auth Empty User", ev)
+				return r.reply(400, "Auth Empty User", ev)
 			case digEmptyNonce:
 				ev.kind = evAuthEmpty
-				return reply(400, "Auth Empty Nonce", ev)
+				return r.reply(400, "Auth Empty Nonce", ev)
 			case digEmptyResponse:
 				ev.kind = evAuthEmpty
-				return reply(400, "Auth Empty Response", ev)
+				return r.reply(400, "Auth Empty Response", ev)
 			}
 		}
 	}
-	return pass()
+	return false
 }
 
 // checkDigest ports parse_digest_cred() and the checks sanity runs on it.
@@ -170,31 +170,31 @@ func digestParam(s []byte, n int) int {
 }
 
 // checkDuptags is check_duptags().
-func checkDuptags(b []byte, c *coreMsg) result {
+func checkDuptags(b []byte, c *coreMsg, r *result) bool {
 	fh, fa, ok := fromSpec(b, c)
 	ti := c.find(HdrTo)
 	if fh == nil || !ok || ti < 0 {
-		return silent(true, evidence{kind: evTagsParse})
+		return r.silent(true, evidence{kind: evTagsParse})
 	}
 	if fa.tagSet && fa.tags > 1 {
-		return reply(400, "Many From Tag Params", evidence{kind: evTagsMany, hdr: HdrFrom, span: toSpan(fh.body())})
+		return r.reply(400, "Many From Tag Params", evidence{kind: evTagsMany, hdr: HdrFrom, span: toSpan(fh.body())})
 	}
 	th := &c.hdrs[ti]
 	if th.to.tagSet && th.to.tags > 1 {
-		return reply(400, "Many To Tag Params", evidence{kind: evTagsMany, hdr: HdrTo, span: toSpan(th.body())})
+		return r.reply(400, "Many To Tag Params", evidence{kind: evTagsMany, hdr: HdrTo, span: toSpan(th.body())})
 	}
-	return pass()
+	return false
 }
 
 // checkSizes is master's sanity_check_sizes() with the default limits.
-func checkSizes(b []byte, c *coreMsg) result {
+func checkSizes(b []byte, c *coreMsg, r *result) bool {
 	ev := evidence{kind: evSizes}
 	if len(b) > 16384 || (!c.isReply && c.ruri[1]-c.ruri[0] > 256) || c.walkErr {
 		ev.span = toSpan(c.errSpan(b))
-		return silent(false, ev)
+		return r.silent(false, ev)
 	}
 	if !c.isReply && c.method[1]-c.method[0] > 32 {
-		return silent(false, ev)
+		return r.silent(false, ev)
 	}
 	for i := range c.hdrs {
 		h := &c.hdrs[i]
@@ -206,19 +206,19 @@ func checkSizes(b []byte, c *coreMsg) result {
 		}
 		if end-h.start > 2048 {
 			ev.span = toSpan(h.body())
-			return silent(false, ev)
+			return r.silent(false, ev)
 		}
 	}
 	fh, fa, ok := fromSpec(b, c)
 	ti := c.find(HdrTo)
 	if fh == nil || !ok || ti < 0 || fa.uriEnd-fa.uriStart > 256 || c.hdrs[ti].to.uriEnd-c.hdrs[ti].to.uriStart > 256 {
-		return silent(false, ev)
+		return r.silent(false, ev)
 	}
 	if c.eoh >= 0 && len(b)-c.eoh > 8192+2 {
-		return silent(false, ev)
+		return r.silent(false, ev)
 	}
 	if c.eoh >= 0 && c.eoh-c.headersOff > 8192 {
-		return silent(false, ev)
+		return r.silent(false, ev)
 	}
 	for i := range c.hdrs {
 		h := &c.hdrs[i]
@@ -227,8 +227,8 @@ func checkSizes(b []byte, c *coreMsg) result {
 		}
 		star, uri, ok := parseContactBody(b[h.bodyStart:h.bodyEnd])
 		if !ok || (!star && len(uri) > 256) {
-			return silent(false, ev)
+			return r.silent(false, ev)
 		}
 	}
-	return pass()
+	return false
 }

@@ -17,24 +17,24 @@ func fromSpec(b []byte, c *coreMsg) (h *coreHdr, a addrSpec, ok bool) {
 }
 
 // checkParseURIs is check_parse_uris() with the uri_checks bits.
-func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
+func (e *Engine) checkParseURIs(b []byte, c *coreMsg, r *result) bool {
 	u := e.cfg.URIChecks
 	if u&URICheckRURI != 0 {
 		if _, ok := parseURI(b[c.ruri[0]:c.ruri[1]], e.prof.strictURIHost); !ok {
-			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
+			return r.reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
 		}
 	}
 	if u&URICheckFrom != 0 {
 		h, a, ok := fromSpec(b, c)
 		switch {
 		case h == nil:
-			return silent(true, evidence{kind: evFromMissing})
+			return r.silent(true, evidence{kind: evFromMissing})
 		case !ok:
 			why := "Invalid From Header"
 			if !e.prof.newURIReasons {
 				why = "Bad From header"
 			}
-			return reply(400, why, evidence{kind: evFromBody, span: toSpan(h.body())})
+			return r.reply(400, why, evidence{kind: evFromBody, span: toSpan(h.body())})
 		}
 		uri := b[a.uriStart:a.uriEnd]
 		if _, uok := parseURI(uri, e.prof.strictURIHost); !uok && (e.prof.newURIReasons || len(uri) > 0) {
@@ -42,13 +42,13 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 			if !e.prof.newURIReasons {
 				why = "Bad From URI"
 			}
-			return reply(400, why, evidence{kind: evFromURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
+			return r.reply(400, why, evidence{kind: evFromURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
 		}
 	}
 	if u&URICheckTo != 0 {
 		i := c.find(HdrTo)
 		if i < 0 {
-			return silent(true, evidence{kind: evToMissing})
+			return r.silent(true, evidence{kind: evToMissing})
 		}
 		a := c.hdrs[i].to
 		if _, ok := parseURI(b[a.uriStart:a.uriEnd], e.prof.strictURIHost); !ok {
@@ -56,22 +56,22 @@ func (e *Engine) checkParseURIs(b []byte, c *coreMsg) result {
 			if !e.prof.newURIReasons {
 				why = "Bad To URI"
 			}
-			return reply(400, why, evidence{kind: evToURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
+			return r.reply(400, why, evidence{kind: evToURI, span: toSpan([2]int{a.uriStart, a.uriEnd})})
 		}
 	}
 	if u&URICheckContact != 0 {
-		return e.checkContact(b, c)
+		return e.checkContact(b, c, r)
 	}
-	return pass()
+	return false
 }
 
 // checkContact is the uri_checks bit 8 part of check_parse_uris().
-func (e *Engine) checkContact(b []byte, c *coreMsg) result {
+func (e *Engine) checkContact(b []byte, c *coreMsg, r *result) bool {
 	first := c.find(HdrContact)
 	if e.prof.contactAllHdrs {
 		// parse_contact_headers(): all headers to the end, every Contact.
 		if c.walkErr {
-			return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
+			return r.reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
 		}
 		for i := range c.hdrs {
 			h := &c.hdrs[i]
@@ -79,30 +79,30 @@ func (e *Engine) checkContact(b []byte, c *coreMsg) result {
 				continue
 			}
 			if _, _, ok := parseContactBody(b[h.bodyStart:h.bodyEnd]); !ok {
-				return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
+				return r.reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
 			}
 		}
 	} else if first < 0 && c.walkErr {
-		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
+		return r.reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(c.errSpan(b))})
 	}
 	if first < 0 {
-		return pass()
+		return false
 	}
 	h := &c.hdrs[first]
 	star, uri, ok := parseContactBody(b[h.bodyStart:h.bodyEnd])
 	if !ok {
-		return reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
+		return r.reply(400, "Bad Contact Header", evidence{kind: evContactHeaders, span: toSpan(h.body())})
 	}
 	if star {
 		// <= 5.6.2 dereferences a NULL contact list here and the worker dies;
 		// the verdict stays "pass" and KnownDefects reports the crash.
-		return pass()
+		return false
 	}
 	if _, ok := parseURI(uri, e.prof.strictURIHost); !ok {
 		s := h.bodyStart + offsetIn(b[h.bodyStart:h.bodyEnd], uri)
-		return reply(400, "Bad Contact URI", evidence{kind: evContactURI, span: toSpan([2]int{s, s + len(uri)})})
+		return r.reply(400, "Bad Contact URI", evidence{kind: evContactURI, span: toSpan([2]int{s, s + len(uri)})})
 	}
-	return pass()
+	return false
 }
 
 // contactStar reports whether the first reachable Contact is "*".

@@ -33,21 +33,28 @@ func NewEngine(cfg Config) (*Engine, error) {
 // Config returns the engine's configuration.
 func (e *Engine) Config() Config { return e.cfg }
 
-// result is the outcome of one check run on its own.
+// result is the outcome of a failed check run on its own. The checks
+// return whether they failed and fill a result only then: most checks pass,
+// and a struct this size returned by value cost more than the check itself
+// (copied through the stack, read back a field at a time).
 type result struct {
-	fail bool
 	nr   bool
 	code int16
 	ev   evidence
 	why  string
 }
 
-func pass() result { return result{} }
+// silent records a failure without a reply (nr: FL_MSG_NOREPLY too) and
+// returns true, the failed check's return value.
+func (r *result) silent(nr bool, ev evidence) bool {
+	*r = result{nr: nr, ev: ev}
+	return true
+}
 
-func silent(nr bool, ev evidence) result { return result{fail: true, nr: nr, ev: ev} }
-
-func reply(code int16, why string, ev evidence) result {
-	return result{fail: true, code: code, why: why, ev: ev}
+// reply records a failure answered with code and why and returns true.
+func (r *result) reply(code int16, why string, ev evidence) bool {
+	*r = result{code: code, why: why, ev: ev}
+	return true
 }
 
 // Judge fills v with Kamailio's verdict on m, which must have been filled by
@@ -68,9 +75,9 @@ func (e *Engine) Judge(m *Message, v *Verdict) {
 		v.toParamBroken = h != nil && !ok
 	}
 	v.contactChecked = e.cfg.Checks&CheckParseURIs != 0 && e.cfg.URIChecks&URICheckContact != 0
+	var r result
 	for _, bit := range e.order {
-		r := e.run(bit, m.Raw, c)
-		if !r.fail {
+		if !e.run(bit, m.Raw, c, &r) {
 			continue
 		}
 		v.Failed |= bit
@@ -125,36 +132,37 @@ func coreDrop(c *coreMsg, p *profile) string {
 	return ""
 }
 
-func (e *Engine) run(bit Check, b []byte, c *coreMsg) result {
+// run runs one check; it returns whether the check fails and then fills *r.
+func (e *Engine) run(bit Check, b []byte, c *coreMsg, r *result) bool {
 	switch bit {
 	case CheckRURISIPVersion:
-		return checkRURIVersion(b, c)
+		return checkRURIVersion(b, c, r)
 	case CheckRURIScheme:
 		if _, ok := parseURI(b[c.ruri[0]:c.ruri[1]], e.prof.strictURIHost); !ok {
-			return reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
+			return r.reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
 		}
 	case CheckRequiredHeaders:
-		return e.checkRequired(b, c)
+		return e.checkRequired(b, c, r)
 	case CheckVia1Header:
-		return e.checkVia1(b, c)
+		return e.checkVia1(b, c, r)
 	case CheckRFC3261:
-		return checkRFC3261(b, c)
+		return checkRFC3261(b, c, r)
 	case CheckCSeqMethod, CheckCSeqValue:
-		return e.checkCSeq(bit, b, c)
+		return e.checkCSeq(bit, b, c, r)
 	case CheckContentLength:
-		return checkCL(b, c)
+		return checkCL(b, c, r)
 	case CheckExpiresValue:
-		return checkExpires(b, c)
+		return checkExpires(b, c, r)
 	case CheckProxyRequire:
-		return e.checkProxyRequire(b, c)
+		return e.checkProxyRequire(b, c, r)
 	case CheckParseURIs:
-		return e.checkParseURIs(b, c)
+		return e.checkParseURIs(b, c, r)
 	case CheckDigest, CheckAuthorization:
-		return checkAuth(bit, b, c)
+		return checkAuth(bit, b, c, r)
 	case CheckDuptags:
-		return checkDuptags(b, c)
+		return checkDuptags(b, c, r)
 	case CheckSizes:
-		return checkSizes(b, c)
+		return checkSizes(b, c, r)
 	}
-	return pass()
+	return false
 }
