@@ -247,8 +247,8 @@ func (r *FileReader) readFull(n int, eofOK bool) ([]byte, error) {
 
 // readView is readFull without the copy when the read buffer holds the n
 // bytes: the slice then aliases the buffer and is valid only until the
-// next read. Packet data is read with it (the last read of a record).
-func (r *FileReader) readView(n int) ([]byte, error) {
+// next read. Record headers and packet data are read with it.
+func (r *FileReader) readView(n int, eofOK bool) ([]byte, error) {
 	if n <= r.br.Size() {
 		if b, err := r.br.Peek(n); err == nil {
 			if _, err := r.br.Discard(n); err != nil {
@@ -258,24 +258,10 @@ func (r *FileReader) readView(n int) ([]byte, error) {
 			return b, nil
 		}
 	}
-	// Too big for the buffer, or the input ends (or fails) first: readFull
-	// says how.
-	return r.readFull(n, false)
-}
-
-// readHead is readView for a record header: io.EOF when the input ends
-// cleanly before it. The view is valid only until the next read.
-func (r *FileReader) readHead(n int) ([]byte, error) {
-	if b, err := r.br.Peek(n); err == nil {
-		if _, err := r.br.Discard(n); err != nil {
-			return nil, mapReadErr(err) // cannot happen after a full Peek
-		}
-		r.off += int64(n)
-		return b, nil
-	}
-	// A short Peek consumed nothing: readFull reads the same bytes and
-	// says whether that is a clean end, a truncation or a read error.
-	return r.readFull(n, true)
+	// Too big for the buffer, or the input ends (or fails) first. A short
+	// Peek consumed nothing: readFull reads the same bytes and says whether
+	// that is a clean end, a truncation or a read error.
+	return r.readFull(n, eofOK)
 }
 
 // discard skips n bytes without keeping them.

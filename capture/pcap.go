@@ -84,7 +84,7 @@ func (p *pcapReader) name() string {
 func (p *pcapReader) next(r *FileReader) (data []byte, ci gopacket.CaptureInfo, link layers.LinkType, err error) {
 	r.recOff = r.off
 	// hdr aliases the read buffer: every field is read before the data.
-	hdr, err := r.readHead(16 + p.extra)
+	hdr, err := r.readView(16+p.extra, true)
 	if err != nil {
 		return nil, ci, 0, err
 	}
@@ -95,7 +95,7 @@ func (p *pcapReader) next(r *FileReader) (data []byte, ci gopacket.CaptureInfo, 
 	if incl > p.limit {
 		return nil, ci, 0, errDetail(ErrBadRecordLength, "captured length %d exceeds limit %d", incl, p.limit)
 	}
-	data, err = r.readView(int(incl))
+	data, err = r.readView(int(incl), false)
 	if err != nil {
 		return nil, ci, 0, err
 	}

@@ -137,7 +137,7 @@ func (p *pcapngReader) next(r *FileReader) ([]byte, gopacket.CaptureInfo, layers
 		}
 		// Body and trailer in one read, the last of the record: the packet
 		// data stays in the read buffer (or r.buf) until the next record.
-		body, err := r.readView(int(n) - 8)
+		body, err := r.readView(int(n)-8, false)
 		if err != nil {
 			return nil, gopacket.CaptureInfo{}, 0, err
 		}

@@ -277,55 +277,77 @@ func TestRegressionClockAfterFlush(t *testing.T) {
 // them, every thirtieth of the idle timeout; a gap is still
 // declared on time and an idle connection still closed.
 func TestRegressionSparseCaptureSweeps(t *testing.T) {
-	d := NewDecoder(Options{TCPGapTimeout: 2 * time.Second, TCPIdleTimeout: 60 * time.Second})
-	var s sink
-	pkt := uint64(0)
-	at := func(frame []byte, ts time.Duration) {
-		pkt++
-		decodeAt(d, frame, pkt, ts, s.emit)
-	}
-	dns := func() []byte { return udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns") }
-	seq := uint32(isn + 1)
-	at(tcp4Frame(t, seg{syn: true, seq: isn}), 0)
-	// 600 s of in-order messages, one every 10 s, and a packet a second.
-	for sec := 1; sec <= 600; sec++ {
-		if sec%10 == 0 {
-			at(tcp4Frame(t, seg{seq: seq, payload: msgReg}), time.Duration(sec)*time.Second)
-			seq += uint32(len(msgReg))
-			continue
-		}
-		at(dns(), time.Duration(sec)*time.Second)
-	}
-	if got, max := d.tcpa.walks, 600/2+1; got > max { // idle sweep every 2 s of 60 s
+	r := newSweepRun(t)
+	r.messages(1, 600)
+	if got, max := r.d.tcpa.walks, 600/2+1; got > max { // idle sweep every 2 s of 60 s
 		t.Errorf("%d walks over 600 s of in-order data, want at most %d", got, max)
 	}
-	if len(s.got) != 60 {
-		t.Fatalf("%d messages, want 60", len(s.got))
+	if len(r.s.got) != 60 {
+		t.Fatalf("%d messages, want 60", len(r.s.got))
 	}
 	// A segment ahead of the stream: the gap is declared 2 to 3 s later.
 	b := msgMsg
-	at(tcp4Frame(t, seg{seq: seq + 40, payload: b[40:] + msgReg}), 601*time.Second)
-	for sec := 602; sec <= 603; sec++ {
-		at(dns(), time.Duration(sec)*time.Second)
-	}
-	if len(s.got) != 60 {
+	r.at(tcp4Frame(t, seg{seq: r.seq + 40, payload: b[40:] + msgReg}), 601)
+	r.dns(602, 603)
+	if len(r.s.got) != 60 {
 		t.Fatalf("gap declared before its timeout")
 	}
-	at(dns(), 604*time.Second)
-	if len(s.got) != 61 || s.texts()[60] != msgReg || d.Stats().TCPGaps != 1 {
-		t.Fatalf("gap not declared 3 s after: %d messages, %d gaps", len(s.got), d.Stats().TCPGaps)
+	r.dns(604, 604)
+	if len(r.s.got) != 61 || r.s.texts()[60] != msgReg || r.d.Stats().TCPGaps != 1 {
+		t.Fatalf("gap not declared 3 s after: %d messages, %d gaps", len(r.s.got), r.d.Stats().TCPGaps)
 	}
-	walks := d.tcpa.walks
+	walks := r.d.tcpa.walks
 	// Quiet again: back to idle sweeps only, and the connection is closed
 	// between 60 and 62 s after its last packet.
-	for sec := 605; sec <= 700; sec++ {
-		at(dns(), time.Duration(sec)*time.Second)
-	}
-	if got := d.tcpa.walks - walks; got > 96/2+2 {
+	r.dns(605, 700)
+	if got := r.d.tcpa.walks - walks; got > 96/2+2 {
 		t.Errorf("%d walks in 96 quiet seconds after the gap", got)
 	}
-	if d.tcpa.streams != 0 {
+	if r.d.tcpa.streams != 0 {
 		t.Errorf("idle connection still open 99 s after its last packet")
+	}
+}
+
+// sweepRun drives a decoder (gap timeout 2 s, idle timeout 60 s) through
+// capture time in whole seconds: one TCP connection, opened at 0 s, and
+// unrelated DNS packets that move the clock on.
+type sweepRun struct {
+	t   *testing.T
+	d   *Decoder
+	s   sink
+	pkt uint64
+	seq uint32 // the client's next sequence number
+}
+
+func newSweepRun(t *testing.T) *sweepRun {
+	r := &sweepRun{t: t, d: NewDecoder(Options{TCPGapTimeout: 2 * time.Second, TCPIdleTimeout: 60 * time.Second}), seq: isn + 1}
+	r.at(tcp4Frame(t, seg{syn: true, seq: isn}), 0)
+	return r
+}
+
+// at decodes frame at second sec of the capture.
+func (r *sweepRun) at(frame []byte, sec int) {
+	r.pkt++
+	decodeAt(r.d, frame, r.pkt, time.Duration(sec)*time.Second, r.s.emit)
+}
+
+// dns sends a DNS packet every second from first to last.
+func (r *sweepRun) dns(first, last int) {
+	for sec := first; sec <= last; sec++ {
+		r.at(udp4Frame(r.t, "198.51.100.1", "198.51.100.2", 53, 53, "dns"), sec)
+	}
+}
+
+// messages sends a packet every second from first to last: an in-order
+// SIP message on the connection every tenth second, DNS otherwise.
+func (r *sweepRun) messages(first, last int) {
+	for sec := first; sec <= last; sec++ {
+		if sec%10 != 0 {
+			r.dns(sec, sec)
+			continue
+		}
+		r.at(tcp4Frame(r.t, seg{seq: r.seq, payload: msgReg}), sec)
+		r.seq += uint32(len(msgReg))
 	}
 }
 
@@ -336,51 +358,31 @@ func TestRegressionSparseCaptureSweeps(t *testing.T) {
 // silent for the idle timeout; pure ACKs count as traffic, as they do for
 // the assembler.
 func TestRegressionBusyConnectionsSkipIdleWalks(t *testing.T) {
-	d := NewDecoder(Options{TCPGapTimeout: 2 * time.Second, TCPIdleTimeout: 60 * time.Second})
-	var s sink
-	pkt := uint64(0)
-	at := func(frame []byte, ts time.Duration) {
-		pkt++
-		decodeAt(d, frame, pkt, ts, s.emit)
-	}
-	dns := func() []byte { return udp4Frame(t, "198.51.100.1", "198.51.100.2", 53, 53, "dns") }
-	seq := uint32(isn + 1)
-	at(tcp4Frame(t, seg{syn: true, seq: isn}), 0)
+	r := newSweepRun(t)
 	// 600 s of messages every 10 s: always busy, never walked.
-	for sec := 1; sec <= 600; sec++ {
-		if sec%10 == 0 {
-			at(tcp4Frame(t, seg{seq: seq, payload: msgReg}), time.Duration(sec)*time.Second)
-			seq += uint32(len(msgReg))
-			continue
-		}
-		at(dns(), time.Duration(sec)*time.Second)
-	}
-	if d.tcpa.walks != 0 {
-		t.Errorf("%d walks over 600 s of a busy connection, want 0", d.tcpa.walks)
+	r.messages(1, 600)
+	if r.d.tcpa.walks != 0 {
+		t.Errorf("%d walks over 600 s of a busy connection, want 0", r.d.tcpa.walks)
 	}
 	// 100 s of bare ACKs from the server: the assembler keeps the
 	// connection open, and so does the sweep (nothing to walk for).
 	for sec := 601; sec <= 700; sec++ {
-		at(tcp4Frame(t, seg{rev: true, seq: isn + 1}), time.Duration(sec)*time.Second)
+		r.at(tcp4Frame(t, seg{rev: true, seq: isn + 1}), sec)
 	}
-	if d.tcpa.streams != 1 || d.tcpa.walks != 0 {
-		t.Errorf("after 100 s of ACKs: %d streams open (want 1), %d walks (want 0)", d.tcpa.streams, d.tcpa.walks)
+	if r.d.tcpa.streams != 1 || r.d.tcpa.walks != 0 {
+		t.Errorf("after 100 s of ACKs: %d streams open (want 1), %d walks (want 0)", r.d.tcpa.streams, r.d.tcpa.walks)
 	}
 	// Silence: closed between 60 and 62 s after the last packet.
-	for sec := 701; sec <= 759; sec++ {
-		at(dns(), time.Duration(sec)*time.Second)
-	}
-	if d.tcpa.streams != 1 {
+	r.dns(701, 759)
+	if r.d.tcpa.streams != 1 {
 		t.Fatalf("connection closed before 60 s of silence")
 	}
-	for sec := 760; sec <= 762; sec++ {
-		at(dns(), time.Duration(sec)*time.Second)
+	r.dns(760, 762)
+	if r.d.tcpa.streams != 0 || len(r.d.tcpa.live) != 0 {
+		t.Errorf("idle connection still open 62 s after its last packet: %d streams, %d live", r.d.tcpa.streams, len(r.d.tcpa.live))
 	}
-	if d.tcpa.streams != 0 || len(d.tcpa.live) != 0 {
-		t.Errorf("idle connection still open 62 s after its last packet: %d streams, %d live", d.tcpa.streams, len(d.tcpa.live))
-	}
-	if len(s.got) != 60 {
-		t.Errorf("%d messages, want 60", len(s.got))
+	if len(r.s.got) != 60 {
+		t.Errorf("%d messages, want 60", len(r.s.got))
 	}
 }
 
