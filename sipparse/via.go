@@ -19,6 +19,14 @@ type viaInfo struct {
 // of the first via-parm, the offset of the next header and ok=false where
 // Kamailio reports a bad Via.
 func parseVia(buf []byte, off int) (info viaInfo, next int, ok bool) {
+	if info, next, ok := plainVia(buf, off); ok {
+		return info, next, true
+	}
+	return parseViaFull(buf, off)
+}
+
+// parseViaFull is parseVia's port of parse_via() for every shape.
+func parseViaFull(buf []byte, off int) (info viaInfo, next int, ok bool) {
 	p := off
 	first := true
 	for {
