@@ -161,6 +161,18 @@ func hasPrefixSIP20(b []byte, p int) bool {
 	return (binary.LittleEndian.Uint64(b[p:p+8])|fold)&mask == want
 }
 
+// hasPrefixSIPSlash is hasPrefixFold(b, "SIP/") as one word compare.
+func hasPrefixSIPSlash(b []byte) bool {
+	// (x | 0x20) == 's' only for 's' and 'S'; '/' must match as is.
+	const want, fold = 0x2f706973, 0x00202020 // "sip/" little-endian
+	return len(b) >= 4 && binary.LittleEndian.Uint32(b)|fold == want
+}
+
+// isSIP20 reports whether b is "SIP/2.0", the letters in any case.
+func isSIP20(b []byte) bool {
+	return len(b) == 7 && hasPrefixSIPSlash(b) && b[4] == '2' && b[5] == '.' && b[6] == '0'
+}
+
 // eatLine ports eat_line(): past the next LF, and past one CR right after it.
 func eatLine(b []byte, p int) int {
 	// The line end usually follows at once (CRLF after the version).

@@ -73,7 +73,7 @@ func (m *Message) nextLine(off int) (line []byte, next int) {
 // parseStartLine fills the request or status line fields. It returns false
 // when the line is not SIP at all.
 func (m *Message) parseStartLine(line []byte) bool {
-	if hasPrefixFold(line, "SIP/") {
+	if hasPrefixSIPSlash(line) {
 		m.IsRequest = false
 		sp := bytes.IndexByte(line, ' ')
 		if sp < 0 {
@@ -98,13 +98,19 @@ func (m *Message) parseStartLine(line []byte) bool {
 	}
 	// Request: first field, last field, everything between is the URI.
 	t := trimWS(line)
-	first, last := indexSPHT(t), lastIndexSPHT(t)
+	first := indexSPHT(t)
+	// Nearly every request line ends in " SIP/2.0": that space is then the
+	// last one, found without a backward scan.
+	last := len(t) - 8
+	if last < 0 || t[last] != ' ' || !isSIP20(t[last+1:]) {
+		last = lastIndexSPHT(t)
+	}
 	if first < 0 || first == last {
 		m.Defects |= DefectBadStartLine
 		return false
 	}
 	version := t[last+1:]
-	if !hasPrefixFold(version, "SIP/") {
+	if !hasPrefixSIPSlash(version) {
 		m.Defects |= DefectBadStartLine
 		return false
 	}
