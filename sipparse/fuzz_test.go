@@ -138,7 +138,8 @@ func reserialize(m *Message) []byte {
 }
 
 // TestWriteFuzzSeeds regenerates the checked-in seed corpora from the
-// check table (SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds).
+// check table and plainShapeSeeds (SIPPARSE_WRITE_SEEDS=1 go test -run
+// WriteFuzzSeeds).
 func TestWriteFuzzSeeds(t *testing.T) {
 	if os.Getenv("SIPPARSE_WRITE_SEEDS") == "" {
 		t.Skip("set SIPPARSE_WRITE_SEEDS=1 to regenerate testdata/fuzz seeds")
@@ -154,6 +155,16 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", i)), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzPlainShapes")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range plainShapeSeeds {
+		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
