@@ -45,11 +45,17 @@ type recordReader interface {
 // of them possibly gzip-compressed. The format is found by content, not
 // by file name. It is not safe for concurrent use.
 type FileReader struct {
-	path   string
-	file   *os.File
-	gz     *gzip.Reader
-	br     *bufio.Reader
-	off    int64 // bytes consumed from br
+	path string
+	file *os.File
+	gz   *gzip.Reader
+	br   *bufio.Reader
+	// win is a view of what br holds buffered, of which the first used
+	// bytes are consumed but not yet discarded from br: record headers
+	// and packet data are cut out of it without a call into bufio (a Peek
+	// and a Discard per read otherwise, two reads per packet).
+	win    []byte
+	used   int
+	off    int64 // bytes consumed from br (win[:used] included)
 	recOff int64 // offset of the record being read, for errors
 	fmt    recordReader
 	buf    []byte // reused record buffer
@@ -230,6 +236,9 @@ func (r *FileReader) readFull(n int, eofOK bool) ([]byte, error) {
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n, max(n, 2*cap(r.buf)))
 	}
+	if err := r.commit(); err != nil {
+		return nil, err
+	}
 	b := r.buf[:n]
 	got, err := io.ReadFull(r.br, b)
 	r.off += int64(got)
@@ -249,13 +258,30 @@ func (r *FileReader) readFull(n int, eofOK bool) ([]byte, error) {
 // bytes: the slice then aliases the buffer and is valid only until the
 // next read. Record headers and packet data are read with it.
 func (r *FileReader) readView(n int, eofOK bool) ([]byte, error) {
+	if n <= len(r.win)-r.used {
+		b := r.win[r.used : r.used+n : r.used+n]
+		r.used += n
+		r.off += int64(n)
+		return b, nil
+	}
+	return r.readViewSlow(n, eofOK)
+}
+
+// readViewSlow is readView when the window runs out: br refills and the
+// window starts again at what it holds.
+func (r *FileReader) readViewSlow(n int, eofOK bool) ([]byte, error) {
+	if err := r.commit(); err != nil {
+		return nil, err
+	}
 	if n <= r.br.Size() {
-		if b, err := r.br.Peek(n); err == nil {
-			if _, err := r.br.Discard(n); err != nil {
-				return nil, mapReadErr(err) // cannot happen after a full Peek
+		if _, err := r.br.Peek(n); err == nil {
+			// Peek of what is buffered neither reads nor fails.
+			if r.win, err = r.br.Peek(r.br.Buffered()); err != nil {
+				return nil, err
 			}
+			r.used = n
 			r.off += int64(n)
-			return b, nil
+			return r.win[:n:n], nil
 		}
 	}
 	// Too big for the buffer, or the input ends (or fails) first. A short
@@ -264,8 +290,23 @@ func (r *FileReader) readView(n int, eofOK bool) ([]byte, error) {
 	return r.readFull(n, eofOK)
 }
 
+// commit discards the consumed part of the window from br, before br is
+// read any other way.
+func (r *FileReader) commit() error {
+	if r.used > 0 {
+		if _, err := r.br.Discard(r.used); err != nil {
+			return mapReadErr(err) // cannot happen: the bytes are buffered
+		}
+	}
+	r.win, r.used = nil, 0
+	return nil
+}
+
 // discard skips n bytes without keeping them.
 func (r *FileReader) discard(n int) error {
+	if err := r.commit(); err != nil {
+		return err
+	}
 	got, err := r.br.Discard(n)
 	r.off += int64(got)
 	if err != nil {

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -317,5 +318,48 @@ func TestReadFileCountsFiles(t *testing.T) {
 	st := d.Stats()
 	if st.Files != 2 || st.FileErrors != 1 || st.BadInterface != 1 || st.NoTimestamp != 1 || len(s.got) != 1 {
 		t.Errorf("stats %+v, %d messages", st.Counters(), len(s.got))
+	}
+}
+
+// TestRecordsAcrossReadBuffers: records of every size up to 70 000 bytes
+// straddle the read buffer's refills (headers and data cut out of the
+// buffered window) and come back byte for byte, with their timestamps and
+// the offset of the end.
+func TestRecordsAcrossReadBuffers(t *testing.T) {
+	var recs []rec
+	total := 24
+	for i := 0; total < 4*readBufferSize; i++ {
+		n := (i * 7919) % 70000
+		data := make([]byte, n)
+		for j := range data {
+			data[j] = byte(i + j)
+		}
+		recs = append(recs, rec{ts: t0.Add(time.Duration(i) * time.Millisecond), data: data})
+		total += 16 + n
+	}
+	for _, gz := range []bool{false, true} {
+		file := pcapFile(binary.LittleEndian, false, layers.LinkTypeEthernet, recs...)
+		if gz {
+			file = gzipBytes(file)
+		}
+		r, err := NewReader("records", bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range recs {
+			data, ci, _, err := r.Next()
+			if err != nil {
+				t.Fatalf("gzip %v, record %d: %v", gz, i+1, err)
+			}
+			if !bytes.Equal(data, want.data) || !ci.Timestamp.Equal(want.ts) {
+				t.Fatalf("gzip %v, record %d: %d bytes at %v, want %d at %v", gz, i+1, len(data), ci.Timestamp, len(want.data), want.ts)
+			}
+		}
+		if _, _, _, err := r.Next(); err != io.EOF {
+			t.Errorf("gzip %v: after the last record: %v", gz, err)
+		}
+		if r.off != int64(total) {
+			t.Errorf("gzip %v: %d bytes consumed, want %d", gz, r.off, total)
+		}
 	}
 }
