@@ -5,8 +5,10 @@ package report
 // sanitize.go), renamed legacy*: the oracle the streaming writers must
 // match byte for byte (stream_diff_test.go). Do not "fix" them; they are
 // the definition of the output. Only what streaming rewrote is frozen here:
-// the pieces it left alone (table head and foot, the cross-check rows,
-// mapList, sourcesList, crossCells) are called, not copied.
+// the pieces it left alone (table head and foot, the cross-check rows, the
+// log columns' header and log-only rows, mapList, sourcesList, crossCells,
+// isPlain) are called, not copied. TerminalSafe, which those pieces call,
+// is held to legacyTerminalSafe by FuzzAppendSanitizers.
 
 import (
 	"encoding/csv"
@@ -117,26 +119,18 @@ func legacyRulesCell(rules []ruleDoc) string {
 	return strings.Join(parts, " ")
 }
 
-type legacyLogCSV struct {
-	rows map[csvKey]crossRowDoc
-	used map[csvKey]bool
-	all  []crossRowDoc
-}
+// legacyLogCSV is the log columns before the rows streamed. Only cells,
+// one record at a time, was rewritten (logCSV.appendCells); the header,
+// the rows only the logs have (extra) and the row index are logCSV's own.
+type legacyLogCSV logCSV
 
 func newLegacyLogCSV(a *Analysis) *legacyLogCSV {
-	rows, ok := logCSVRows(a) // unchanged by streaming
-	if !ok {
-		return nil
-	}
-	return &legacyLogCSV{rows: indexCrossRows(rows), used: map[csvKey]bool{}, all: rows}
+	return (*legacyLogCSV)(newLogCSV(a))
 }
 
-func (c *legacyLogCSV) header(h []string) []string {
-	if c == nil {
-		return h
-	}
-	return append(append([]string(nil), h...), logCSVHeader...)
-}
+func (c *legacyLogCSV) header(h []string) []string { return (*logCSV)(c).header(h) }
+
+func (c *legacyLogCSV) extra(width int) [][]string { return (*logCSV)(c).extra(width) }
 
 func (c *legacyLogCSV) cells(rec []string, ua string, present, other bool) []string {
 	if c == nil {
@@ -151,28 +145,8 @@ func (c *legacyLogCSV) cells(rec []string, ua string, present, other bool) []str
 	return append(rec, crossCells(r)...)
 }
 
-func (c *legacyLogCSV) extra(width int) [][]string {
-	if c == nil {
-		return nil
-	}
-	var out [][]string
-	for _, r := range c.all {
-		if !r.Unknown && c.used[csvKey{r.UA, r.Present}] {
-			continue
-		}
-		rec := make([]string, width)
-		rec[0] = csvSafe(legacyTerminalSafe(r.UA))
-		if r.Unknown {
-			rec[0] = csvSafe(logUAName(r.UA, r.Present, r.Unknown, r.Source))
-		}
-		rec[1] = strconv.FormatBool(r.Present)
-		out = append(out, append(rec, crossCells(r)...))
-	}
-	return out
-}
-
 func legacyTerminalSafe(s string) string {
-	if legacyIsPlain(s) {
+	if isPlain(s) { // unchanged by the rewrite
 		return s
 	}
 	var b strings.Builder
@@ -211,8 +185,8 @@ func legacyTruncate(s string, n int) string {
 
 func legacyWriteHexByte(b *strings.Builder, c byte) {
 	b.WriteString(`\x`)
-	b.WriteByte(legacyHexDigits[c>>4])
-	b.WriteByte(legacyHexDigits[c&0xf])
+	b.WriteByte(hexDigits[c>>4])
+	b.WriteByte(hexDigits[c&0xf])
 }
 
 func legacyStrconvHex(v uint32) string {
@@ -220,7 +194,7 @@ func legacyStrconvHex(v uint32) string {
 	i := len(buf)
 	for {
 		i--
-		buf[i] = legacyHexDigits[v&0xf]
+		buf[i] = hexDigits[v&0xf]
 		v >>= 4
 		if v == 0 {
 			break
@@ -228,18 +202,6 @@ func legacyStrconvHex(v uint32) string {
 	}
 	return string(buf[i:])
 }
-
-func legacyIsPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-const legacyHexDigits = "0123456789abcdef"
 
 // legacyWriteOffendersJSON is WriteOffenders' JSON before it streamed: the
 // whole document, the analysis's UAs included, through json.Encoder.
