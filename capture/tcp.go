@@ -20,13 +20,12 @@ const (
 // tcpState reassembles TCP per direction with gopacket's reassembly and
 // frames each direction into SIP messages.
 type tcpState struct {
-	d       *Decoder
-	asm     *reassembly.Assembler
-	streams int             // live connections
-	emit    func(*Datagram) // emit of the Decode/Flush call in progress
-	budget  bufferBudget    // bytes held by all framers
-	gap     time.Duration
-	idle    time.Duration
+	d      *Decoder
+	asm    *reassembly.Assembler
+	emit   func(*Datagram) // emit of the Decode/Flush call in progress
+	budget bufferBudget    // bytes held by all framers
+	gap    time.Duration
+	idle   time.Duration
 
 	// A sweep walks every connection, so it runs only when it can do
 	// something: while segments that arrived ahead of their stream may be
@@ -39,10 +38,11 @@ type tcpState struct {
 	lastIdle  time.Time // capture time of the last idle sweep
 	walks     int       // sweeps that walked the connections (for tests)
 
-	// live lists the open connections, so an idle sweep can first ask
-	// whether any of them has been silent for the idle timeout: walking
-	// gopacket's pool locks and snapshots every connection, while busy
-	// connections are the common case and none of them can close.
+	// live lists the open connections (their number is checked against
+	// MaxTCPStreams), so an idle sweep can first ask whether any of them
+	// has been silent for the idle timeout: walking gopacket's pool locks
+	// and snapshots every connection, while busy connections are the
+	// common case and none of them can close.
 	live []*sipStream
 
 	ctx       *tcpCtx // reused for the next segment; nil when a queued one took it
@@ -118,14 +118,11 @@ func (d *Decoder) tcpPacket(src, dst netip.Addr, b []byte, emit func(*Datagram))
 // the connections only when a timeout may have passed (see tcpState.ahead).
 func (t *tcpState) sweep(now time.Time, emit func(*Datagram)) {
 	idleDue := now.Sub(t.lastIdle) >= t.idleSweep
-	if !t.ahead && !idleDue {
-		return
-	}
 	if idleDue {
 		t.lastIdle = now
-		if !t.ahead && !t.mayBeIdle(now.Add(-t.idle)) {
-			return
-		}
+	}
+	if !t.ahead && !(idleDue && t.mayBeIdle(now.Add(-t.idle))) {
+		return
 	}
 	gapBefore := now.Add(-t.gap)
 	t.walks++
@@ -173,11 +170,10 @@ func (t *tcpState) flushAll(emit func(*Datagram)) {
 // New implements reassembly.StreamFactory. Over the stream limit it
 // returns nil, which makes the assembler ignore the packet.
 func (t *tcpState) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
-	if t.streams >= t.d.opts.MaxTCPStreams {
+	if len(t.live) >= t.d.opts.MaxTCPStreams {
 		t.d.stats.TCPStreamsDropped++
 		return nil
 	}
-	t.streams++
 	t.d.stats.TCPStreams++
 	a, _ := netip.AddrFromSlice(netFlow.Src().Raw())
 	b, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
@@ -279,7 +275,6 @@ func (s *sipStream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
 	}
 	if !s.done {
 		s.done = true
-		s.t.streams--
 		s.t.dropLive(s)
 	}
 	return true

@@ -303,7 +303,7 @@ func TestRegressionSparseCaptureSweeps(t *testing.T) {
 	if got := r.d.tcpa.walks - walks; got > 96/2+2 {
 		t.Errorf("%d walks in 96 quiet seconds after the gap", got)
 	}
-	if r.d.tcpa.streams != 0 {
+	if len(r.d.tcpa.live) != 0 {
 		t.Errorf("idle connection still open 99 s after its last packet")
 	}
 }
@@ -369,17 +369,17 @@ func TestRegressionBusyConnectionsSkipIdleWalks(t *testing.T) {
 	for sec := 601; sec <= 700; sec++ {
 		r.at(tcp4Frame(t, seg{rev: true, seq: isn + 1}), sec)
 	}
-	if r.d.tcpa.streams != 1 || r.d.tcpa.walks != 0 {
-		t.Errorf("after 100 s of ACKs: %d streams open (want 1), %d walks (want 0)", r.d.tcpa.streams, r.d.tcpa.walks)
+	if len(r.d.tcpa.live) != 1 || r.d.tcpa.walks != 0 {
+		t.Errorf("after 100 s of ACKs: %d streams open (want 1), %d walks (want 0)", len(r.d.tcpa.live), r.d.tcpa.walks)
 	}
 	// Silence: closed between 60 and 62 s after the last packet.
 	r.dns(701, 759)
-	if r.d.tcpa.streams != 1 {
+	if len(r.d.tcpa.live) != 1 {
 		t.Fatalf("connection closed before 60 s of silence")
 	}
 	r.dns(760, 762)
-	if r.d.tcpa.streams != 0 || len(r.d.tcpa.live) != 0 {
-		t.Errorf("idle connection still open 62 s after its last packet: %d streams, %d live", r.d.tcpa.streams, len(r.d.tcpa.live))
+	if len(r.d.tcpa.live) != 0 {
+		t.Errorf("idle connection still open 62 s after its last packet: %d streams", len(r.d.tcpa.live))
 	}
 	if len(r.s.got) != 60 {
 		t.Errorf("%d messages, want 60", len(r.s.got))
