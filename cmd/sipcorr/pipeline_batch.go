@@ -40,7 +40,6 @@ type batchPipeline struct {
 	judged  chan *batch // in the order the judges finish
 	wg      sync.WaitGroup
 	closed  bool
-	server  sipparse.Message // the reader's, for the start lines of what the server sent
 }
 
 // Batch bounds: batchSize messages, or batchBytes of payload, whichever
@@ -176,7 +175,8 @@ func (bp *batchPipeline) close() {
 // of it, and close to half the bytes of a capture at a server need not be
 // copied and handed to another CPU for that.
 func (bp *batchPipeline) add(path string, dg *capture.Datagram) {
-	if !dg.Truncated && bp.p.countFromServer(&bp.p.totals, dg, &bp.server) {
+	// p.msg is the sequential loop's, free here: the reader's scratch.
+	if !dg.Truncated && bp.p.countFromServer(&bp.p.totals, dg, &bp.p.msg) {
 		return
 	}
 	b := bp.cur
