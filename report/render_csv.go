@@ -3,6 +3,7 @@ package report
 import (
 	"io"
 	"strconv"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,7 +45,6 @@ type csvRows struct {
 	lc              *logCSV // nil without log columns
 	row             uaRow
 	buf, cell, list []byte
-	times           utcTimes
 }
 
 // appendUA appends the record of s, log columns included.
@@ -78,8 +78,8 @@ func (c *csvRows) ua(r *uaRow) {
 	c.field(appendTerminalSafe(c.cell[:0], c.list))
 	c.field(appendCodeList(c.cell[:0], r))
 	c.field(appendSourceList(c.cell[:0], r, c.top))
-	c.field(c.times.appendRFC3339Nano(c.cell[:0], r.first))
-	c.field(c.times.appendRFC3339Nano(c.cell[:0], r.last))
+	c.field(r.first.AppendFormat(c.cell[:0], time.RFC3339Nano))
+	c.field(r.last.AppendFormat(c.cell[:0], time.RFC3339Nano))
 }
 
 // field appends a cell built in c.cell after a comma.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sipcorr/sipcorr/correlate"
 )
@@ -93,9 +94,8 @@ func encodeIndented(w io.Writer, v any) error {
 // uaJSON appends UA objects of the analyze document; its scratch space is
 // reused from one UA to the next.
 type uaJSON struct {
-	row   uaRow
-	addr  []byte
-	times utcTimes
+	row  uaRow
+	addr []byte
 	// nl[k] starts a line k levels inside the UA objects: their braces
 	// (0), their fields (1), the fields' elements (2), the fields of a
 	// source or rule (3).
@@ -196,8 +196,8 @@ func (e *uaJSON) appendRow(dst []byte) ([]byte, error) {
 	dst = e.close(dst, len(r.sources), ']')
 
 	dst = e.num(dst, 1, `"other_sources_messages": `, r.otherSources)
-	dst = e.times.appendRFC3339Nano(e.key(dst, false, 1, `"first_seen": "`), r.first)
-	dst = e.times.appendRFC3339Nano(e.key(append(dst, '"'), false, 1, `"last_seen": "`), r.last)
+	dst = r.first.AppendFormat(e.key(dst, false, 1, `"first_seen": "`), time.RFC3339Nano)
+	dst = r.last.AppendFormat(e.key(append(dst, '"'), false, 1, `"last_seen": "`), time.RFC3339Nano)
 	dst = append(dst, '"')
 
 	dst = e.key(dst, false, 1, `"rules": [`)
