@@ -7,8 +7,8 @@ package report
 // the definition of the output. Only what streaming rewrote is frozen here:
 // the pieces it left alone (table head and foot, the cross-check rows, the
 // log columns' header and log-only rows, mapList, sourcesList, crossCells,
-// isPlain) are called, not copied. TerminalSafe, which those pieces call,
-// is held to legacyTerminalSafe by FuzzAppendSanitizers.
+// isPlain, Truncate) are called, not copied. TerminalSafe, which those
+// pieces call, is held to legacyTerminalSafe by FuzzAppendSanitizers.
 
 import (
 	"encoding/csv"
@@ -85,10 +85,10 @@ func legacyWriteTable(w io.Writer, a *Analysis) error {
 	for _, u := range d.UAs {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			legacyUACell(u), u.Messages, u.Requests, u.Responses, u.Malformed,
-			legacyTruncate(legacyTerminalSafe(legacyRulesCell(u.Rules)), tableListWidth),
-			legacyTruncate(legacyTerminalSafe(mapList(u.Methods)), tableListWidth),
-			legacyTruncate(mapList(u.ResponseCodes), tableListWidth),
-			legacyTruncate(sourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
+			Truncate(legacyTerminalSafe(legacyRulesCell(u.Rules)), tableListWidth),
+			Truncate(legacyTerminalSafe(mapList(u.Methods)), tableListWidth),
+			Truncate(mapList(u.ResponseCodes), tableListWidth),
+			Truncate(sourcesList(u.Sources, topOr(a.TopSources, 2), u.OtherSources), tableListWidth),
 			u.FirstSeen.Format(tableTimeLayout), u.LastSeen.Format(tableTimeLayout))
 	}
 	if err := tw.Flush(); err != nil {
@@ -105,7 +105,7 @@ func legacyUACell(u uaDoc) string {
 	case !u.Present:
 		return "(no User-Agent)"
 	}
-	return legacyTruncate(legacyTerminalSafe(u.UA), tableUAWidth)
+	return Truncate(legacyTerminalSafe(u.UA), tableUAWidth)
 }
 
 func legacyRulesCell(rules []ruleDoc) string {
@@ -170,17 +170,6 @@ func legacyTerminalSafe(s string) string {
 		i += size
 	}
 	return b.String()
-}
-
-func legacyTruncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	if n <= 1 {
-		return "…"
-	}
-	out := []rune(s)[:n-1]
-	return string(out) + "…"
 }
 
 func legacyWriteHexByte(b *strings.Builder, c byte) {

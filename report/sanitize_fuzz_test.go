@@ -40,8 +40,8 @@ func FuzzAppendSanitizers(f *testing.F) {
 		if got := TerminalSafe(s); got != legacyTerminalSafe(s) {
 			t.Fatalf("TerminalSafe(%q) = %q, was %q", s, got, legacyTerminalSafe(s))
 		}
-		if got := truncateTail(append(append([]byte{}, prefix...), s...), len(prefix), n); string(got) != string(prefix)+legacyTruncate(s, n) {
-			t.Fatalf("truncateTail(%q, %d) = %q, Truncate %q", s, n, got[len(prefix):], legacyTruncate(s, n))
+		if got := truncateTail(append(append([]byte{}, prefix...), s...), len(prefix), n); string(got) != string(prefix)+Truncate(s, n) {
+			t.Fatalf("truncateTail(%q, %d) = %q, Truncate %q", s, n, got[len(prefix):], Truncate(s, n))
 		}
 	})
 }
