@@ -40,6 +40,13 @@ type batchPipeline struct {
 	judged  chan *batch // in the order the judges finish
 	wg      sync.WaitGroup
 	closed  bool
+	// What the server sent is counted here by the reader (see add) and
+	// added to the pipeline's totals at sync: the judges read the
+	// pipeline's judge and servers for every message, and a counter
+	// written per message next to them would bounce their cache line
+	// between the CPUs.
+	server       sipparse.Message
+	serverTotals report.Totals
 }
 
 // Batch bounds: batchSize messages, or batchBytes of payload, whichever
@@ -175,8 +182,7 @@ func (bp *batchPipeline) close() {
 // of it, and close to half the bytes of a capture at a server need not be
 // copied and handed to another CPU for that.
 func (bp *batchPipeline) add(path string, dg *capture.Datagram) {
-	// p.msg is the sequential loop's, free here: the reader's scratch.
-	if !dg.Truncated && bp.p.countFromServer(&bp.p.totals, dg, &bp.p.msg) {
+	if !dg.Truncated && bp.p.countFromServer(&bp.serverTotals, dg, &bp.server) {
 		return
 	}
 	b := bp.cur
@@ -243,6 +249,8 @@ func (bp *batchPipeline) sync() {
 	for bp.sunk < bp.sent {
 		bp.wait()
 	}
+	addTotals(&bp.p.totals, &bp.serverTotals)
+	bp.serverTotals = report.Totals{}
 }
 
 // finished takes a judged batch and runs the sinks of every batch whose
