@@ -112,3 +112,34 @@ type ruleCounts struct {
 	failed [32]uint64 // messages failing bit 1<<i
 	first  [32]uint64 // messages whose reported failure is bit 1<<i
 }
+
+// addN adds n to k like inc; it reports false when k was new and the cap
+// was reached.
+func (c *smallCounts[K]) addN(k K, n uint64, max int) bool {
+	if !c.inc(k, max) {
+		return false
+	}
+	for i := range c.few {
+		if c.few[i].key == k {
+			c.few[i].n += n - 1
+			return true
+		}
+	}
+	*c.many[k] += n - 1
+	return true
+}
+
+// addN adds n to method m like inc.
+func (c *methodCounts) addN(m string, n uint64, max int) bool {
+	if !c.inc([]byte(m), max) {
+		return false
+	}
+	for i := range c.few {
+		if c.few[i].key == m {
+			c.few[i].n += n - 1
+			return true
+		}
+	}
+	*c.many[m] += n - 1
+	return true
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/heavy"
 )
 
 // UAStats is what one User-Agent sent. Counts are exact except where a bound
@@ -27,7 +29,47 @@ type UAStats struct {
 	codes        smallCounts[int]
 	sources      smallCounts[netip.AddrPort]
 	OtherSources uint64
-	rules        *ruleCounts // nil until the UA fails a check
+	rules        *ruleCounts           // nil until the UA fails a check
+	item         *heavy.Item[*UAStats] // its place in the Space-Saving summary; nil for OtherUA
+}
+
+// merge adds the counts of o (an evicted UA) to s (OtherUA).
+func (s *UAStats) merge(o *UAStats, l InventoryLimits) {
+	s.Messages += o.Messages
+	s.Requests += o.Requests
+	s.Responses += o.Responses
+	s.Malformed += o.Malformed
+	s.CoreDrops += o.CoreDrops
+	if s.First.IsZero() || (!o.First.IsZero() && o.First.Before(s.First)) {
+		s.First = o.First
+	}
+	if o.Last.After(s.Last) {
+		s.Last = o.Last
+	}
+	for _, c := range o.methods.counts() {
+		if !s.methods.addN(c.Key, c.Messages, l.MaxMethodsPer) {
+			s.OtherMethods += c.Messages
+		}
+	}
+	s.OtherMethods += o.OtherMethods
+	for _, c := range o.codes.counts() {
+		s.codes.addN(c.Key, c.Messages, maxCodes)
+	}
+	for _, c := range o.sources.counts() {
+		if !s.sources.addN(c.Key, c.Messages, l.MaxSourcesPer) {
+			s.OtherSources += c.Messages
+		}
+	}
+	s.OtherSources += o.OtherSources
+	if o.rules != nil {
+		if s.rules == nil {
+			s.rules = new(ruleCounts)
+		}
+		for i := range o.rules.failed {
+			s.rules.failed[i] += o.rules.failed[i]
+			s.rules.first[i] += o.rules.first[i]
+		}
+	}
 }
 
 func newUAStats(ua string, present bool) *UAStats {

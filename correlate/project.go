@@ -184,7 +184,12 @@ func timelineNotes(tl *Timeline, notes *[]Note) {
 		*notes = append(*notes, Note{"untimed", fmt.Sprintf("%d events without a timestamp were counted but not placed in time", st.Untimed)})
 	}
 	if st.FoldedEvents > 0 {
-		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("%d events of about %d User-Agents beyond the cap of %d were folded into one entry", st.FoldedEvents, tl.FoldedUAs(), tl.opts.MaxUAs)})
+		n, exact := tl.FoldedUAs()
+		about := "about "
+		if exact {
+			about = ""
+		}
+		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("%d events of %s%d User-Agents were folded into one entry: the cap of %d keeps the heaviest UAs apart, these were the lightest", st.FoldedEvents, about, n, tl.opts.MaxUAs)})
 	}
 	if st.Coarsened > 0 {
 		*notes = append(*notes, Note{"cardinality", fmt.Sprintf("the timeline doubled its bucket %d time(s), to %s, to stay within its memory bound", st.Coarsened, tl.Bucket())})

@@ -18,11 +18,14 @@ type SourceCount struct {
 	Count uint64         `json:"count"`
 }
 
-func (s *topSources) add(a netip.AddrPort, max int) {
+func (s *topSources) add(a netip.AddrPort, max int) { s.addN(a, 1, max) }
+
+// addN counts n messages from a.
+func (s *topSources) addN(a netip.AddrPort, n uint64, max int) {
 	mi := -1
 	for i := range s.slots {
 		if s.slots[i].Addr == a {
-			s.slots[i].Count++
+			s.slots[i].Count += n
 			return
 		}
 		if mi < 0 || s.slots[i].Count < s.slots[mi].Count {
@@ -30,10 +33,10 @@ func (s *topSources) add(a netip.AddrPort, max int) {
 		}
 	}
 	if len(s.slots) < max {
-		s.slots = append(s.slots, SourceCount{Addr: a, Count: 1})
+		s.slots = append(s.slots, SourceCount{Addr: a, Count: n})
 		return
 	}
-	s.slots[mi] = SourceCount{Addr: a, Count: s.slots[mi].Count + 1}
+	s.slots[mi] = SourceCount{Addr: a, Count: s.slots[mi].Count + n}
 }
 
 func (s *topSources) sorted() []SourceCount {

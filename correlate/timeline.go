@@ -2,10 +2,11 @@ package correlate
 
 import (
 	"math"
-	"math/bits"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/heavy"
 )
 
 // Defaults of TimelineOptions.
@@ -24,8 +25,11 @@ type TimelineOptions struct {
 	// its own (coarser or equal) analysis buckets, so choose it no coarser
 	// than the memory poll interval. Buckets are aligned to the Unix epoch.
 	Bucket time.Duration
-	// MaxUAs caps the distinct User-Agents; later ones fold into one
-	// "folded" entry, counted and estimated in TimelineStats.
+	// MaxUAs caps the distinct User-Agents kept apart. The heaviest are
+	// kept (Space-Saving: at the cap a new UA evicts the one with the fewest
+	// events, whose counts move into one "folded" entry), so a heavy sender
+	// that appears late is never lost to early light ones. What was folded
+	// is counted in TimelineStats and FoldedUAs.
 	MaxUAs int
 	// MaxUALen is the bytes of a User-Agent kept as its key.
 	MaxUALen int
@@ -68,42 +72,37 @@ type Timeline struct {
 	opts     TimelineOptions
 	bucketNs int64
 	uas      map[string]*uaEntry
+	rank     *heavy.Summary[*uaEntry] // which UAs are heaviest
 	folded   *uaEntry
-	sketch   [foldSketchBits / 64]uint64 // linear counting of folded UAs
+	foldedUA heavy.Distinct // distinct UAs whose events are (partly) in folded
 	stats    TimelineStats
 	chunks   int // allocated count chunks, for MaxBytes
 }
 
 // TimelineStats counts what the Timeline took and what it had to fold.
 type TimelineStats struct {
-	Events       uint64 // every Add
-	Malformed    uint64 // events with a rule
-	Untimed      uint64 // events with a zero time: counted here only
-	FoldedEvents uint64 // events of UAs beyond MaxUAs
+	Events    uint64 // every Add
+	Malformed uint64 // events with a rule
+	Untimed   uint64 // events with a zero time: counted here only
+	// FoldedEvents counts events in the folded entry: those of UAs evicted
+	// as the lightest when MaxUAs was reached.
+	FoldedEvents uint64
+	// Evictions counts UAs moved into the folded entry (a UA can come back
+	// and be evicted again).
+	Evictions    uint64
 	TruncatedUAs uint64 // events whose UA was cut to MaxUALen
 	Coarsened    int    // bucket doublings to stay within MaxBytes
 	// Span per Source (index Source), for coverage of the memory window.
 	First, Last [3]time.Time
 }
 
-// FoldedUAs estimates the number of distinct User-Agents folded beyond
-// MaxUAs (linear counting over a 4096-bit sketch; exact-ish below ~1000,
-// saturating near 30 000).
-func (t *Timeline) FoldedUAs() int {
-	zeros := 0
-	for _, w := range t.sketch {
-		zeros += 64 - bits.OnesCount64(w)
-	}
-	if zeros == 0 {
-		zeros = 1
-	}
-	m := float64(foldSketchBits)
-	return int(math.Round(-m * math.Log(float64(zeros)/m)))
-}
+// FoldedUAs returns the number of distinct User-Agents whose events are
+// (at least partly) in the folded entry, and whether it is exact: exact up
+// to 4096, then a HyperLogLog estimate (≈1.6 % error) for any number.
+func (t *Timeline) FoldedUAs() (n int, exact bool) { return t.foldedUA.Count() }
 
 const (
-	foldSketchBits = 4096
-	chunkLen       = 64 // buckets per storage chunk
+	chunkLen = 64 // buckets per storage chunk
 	// chunkBytes is what one chunk costs: the counts plus its map entry.
 	chunkBytes = chunkLen*4 + 48
 )
@@ -113,6 +112,7 @@ type uaEntry struct {
 	folded  bool
 	cells   []*cell
 	sources topSources
+	item    *heavy.Item[*uaEntry] // nil for the folded entry
 }
 
 // cell is one (UA, rule, source). rule 0 counts well-formed messages.
@@ -145,7 +145,8 @@ type TokenCount struct {
 // NewTimeline returns an empty Timeline.
 func NewTimeline(opts TimelineOptions) *Timeline {
 	opts = opts.withDefaults()
-	return &Timeline{opts: opts, bucketNs: int64(opts.Bucket), uas: make(map[string]*uaEntry)}
+	return &Timeline{opts: opts, bucketNs: int64(opts.Bucket), uas: make(map[string]*uaEntry),
+		rank: heavy.New[*uaEntry](opts.MaxUAs)}
 }
 
 // Bucket returns the Timeline's bucket size.
@@ -156,10 +157,16 @@ func (t *Timeline) Stats() TimelineStats { return t.stats }
 
 // Add counts one event. For a User-Agent, rule and bucket chunk already seen
 // it does not allocate.
-func (t *Timeline) Add(e *Event) {
-	t.stats.Events++
+func (t *Timeline) Add(e *Event) { t.AddN(e, 1) }
+
+// AddN counts n identical events (e.g. one aggregated bucket of log lines).
+func (t *Timeline) AddN(e *Event, n uint64) {
+	if n == 0 {
+		return
+	}
+	t.stats.Events += n
 	if e.Time.IsZero() {
-		t.stats.Untimed++
+		t.stats.Untimed += n
 		return
 	}
 	src := e.Source
@@ -176,18 +183,24 @@ func (t *Timeline) Add(e *Event) {
 	if !ok {
 		u = t.newUA(ua)
 	}
+	t.rank.Touch(u.item, n)
 	rule := e.ruleKey()
 	if rule != 0 {
-		t.stats.Malformed++
+		t.stats.Malformed += n
 	}
 	c := u.cell(rule, src)
-	if c.add(e, t.bucketNs) {
-		t.chunks++
-		for t.chunks*chunkBytes > t.opts.MaxBytes && t.opts.Bucket < time.Hour {
-			t.coarsen()
-		}
+	if c.add(e, t.bucketNs, n) {
+		t.grew(1)
 	}
-	u.sources.add(e.Src, t.opts.MaxSources)
+	u.sources.addN(e.Src, n, t.opts.MaxSources)
+}
+
+// grew accounts for k new chunks and coarsens beyond MaxBytes.
+func (t *Timeline) grew(k int) {
+	t.chunks += k
+	for t.chunks*chunkBytes > t.opts.MaxBytes && t.opts.Bucket < time.Hour {
+		t.coarsen()
+	}
 }
 
 // coarsen doubles the bucket size, merging the counts of neighbouring
@@ -256,19 +269,85 @@ func (t *Timeline) span(src Source, from, to time.Time) {
 	}
 }
 
+// newUA admits ua. At MaxUAs the entry with the fewest events (by its
+// Space-Saving estimate) is evicted into the folded entry and its storage
+// is reused, so churn through hostile UAs does not allocate per event
+// beyond the UA string.
 func (t *Timeline) newUA(ua string) *uaEntry {
-	if len(t.uas) >= t.opts.MaxUAs {
-		t.stats.FoldedEvents++
-		h := fnv1a(ua) % foldSketchBits
-		t.sketch[h/64] |= 1 << (h % 64)
-		if t.folded == nil {
-			t.folded = &uaEntry{folded: true}
-		}
-		return t.folded
+	raw := strings.Clone(ua)
+	it, ev := t.rank.Admit(raw)
+	var u *uaEntry
+	if ev != nil {
+		old := ev.Val
+		delete(t.uas, old.raw)
+		t.fold(old)
+		t.stats.Evictions++
+		t.foldedUA.Add(old.raw)
+		u = old
 	}
-	u := &uaEntry{raw: strings.Clone(ua)}
-	t.uas[u.raw] = u
+	if u == nil {
+		u = &uaEntry{}
+	} else {
+		u.reset()
+	}
+	u.raw, u.item = raw, it
+	it.Val = u
+	t.uas[raw] = u
 	return u
+}
+
+// fold moves the counts of u into the folded entry.
+func (t *Timeline) fold(u *uaEntry) {
+	if t.folded == nil {
+		t.folded = &uaEntry{folded: true}
+	}
+	f := t.folded
+	for _, c := range u.cells {
+		t.stats.FoldedEvents += c.n
+		fc := f.cell(c.rule, c.source)
+		fc.n += c.n
+		fc.failed |= c.failed
+		if fc.first.IsZero() || (!c.first.IsZero() && c.first.Before(fc.first)) {
+			fc.first = c.first
+		}
+		if c.last.After(fc.last) {
+			fc.last = c.last
+		}
+		if fc.rule != 0 && !c.example.Time.IsZero() && (fc.example.Time.IsZero() || c.example.Time.Before(fc.example.Time)) {
+			fc.example = c.example
+		}
+		for _, tk := range c.tokens {
+			fc.addTokenN(tk.Token, tk.Count)
+		}
+		for k, ch := range c.chunks {
+			dst := fc.chunks[k]
+			if dst == nil {
+				// Hand the chunk over: no copy, and the count of chunks
+				// is unchanged.
+				fc.chunks[k] = ch
+				continue
+			}
+			for i, n := range ch {
+				dst[i] = satAdd(dst[i], n)
+			}
+			t.chunks--
+		}
+	}
+	for _, s := range u.sources.slots {
+		f.sources.addN(s.Addr, s.Count, t.opts.MaxSources)
+	}
+}
+
+// reset empties u for reuse by another UA; its chunks were handed to the
+// folded entry, its cells and maps are kept.
+func (u *uaEntry) reset() {
+	for _, c := range u.cells {
+		chunks := c.chunks
+		clear(chunks)
+		*c = cell{chunks: chunks, tokens: c.tokens[:0]}
+	}
+	u.cells = u.cells[:0]
+	u.sources.slots = u.sources.slots[:0]
 }
 
 func (u *uaEntry) cell(rule uint32, src Source) *cell {
@@ -282,9 +361,9 @@ func (u *uaEntry) cell(rule uint32, src Source) *cell {
 	return c
 }
 
-// add counts e and reports whether a new chunk was allocated.
-func (c *cell) add(e *Event, bucketNs int64) (grew bool) {
-	c.n++
+// add counts e n times and reports whether a new chunk was allocated.
+func (c *cell) add(e *Event, bucketNs int64, n uint64) (grew bool) {
+	c.n += n
 	c.failed |= e.Failed
 	if c.first.IsZero() || e.Time.Before(c.first) {
 		c.first = e.Time
@@ -300,28 +379,39 @@ func (c *cell) add(e *Event, bucketNs int64) (grew bool) {
 		c.chunks[k] = ch
 		grew = true
 	}
-	if v := &ch[b-k*chunkLen]; *v < math.MaxUint32 {
-		*v++
-	}
+	v := &ch[b-k*chunkLen]
+	*v = satAdd(*v, uint32(min(n, math.MaxUint32)))
 	// The earliest message is the example, whatever the arrival order.
 	if c.rule != 0 && (c.example.Time.IsZero() || e.Time.Before(c.example.Time)) {
 		c.example = Example{Ref: e.Example, Time: e.Time, Header: cleanUA(string(e.Header), 512)}
 	}
 	if len(e.Token) > 0 {
-		c.addToken(e.Token)
+		c.addToken(e.Token, n)
 	}
 	return grew
 }
 
-func (c *cell) addToken(tok []byte) {
+func (c *cell) addToken(tok []byte, n uint64) {
 	for i := range c.tokens {
 		if c.tokens[i].Token == string(tok) {
-			c.tokens[i].Count++
+			c.tokens[i].Count += n
 			return
 		}
 	}
 	if len(c.tokens) < DefaultTimelineTokens {
-		c.tokens = append(c.tokens, TokenCount{Token: string(tok), Count: 1})
+		c.tokens = append(c.tokens, TokenCount{Token: string(tok), Count: n})
+	}
+}
+
+func (c *cell) addTokenN(tok string, n uint64) {
+	for i := range c.tokens {
+		if c.tokens[i].Token == tok {
+			c.tokens[i].Count += n
+			return
+		}
+	}
+	if len(c.tokens) < DefaultTimelineTokens {
+		c.tokens = append(c.tokens, TokenCount{Token: tok, Count: n})
 	}
 }
 
@@ -369,13 +459,4 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
-}
-
-func fnv1a(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }

@@ -38,6 +38,10 @@ type summaryDoc struct {
 	LastSeen    *time.Time        `json:"last_seen,omitempty"`
 	Counters    map[string]uint64 `json:"counters"`
 	UAsFolded   uint64            `json:"ua_messages_folded"`
+	// FoldedUAs is how many User-Agents those messages came from (exact
+	// below 4096, estimated beyond: FoldedUAsEstimated).
+	FoldedUAs          int  `json:"uas_folded,omitempty"`
+	FoldedUAsEstimated bool `json:"uas_folded_estimated,omitempty"`
 }
 
 type fileDoc struct {
@@ -148,6 +152,8 @@ func newAnalyzeFrame(a *Analysis) analyzeDoc {
 	}
 	if a.Inventory != nil {
 		d.Summary.UAsFolded = a.Inventory.Folded.UAMessages
+		n, exact := a.Inventory.FoldedUAs()
+		d.Summary.FoldedUAs, d.Summary.FoldedUAsEstimated = n, !exact && n > 0
 	}
 	for _, k := range a.Defects {
 		d.KnownDefects = append(d.KnownDefects, defectDoc{ID: k.ID, Title: k.Title, Rule: k.Rule,

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		format     = fs.String("format", "table", "output format: table, json, csv or html (one self-contained file with plots; use with -o)")
 		out        = fs.String("o", "", "write the report to this file instead of stdout")
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
-		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
+		maxUAs     = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept apart (the heaviest, also on the offender timeline); the lightest are counted in an 'other' row")
 		topSources = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
 		server     = fs.String("server", "auto", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are not judged. 'auto' finds it, 'none' judges everything")
 		cpuProfile = fs.String("cpuprofile", "", "write a Go CPU profile to this file (for performance work)")
@@ -93,9 +94,13 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		}
 		defer stopProfile()
 	}
+	// --max-uas governs the offender timeline too; without it the
+	// timeline keeps its own (smaller, it stores time series) default.
+	// Both keep the heaviest UAs.
+	lf.timelineUAs = timelineUAs(fs, *maxUAs)
 	var off *offenderCollector
 	if offIn != nil {
-		off = newOffenderCollector(correlate.TimelineOptions{}, j.reqCfg.ProxyRequire)
+		off = newOffenderCollector(correlate.TimelineOptions{MaxUAs: lf.timelineUAs}, j.reqCfg.ProxyRequire)
 	}
 	lr := newLogRun(&lf, e) // nil without log flags
 	defer lr.close()
@@ -221,8 +226,13 @@ func analyzeFilesOn(ctx context.Context, judges int, e *env, paths []string, opt
 func foldNotes(inv *correlate.Inventory, limits correlate.InventoryLimits) []string {
 	var notes []string
 	if inv.Folded.UAMessages > 0 {
-		notes = append(notes, fmt.Sprintf("more than %d distinct User-Agents: %d messages of later ones are counted in the 'other' row",
-			limits.MaxUAs, inv.Folded.UAMessages))
+		n, exact := inv.FoldedUAs()
+		about := "about "
+		if exact {
+			about = ""
+		}
+		notes = append(notes, fmt.Sprintf("more than %d distinct User-Agents: the %d heaviest are kept apart; %d messages of %s%d lighter ones are counted in the 'other' row",
+			limits.MaxUAs, limits.MaxUAs, inv.Folded.UAMessages, about, n))
 	}
 	if inv.Folded.TruncatedUAs > 0 {
 		notes = append(notes, fmt.Sprintf("%d messages had a User-Agent longer than %d bytes; it was cut to that length",
@@ -309,4 +319,15 @@ func writeOutput(e *env, path string, write func(io.Writer) error) error {
 		err = cerr
 	}
 	return err
+}
+
+// timelineUAs is the offender timeline's UA cap: --max-uas when given,
+// else correlate.DefaultTimelineMaxUAs.
+func timelineUAs(fs *flag.FlagSet, maxUAs int) int {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "max-uas" })
+	if set && maxUAs > 0 {
+		return maxUAs
+	}
+	return correlate.DefaultTimelineMaxUAs
 }

@@ -67,7 +67,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		refresh      = fs.Duration("refresh", 2*time.Second, "live view refresh when stdout is a terminal")
 		logEvery     = fs.Duration("log-every", 10*time.Second, "periodic summary line on stderr when stdout is not a terminal")
 		top          = fs.Int("top", 10, "User-Agents shown in the live view and exported with their own metric labels")
-		maxUAs       = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept; later ones are counted in an 'other' row")
+		maxUAs       = fs.Int("max-uas", correlate.DefaultMaxUAs, "distinct User-Agents kept apart (the heaviest, also on the offender timeline); the lightest are counted in an 'other' row")
 		topSources   = fs.Int("top-sources", 3, "source addresses shown per UA in table and CSV (JSON lists all)")
 		server       = fs.String("server", "none", "address(es) of the Kamailio whose verdicts are imitated; messages it sends are counted, not judged")
 		esURL        = fs.String("es", "", "Elasticsearch URL(s), comma-separated, to poll for the server's \"Malformed SIP received\" log lines (credentials: SIPCORR_ES_* variables)")
@@ -102,7 +102,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		return usageErr("--format: %v", err)
 	}
 	cfg := liveConfig{maxUAs: *maxUAs, topSources: *topSources, window: *window, duration: *duration,
-		sourceName: *sourceKind, evidencePath: *evidencePath, timelineUAs: correlate.DefaultTimelineMaxUAs}
+		sourceName: *sourceKind, evidencePath: *evidencePath, timelineUAs: timelineUAs(fs, *maxUAs)}
 	if cfg.ports, err = parsePorts(*ports); err != nil {
 		return usageErr("--ports: %v", err)
 	}

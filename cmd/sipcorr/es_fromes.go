@@ -29,7 +29,7 @@ func (r *logRun) readVerdicts(ctx context.Context, from, to time.Time) {
 	}
 	if r.tl == nil {
 		// Without --memory or logs the verdicts only feed the summary.
-		r.tl, r.ownTL = correlate.NewTimeline(correlate.TimelineOptions{}), true
+		r.tl, r.ownTL = correlate.NewTimeline(correlate.TimelineOptions{MaxUAs: r.f.timelineUAs}), true
 	}
 	type cell struct {
 		ua      string

@@ -58,6 +58,10 @@ type logFlags struct {
 	esRetries   int
 	fromES      string
 	indexWasSet bool
+
+	// timelineUAs is the UA cap of timelines the log run creates itself
+	// (from --max-uas; set by analyze).
+	timelineUAs int
 }
 
 func (f *logFlags) register(fs *flag.FlagSet) {

@@ -40,7 +40,7 @@ type liveRun struct {
 	rules     ruleTally
 	obs       correlate.Observation
 	ev        correlate.Event
-	uaStrings map[string]string // interned UA strings for Timeline events
+	uaStrings *uaInterner // interned UA strings for Timeline events (the heaviest)
 
 	// the frame being decoded, for evidence
 	frame   []byte
@@ -70,10 +70,6 @@ type ruleTally struct {
 	coreDrop uint64
 }
 
-// internCap bounds the interned UA strings; beyond it an event's UA is
-// converted per message (the Timeline folds such UAs anyway).
-const internCap = 4096
-
 func newLiveRun(cfg liveConfig, src live.Source, j *judge) *liveRun {
 	r := &liveRun{
 		cfg:       cfg,
@@ -81,7 +77,7 @@ func newLiveRun(cfg liveConfig, src live.Source, j *judge) *liveRun {
 		p:         newPipeline(capture.Options{Ports: cfg.ports}, j),
 		limits:    correlate.InventoryLimits{MaxUAs: cfg.maxUAs},
 		tl:        newTimelineWindow(cfg.window, correlate.TimelineOptions{Bucket: cfg.bucket, MaxUAs: cfg.timelineUAs}),
-		uaStrings: map[string]string{},
+		uaStrings: newUAInterner(),
 	}
 	r.p.servers = cfg.servers
 	r.inv = correlate.NewInventory(r.limits)
@@ -151,14 +147,10 @@ func (r *liveRun) offerEvidence(m *judged, rule uint32) {
 
 // uaString returns ua as a string without allocating for UAs seen before.
 func (r *liveRun) uaString(ua []byte) string {
-	if s, ok := r.uaStrings[string(ua)]; ok {
-		return s
+	if len(ua) > correlate.DefaultTimelineUALen {
+		return string(ua) // the Timeline cuts it, and counts the cut
 	}
-	s := string(ua)
-	if len(r.uaStrings) < internCap && len(ua) <= correlate.DefaultMaxUALen {
-		r.uaStrings[s] = s
-	}
-	return s
+	return r.uaStrings.intern(ua)
 }
 
 func bitIndex(b uint32) int {

@@ -146,8 +146,8 @@ func TestLiveHostileUACardinality(t *testing.T) {
 	if f := r.inv.Folded.UAMessages; f != n-1000 {
 		t.Errorf("folded %d messages, want %d", f, n-1000)
 	}
-	if l := len(r.uaStrings); l > internCap {
-		t.Errorf("%d interned UA strings, cap %d", l, internCap)
+	if l := r.uaStrings.s.Len(); l > uaInternCap {
+		t.Errorf("%d interned UA strings, cap %d", l, uaInternCap)
 	}
 	if st := r.tl.timeline().Stats(); st.FoldedEvents == 0 {
 		t.Error("the timeline folded nothing")

@@ -108,7 +108,7 @@ func (r *logRun) begin(ctx context.Context, off *offenderCollector, captures int
 	if off != nil {
 		r.tl = off.tl
 	} else if r.addrs != nil && (captures > 0 || r.f.fromES != "") {
-		r.tl, r.ownTL = correlate.NewTimeline(correlate.TimelineOptions{}), true
+		r.tl, r.ownTL = correlate.NewTimeline(correlate.TimelineOptions{MaxUAs: r.f.timelineUAs}), true
 	}
 	if r.f.esExport == "" {
 		return

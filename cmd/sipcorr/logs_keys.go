@@ -154,9 +154,8 @@ func (l *logUAs) fill(sig *report.LogSignal) {
 
 // Bounds of the source-address map.
 const (
-	maxAddrs       = 10000
-	maxUAsPerAddr  = 4
-	maxInternedUAs = 4096
+	maxAddrs      = 10000
+	maxUAsPerAddr = 4
 )
 
 // addrMap learns from the capture which User-Agent each source address
@@ -166,7 +165,7 @@ const (
 // address).
 type addrMap struct {
 	m         map[netip.Addr]*addrUAs
-	interned  map[string]string
+	interned  *uaInterner
 	ambiguous int64 // log lines from addresses without a majority UA (counted by addLog)
 }
 
@@ -184,24 +183,12 @@ type addrUA struct {
 }
 
 func newAddrMap() *addrMap {
-	return &addrMap{m: map[netip.Addr]*addrUAs{}, interned: map[string]string{}}
+	return &addrMap{m: map[netip.Addr]*addrUAs{}, interned: newUAInterner()}
 }
 
 // intern returns ua as a string, reusing known ones so a steady stream of
 // messages does not allocate.
-func (a *addrMap) intern(ua []byte) string {
-	if len(ua) > correlate.DefaultTimelineUALen {
-		ua = ua[:correlate.DefaultTimelineUALen]
-	}
-	if s, ok := a.interned[string(ua)]; ok {
-		return s
-	}
-	s := string(ua)
-	if len(a.interned) < maxInternedUAs {
-		a.interned[s] = s
-	}
-	return s
-}
+func (a *addrMap) intern(ua []byte) string { return a.interned.intern(ua) }
 
 func (a *addrMap) add(addr netip.Addr, ua []byte, present bool) {
 	addr = addr.Unmap()

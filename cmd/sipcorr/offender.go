@@ -7,11 +7,6 @@ import (
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
-// uaInternCap bounds the distinct User-Agent strings the offender collector
-// keeps for reuse; beyond it (hostile traffic inventing a UA per message)
-// each message converts its UA on its own and the Timeline folds them.
-const uaInternCap = 4096
-
 // offenderCollector turns judged messages into correlate events on a
 // Timeline, for the offender report. Per message it does not allocate once
 // a User-Agent and its (rule, bucket chunk) have been seen: the offending
@@ -21,12 +16,12 @@ type offenderCollector struct {
 	tl           *correlate.Timeline
 	ev           correlate.Event
 	hdr          []byte
-	uas          map[string]string
+	uas          *uaInterner
 	proxyRequire []string // modparam proxy_require of the judge, to name the unsupported tag
 }
 
 func newOffenderCollector(opts correlate.TimelineOptions, proxyRequire []string) *offenderCollector {
-	return &offenderCollector{tl: correlate.NewTimeline(opts), uas: map[string]string{}, proxyRequire: proxyRequire}
+	return &offenderCollector{tl: correlate.NewTimeline(opts), uas: newUAInterner(), proxyRequire: proxyRequire}
 }
 
 // add counts one judged message (well-formed ones form the control).
@@ -49,14 +44,10 @@ func (c *offenderCollector) add(m *judged) {
 }
 
 func (c *offenderCollector) uaString(b []byte) string {
-	if s, ok := c.uas[string(b)]; ok {
-		return s
+	if len(b) > correlate.DefaultTimelineUALen {
+		return string(b) // the Timeline cuts it, and counts the cut
 	}
-	s := string(b)
-	if len(c.uas) < uaInternCap && len(b) <= correlate.DefaultTimelineUALen {
-		c.uas[s] = s
-	}
-	return s
+	return c.uas.intern(b)
 }
 
 // headerOf is the header that shows why a message failed a check; the
