@@ -125,7 +125,7 @@ type MemSeries struct {
 	Receivers     int
 	ReceiversFrom string
 	Total         float64 // pool size in bytes; 0 when unknown
-	Points    []MemPoint
+	Points        []MemPoint
 }
 
 // MemPoint is one sample. Segment changes when the process (or the server)

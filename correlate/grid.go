@@ -92,8 +92,8 @@ type target struct {
 	perProcess bool
 	receivers  []string // summed series that are receivers (pkg sum only)
 	total      float64
-	delta   []float64
-	pts     []MemPoint // for projection; nil for sums
+	delta      []float64
+	pts        []MemPoint // for projection; nil for sums
 }
 
 // buildTargets turns the memory series into per-bucket steps: every shm

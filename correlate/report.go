@@ -142,11 +142,11 @@ type Suspect struct {
 	PoolShare  float64 `json:"pool_share_of_rate"`
 	// Indistinguishable lists other UAs whose counts are collinear with
 	// this one's: the estimate belongs to the group, not to one device.
-	Indistinguishable []string      `json:"indistinguishable,omitempty"`
-	Defect            *DefectMatch  `json:"known_defect,omitempty"`
-	Tokens            []TokenCount  `json:"proxy_require_tokens,omitempty"`
-	Example           Example       `json:"example"`
-	Evidence          string        `json:"evidence"`
+	Indistinguishable []string     `json:"indistinguishable,omitempty"`
+	Defect            *DefectMatch `json:"known_defect,omitempty"`
+	Tokens            []TokenCount `json:"proxy_require_tokens,omitempty"`
+	Example           Example      `json:"example"`
+	Evidence          string       `json:"evidence"`
 	// Projection is the pool's time to exhaustion (PoolSeries at its
 	// observed growth, the same figure as the projection); 0 unknown.
 	Projection time.Duration `json:"time_to_exhaustion_ns,omitempty"`

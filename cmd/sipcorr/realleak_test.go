@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -114,34 +113,3 @@ func replayReal(t *testing.T, version string, children int, seed uint64, blocks 
 	return r
 }
 
-type realSuspect struct {
-	UA              string                      `json:"ua"`
-	FirstRule       uint32                      `json:"first_rule"`
-	Series          string                      `json:"series"`
-	BytesPerMessage float64                     `json:"bytes_per_message"`
-	CI              struct{ Low, High float64 } `json:"bytes_per_message_ci95"`
-}
-
-func TestRealLeakExplore(t *testing.T) {
-	r := replayReal(t, "5.2.3", 4, 7, 14)
-	for _, args := range [][]string{
-		{"--memory", r.mem, r.pcap},
-		{"--memory", r.munin, "--kamailio-cfg", r.cfg, r.pcap},
-	} {
-		code, stdout, stderr := runCmd(t, append([]string{"analyze", "--format", "json"}, args...)...)
-		if code != exitOK {
-			t.Fatalf("analyze exit %d: %s", code, stderr)
-		}
-		var rep struct {
-			Suspects []realSuspect `json:"suspects"`
-		}
-		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%v: %+v", args, rep.Suspects)
-		_, table, _ := runCmd(t, append([]string{"analyze"}, args...)...)
-		t.Log(table)
-	}
-	out, _ := os.ReadFile(r.munin)
-	t.Logf("munin:\n%s", out[:min(len(out), 2000)])
-}
