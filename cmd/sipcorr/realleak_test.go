@@ -112,4 +112,3 @@ func replayReal(t *testing.T, version string, children int, seed uint64, blocks 
 	t.Logf("Kamailio %s, %d UDP receivers: pkg real_used (sum) %d -> %d over %d leaking messages: %.1f B/message", version, r.Receivers, r.PkgBefore, r.PkgAfter, r.Leaking, r.Truth)
 	return r
 }
-
