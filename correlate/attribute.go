@@ -124,7 +124,7 @@ func Attribute(tl *Timeline, mem []MemSeries, o Options) Report {
 	attributed := a.attributedRates(&r)
 	r.Projections, r.Weakest = Project(mem, attributed)
 	for i := range r.Suspects {
-		r.Suspects[i].Projection = suspectProjection(&r.Suspects[i], r.Projections, a.targets)
+		poolProjection(&r.Suspects[i], r.Projections)
 	}
 	r.Remediation = Remediate(o.Sanity, o.Version, r.Suspects, o.Defects)
 	if r.Remediation == nil {

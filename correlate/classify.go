@@ -109,14 +109,63 @@ func (a *analysis) suspects(j, bt int, r *Report) []Suspect {
 			}
 		}
 		s.Indistinguishable = append(s.Indistinguishable, col.joined...)
+		a.spread(&s, t)
 		if secs > 0 {
-			s.Rate = cr.beta * float64(s.Count) / secs
+			s.Rate = s.BytesPerMessage * float64(s.Count) / secs
+			if t.pool == PoolPkg {
+				s.ProcessRate = s.Rate
+				switch {
+				case s.LoadSpread == "scaled":
+					s.ProcessRate = cr.beta * float64(s.Count) / secs
+				case len(t.names) > 0:
+					s.ProcessRate = s.Rate / float64(t.sumSpread())
+				}
+			}
 		}
 		s.Defect = matchDefect(&s, t.metric, t.pool, a.o)
 		s.Evidence = evidence(&s, a.fits[bt], a.g.step.String())
 		out = append(out, s)
 	}
 	return out
+}
+
+// defaultChildren is Kamailio's default number of UDP receivers per
+// listen socket (children=8): the "if spread" figure when nothing says how
+// many processes share the load.
+const defaultChildren = 8
+
+// spread relates the estimate to the server: a per-process series (Munin's
+// least-free process) sees only its share of the messages, so its bytes
+// per message are multiplied by the number of processes sharing the load.
+func (a *analysis) spread(s *Suspect, t *target) {
+	s.LoadSpread = "server"
+	if !t.perProcess {
+		return
+	}
+	s.PerProcessBytes = s.BytesPerMessage
+	if t.spread <= 0 {
+		s.LoadSpread, s.AssumedReceivers = "unknown", defaultChildren
+		s.IfSpreadBytes = s.BytesPerMessage * defaultChildren
+		return
+	}
+	n := float64(t.spread)
+	s.LoadSpread, s.Receivers, s.ReceiversFrom = "scaled", t.spread, t.spreadFrom
+	s.BytesPerMessage *= n
+	s.CI.Low *= n
+	s.CI.High *= n
+}
+
+// sumSpread is the number of processes a pkg sum target's leak is spread
+// over: the receivers it is told of, else the receivers among its members,
+// else all members.
+func (t *target) sumSpread() int {
+	switch {
+	case t.spread > 0:
+		return t.spread
+	case len(t.receivers) > 0:
+		return len(t.receivers)
+	}
+	return max(len(t.names), 1)
 }
 
 // bystanders lists every UA with malformed messages that is not a suspect.

@@ -109,8 +109,23 @@ type MemSeries struct {
 	// over workers, or the min-free "weakest" process of Munin); it is then
 	// analysed as is and not summed into the pkg total.
 	Aggregate bool
-	Total     float64 // pool size in bytes; 0 when unknown
-	Points    []MemPoint
+	// PerProcess is true for a series of one process at a time whose load
+	// is shared with others: Munin's least-free process (min_used,
+	// min_free), which switches between processes, or a lone process
+	// series. It sees only its share of the messages, so its bytes per
+	// message are scaled by Receivers to give the server's.
+	PerProcess bool
+	// Receiver marks a per-process pkg series of a process that reads SIP
+	// (a UDP receiver): the processes the sum target's leak is spread over.
+	Receiver bool
+	// Receivers is the number of processes the SIP load is spread over (UDP
+	// receivers), 0 when unknown; ReceiversFrom says where it comes from
+	// ("kamailio.cfg: children=4 × 1 UDP socket", "pkg.stats: 4 UDP
+	// receivers", "--receivers").
+	Receivers     int
+	ReceiversFrom string
+	Total         float64 // pool size in bytes; 0 when unknown
+	Points        []MemPoint
 }
 
 // MemPoint is one sample. Segment changes when the process (or the server)

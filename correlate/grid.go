@@ -84,9 +84,16 @@ type target struct {
 	metric  string
 	members int
 	names   []string // the series summed (pkg sum only)
-	total   float64
-	delta   []float64
-	pts     []MemPoint // for projection; nil for sums
+	// spread is the number of processes the load is spread over (0
+	// unknown), spreadFrom where it comes from; perProcess says the series
+	// sees one process's share of the messages.
+	spread     int
+	spreadFrom string
+	perProcess bool
+	receivers  []string // summed series that are receivers (pkg sum only)
+	total      float64
+	delta      []float64
+	pts        []MemPoint // for projection; nil for sums
 }
 
 // buildTargets turns the memory series into per-bucket steps: every shm
@@ -112,6 +119,12 @@ func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
 			}
 			sum.members++
 			sum.names = append(sum.names, s.Name)
+			if s.Receiver {
+				sum.receivers = append(sum.receivers, s.Name)
+			}
+			if s.Receivers > 0 {
+				sum.spread, sum.spreadFrom = s.Receivers, s.ReceiversFrom
+			}
 			if sum.metric != s.Metric {
 				sum.metric = ""
 			}
@@ -120,7 +133,8 @@ func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
 			}
 			continue
 		}
-		out = append(out, target{name: s.Name, pool: s.Pool, metric: s.Metric, members: 1, total: s.Total, delta: d, pts: pts})
+		out = append(out, target{name: s.Name, pool: s.Pool, metric: s.Metric, members: 1, total: s.Total, delta: d, pts: pts,
+			perProcess: s.PerProcess, spread: s.Receivers, spreadFrom: s.ReceiversFrom})
 	}
 	if sum != nil {
 		out = append(out, *sum)

@@ -78,8 +78,9 @@ func robustSlope(pts []MemPoint) float64 {
 	return median(sl)
 }
 
-// attributedRates sums the suspects' growth per input series; a pkg sum
-// target's rate is spread evenly over the processes it summed.
+// attributedRates sums the suspects' growth per input series: a pkg sum
+// target's per-process rate goes to each of its receiving processes, a
+// per-process series gets its own.
 func (a *analysis) attributedRates(r *Report) map[string]float64 {
 	out := map[string]float64{}
 	for _, s := range r.Suspects {
@@ -88,48 +89,59 @@ func (a *analysis) attributedRates(r *Report) map[string]float64 {
 				continue
 			}
 			if len(t.names) == 0 {
-				out[t.name] += s.Rate
+				if t.pool == PoolPkg {
+					out[t.name] += s.ProcessRate
+				} else {
+					out[t.name] += s.Rate
+				}
+				continue
 			}
-			for _, n := range t.names {
-				out[n] += s.Rate / float64(len(t.names))
+			names := t.receivers
+			if len(names) == 0 {
+				names = t.names
+			}
+			for _, n := range names {
+				out[n] += s.ProcessRate
 			}
 		}
 	}
 	return out
 }
 
-// suspectProjection is the time its target (for a pkg sum: the weakest
-// summed process, taking an even share) lasts at the suspect's own rate.
-func suspectProjection(s *Suspect, ps []Projection, targets []target) time.Duration {
-	if s.Rate <= 0 {
-		return 0
-	}
-	for _, t := range targets {
-		if t.name != s.Target {
+// poolProjection gives a suspect its pool's one projection: the series of
+// its pool that runs out first (at its observed growth, the figure the
+// projection table gives) and the part of that growth the suspect
+// explains. With no series running out, the one with least free memory.
+func poolProjection(s *Suspect, ps []Projection) {
+	best := -1
+	for i, p := range ps {
+		if p.Pool != s.Pool {
 			continue
 		}
-		names, rate := []string{t.name}, s.Rate
-		if len(t.names) > 0 {
-			names, rate = t.names, s.Rate/float64(len(t.names))
+		if best < 0 {
+			best = i
+			continue
 		}
-		best := time.Duration(0)
-		for _, p := range ps {
-			for _, n := range names {
-				if p.Series != n {
-					continue
-				}
-				d := maxProjection
-				if sec := p.Free / rate; sec < maxProjection.Seconds() {
-					d = time.Duration(sec * float64(time.Second))
-				}
-				if best == 0 || d < best {
-					best = d
-				}
-			}
+		b := ps[best]
+		switch {
+		case p.Exhaustion > 0 && (b.Exhaustion == 0 || p.Exhaustion < b.Exhaustion):
+			best = i
+		case p.Exhaustion == 0 && b.Exhaustion == 0 && p.Free < b.Free:
+			best = i
 		}
-		return best
 	}
-	return 0
+	if best < 0 {
+		return
+	}
+	p := ps[best]
+	s.PoolSeries, s.Projection, s.ProjectionAt = p.Series, p.Exhaustion, p.At
+	rate := s.Rate
+	if s.Pool == PoolPkg.String() {
+		rate = s.ProcessRate
+	}
+	if p.Slope > 0 {
+		s.PoolShare = rate / p.Slope
+	}
 }
 
 // matchDefect labels a suspect with the known defect its rule triggers:

@@ -114,16 +114,44 @@ type Suspect struct {
 	// outside (add-½ smoothed); 0 when there is no window or no baseline.
 	Lift float64 `json:"lift"`
 	Lag  int     `json:"lag_buckets"`
-	// Rate is the growth it causes at its observed message rate, bytes/s.
+	// Rate is the growth it causes at its observed message rate, bytes/s,
+	// over the whole server (LoadSpread "unknown": in the process seen).
 	Rate float64 `json:"leak_bytes_s"`
+	// LoadSpread says how BytesPerMessage relates to the server: "server"
+	// (the series sees every message: shm, the sum of the pkg processes),
+	// "scaled" (a series of one process at a time, Munin's least-free
+	// process, whose estimate PerProcessBytes was multiplied by Receivers)
+	// or "unknown" (such a series, but how many processes share the load is
+	// not known: BytesPerMessage is the per-process figure, and
+	// IfSpreadBytes gives the server's if the load is spread over
+	// AssumedReceivers, Kamailio's default children=8).
+	LoadSpread       string  `json:"load_spread"`
+	PerProcessBytes  float64 `json:"bytes_per_message_per_process,omitempty"`
+	Receivers        int     `json:"receivers,omitempty"`
+	ReceiversFrom    string  `json:"receivers_from,omitempty"`
+	IfSpreadBytes    float64 `json:"bytes_per_message_if_spread,omitempty"`
+	AssumedReceivers int     `json:"assumed_receivers,omitempty"`
+	// ProcessRate is, for pkg, the growth it causes in one receiving
+	// process (its share of the messages), bytes/s: what brings the first
+	// process to its end.
+	ProcessRate float64 `json:"process_leak_bytes_s,omitempty"`
+	// PoolSeries is the series of its pool that runs out first (the
+	// projection the report gives for the pool); PoolShare the part of that
+	// series' observed growth rate this suspect explains (0..1+).
+	PoolSeries string  `json:"pool_series,omitempty"`
+	PoolShare  float64 `json:"pool_share_of_rate"`
 	// Indistinguishable lists other UAs whose counts are collinear with
 	// this one's: the estimate belongs to the group, not to one device.
-	Indistinguishable []string      `json:"indistinguishable,omitempty"`
-	Defect            *DefectMatch  `json:"known_defect,omitempty"`
-	Tokens            []TokenCount  `json:"proxy_require_tokens,omitempty"`
-	Example           Example       `json:"example"`
-	Evidence          string        `json:"evidence"`
-	Projection        time.Duration `json:"time_to_exhaustion_ns,omitempty"` // of its target at its own rate; 0 unknown
+	Indistinguishable []string     `json:"indistinguishable,omitempty"`
+	Defect            *DefectMatch `json:"known_defect,omitempty"`
+	Tokens            []TokenCount `json:"proxy_require_tokens,omitempty"`
+	Example           Example      `json:"example"`
+	Evidence          string       `json:"evidence"`
+	// Projection is the pool's time to exhaustion (PoolSeries at its
+	// observed growth, the same figure as the projection); 0 unknown.
+	Projection time.Duration `json:"time_to_exhaustion_ns,omitempty"`
+	// ProjectionAt is when that is.
+	ProjectionAt time.Time `json:"exhausted_at,omitzero"`
 }
 
 // Bystander is a UA that sent malformed SIP without a significant memory

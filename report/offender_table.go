@@ -113,7 +113,7 @@ func writeSuspectTable(ew *errWriter, ss []suspectDoc) {
 			ew.printf("     known defect %s: %s (%s%s)\n", TerminalSafe(k.ID), TerminalSafe(k.Summary), affectedText(k), consistentText(k))
 		}
 		if s.Exhaustion != nil {
-			ew.printf("     at its rate of %s/s alone, %s runs out in %s\n", signedBytes(s.LeakRate), TerminalSafe(s.Series), humanSeconds(*s.Exhaustion))
+			ew.printf("     leaks %s/s; its pool runs out in %s at the growth observed (the projection's figure)\n", signedBytes(s.LeakRate), humanSeconds(*s.Exhaustion))
 		}
 		if len(s.Indistinguishable) > 0 {
 			ew.printf("     indistinguishable from: %s\n", Truncate(TerminalSafe(strings.Join(s.Indistinguishable, "; ")), offenderTextWidth))

@@ -30,6 +30,7 @@ func (r *logRun) offenders(in *offenderInput, c *offenderCollector, a *report.An
 		return o
 	}
 	mem := offenderSeries(in.set, in.live)
+	spreadOf(in.flags.receivers, in.set, in.live, j.cfg).apply(mem)
 	memFrom, memTo := seriesSpan(mem)
 	capCov := overlapOf(memFrom, memTo, r.capFrom, r.capTo)
 	logCov := overlapOf(memFrom, memTo, r.logFrom, r.logTo)

@@ -54,6 +54,10 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 	for _, g := range byKey(pkg) {
 		s := toSeries(g, correlate.PoolPkg, pkgMetric, aggregate)
 		last := g[len(g)-1]
+		// Munin's least-free process is one process at a time: it sees its
+		// share of the messages only (the UDP receivers' sum sees them all).
+		s.PerProcess = last.Scope == memstat.ScopeWeakest
+		s.Receiver = last.Scope == memstat.ScopeProcess && memstat.IsUDPReceiver(last.Process)
 		s.Name = "pkg " + pkgMetric + " " + processName(last)
 		s.Total = lastTotal(set, memstat.PkgTotal, last.Scope, g[0].Key, pkgMetric)
 		if s.Total == 0 && pkgMetric == "real_used" {

@@ -29,6 +29,7 @@ type offenderFlags struct {
 	bucket     time.Duration
 	baseline   string
 	minLeak    float64
+	receivers  int
 }
 
 func (f *offenderFlags) register(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (f *offenderFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.rpcTimeout, "rpc-timeout", memstat.DefaultTimeout, "timeout of one --rpc attempt")
 	fs.DurationVar(&f.bucket, "bucket", 0, "analysis bucket of the offender report (default: two memory poll intervals)")
 	fs.Float64Var(&f.minLeak, "min-leak", defaultMinLeak, "smallest leak, in bytes per message, that makes a device a suspect: one leaked allocation costs at least 8 B used (q_malloc), so smaller estimates are noise or not a per-message leak")
+	fs.IntVar(&f.receivers, "receivers", 0, "processes the server's SIP load is spread over (UDP receivers), for a memory series of one process at a time such as Munin's min_used/min_free (default: from --kamailio-cfg, else from pkg.stats of the recording or --rpc; unknown: both the per-process figure and the figure for children=8 are given)")
 	fs.StringVar(&f.baseline, "baseline", "drift", "offender model: 'drift' (memory may drift on its own; a device sending at a constant rate all along cannot be told from it) or 'zero' (memory is flat without the counted messages)")
 }
 
@@ -68,6 +70,9 @@ func loadOffenderInput(ctx context.Context, f *offenderFlags, sf *sanityFlags, l
 	}
 	if f.bucket < 0 {
 		return nil, fmt.Errorf("--bucket must not be negative")
+	}
+	if f.receivers < 0 {
+		return nil, fmt.Errorf("--receivers must not be negative")
 	}
 	in := &offenderInput{flags: f}
 	fail := func(what string, err error) {
@@ -132,6 +137,7 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 		c.tl.Cover(correlate.SourceCapture, a.Totals.First, a.Totals.Last)
 	}
 	mem := offenderSeries(in.set, in.live)
+	spreadOf(in.flags.receivers, in.set, in.live, j.cfg).apply(mem)
 	o := &report.Offenders{Analysis: a, Notes: in.notes}
 	if in.set != nil {
 		var notes []report.Note

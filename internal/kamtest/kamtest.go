@@ -33,6 +33,31 @@ type Config struct {
 	NoKex bool
 	// PkgMB and ShmMB set -M and -m; 0 keeps Kamailio's defaults (8, 64).
 	PkgMB, ShmMB int
+	// Bin and Modules run another build than the kamailio on PATH: the
+	// binary and its module directory (-L), as Release returns them.
+	Bin, Modules string
+	// Extra is inserted into the cfg after the module parameters
+	// (modparams of the seed's cfg, global settings).
+	Extra string
+}
+
+// Release returns the binary and module directory of a real Kamailio
+// release unpacked under /opt/kamailio-<version> (scripts/kamailio-releases.sh
+// unpacks ../shared/kamailio there), or skips the test (fails it under
+// CI=true) when it is not there.
+func Release(t testing.TB, version string) (bin, modules string) {
+	t.Helper()
+	dir := filepath.Join("/opt", "kamailio-"+version)
+	bin, modules = filepath.Join(dir, "sbin", "kamailio"), filepath.Join(dir, "lib64", "kamailio", "modules")
+	for _, p := range []string{bin, filepath.Join(modules, "sanity.so")} {
+		if _, err := os.Stat(p); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("Kamailio %s is not unpacked (scripts/kamailio-releases.sh): %v", version, err)
+			}
+			t.Skipf("Kamailio %s is not unpacked (run scripts/kamailio-releases.sh as root): %v", version, err)
+		}
+	}
+	return bin, modules
 }
 
 // DefaultRoute makes one class of malformed requests leak shared memory,
@@ -64,6 +89,8 @@ type Server struct {
 
 	mu      sync.Mutex
 	log     bytes.Buffer
+	partial []byte
+	lines   []LogLine
 	exited  chan struct{}
 	exitErr error
 }
@@ -89,6 +116,7 @@ modparam("htable", "htable", "leak=>size=8;")
 # autodrop=0: a failed check returns false (after sanity's own 420 reply)
 # instead of ending the script, so the route can act on it.
 modparam("sanity", "autodrop", 0)
+{{.Extra}}
 request_route {
 {{.Route}}
 }
@@ -120,7 +148,10 @@ func Binary(t testing.TB) string {
 // 127.0.0.1; a start that loses a port race is retried.
 func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
-	bin := Binary(t)
+	bin := cfg.Bin
+	if bin == "" {
+		bin = Binary(t)
+	}
 	if cfg.Children == 0 {
 		cfg.Children = 2
 	}
@@ -177,6 +208,9 @@ func (s *Server) start() error {
 		return err
 	}
 	args := []string{"-DD", "-E", "-f", cfgPath, "-w", s.Dir, "-Y", s.Dir, "-P", filepath.Join(s.Dir, "kamailio.pid")}
+	if s.cfg.Modules != "" {
+		args = append(args, "-L", s.cfg.Modules)
+	}
 	if s.cfg.PkgMB > 0 {
 		args = append(args, "-M", fmt.Sprint(s.cfg.PkgMB))
 	}
@@ -220,6 +254,21 @@ func (s *Server) Log() string {
 	return s.log.String()
 }
 
+// LogLine is one line Kamailio wrote, stamped when it was read, as syslog
+// stamps a line when it receives it (Kamailio's stderr lines carry no time).
+type LogLine struct {
+	Time time.Time
+	Text string
+}
+
+// Lines returns the complete lines Kamailio wrote so far, with the time
+// each was read.
+func (s *Server) Lines() []LogLine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LogLine(nil), s.lines...)
+}
+
 type logWriter Server
 
 func (w *logWriter) Write(p []byte) (int, error) {
@@ -227,6 +276,20 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	if w.log.Len() < 4<<20 { // bound the memory a chatty test run can use
 		w.log.Write(p)
+		now := time.Now()
+		w.partial = append(w.partial, p...)
+		for {
+			i := bytes.IndexByte(w.partial, '\n')
+			if i < 0 {
+				break
+			}
+			w.lines = append(w.lines, LogLine{Time: now, Text: string(w.partial[:i])})
+			w.partial = w.partial[i+1:]
+		}
+		if len(w.partial) > 64<<10 { // a line that never ends: keep what came
+			w.lines = append(w.lines, LogLine{Time: now, Text: string(w.partial)})
+			w.partial = w.partial[:0]
+		}
 	}
 	return len(p), nil
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Params []Param
 	// Calls are the sanity_check() calls in cfg order.
 	Calls []Call
+	// Receivers is how the cfg spreads SIP over UDP receiver processes
+	// (children, socket_workers, listen, udp_receiver_mode).
+	Receivers Receivers
 	// Warnings explain anything read but not understood, and settings
 	// Kamailio would reject at run time. Each names file and line.
 	Warnings []string
@@ -177,6 +180,7 @@ func (o Options) ParseBytes(src []byte, name string) (*Config, error) {
 	}
 	cfg.Warnings = append(cfg.Warnings, lx.warnings...)
 	extract(lx.toks, cfg)
+	receiverSettings(lx.toks, cfg)
 	validate(cfg, opts.Version)
 	return cfg, nil
 }
