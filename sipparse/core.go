@@ -260,7 +260,11 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr, core52 b
 	case HdrCSeq:
 		next, ok = parseCSeq(b, p, h)
 	case HdrTo:
-		h.to, next, ok = parseAddrSpec(b, p, len(b))
+		if core52 {
+			h.to, next, ok = parseAddrSpec52(b, p, len(b))
+		} else {
+			h.to, next, ok = parseAddrSpec(b, p, len(b))
+		}
 	case HdrContentLength:
 		if core52 {
 			h.cl, next, ok = parseContentLength52(b, p)

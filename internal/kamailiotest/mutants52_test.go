@@ -78,7 +78,7 @@ var (
 	mutCSeqs = []string{"1 REGISTER", "1 register", "REGISTER", "1", " 1 REGISTER", "1  REGISTER", "1 REGISTER ", "1\tREGISTER",
 		"4294967295 REGISTER", "4294967296 REGISTER", "4294967297 REGISTER", "12345678901 REGISTER", "-1 REGISTER", "+1 REGISTER",
 		"1a REGISTER", "0 REGISTER", "1 REG ISTER", "1 INVITE", "", "1 REGISTER\r\n x", "00000000001 REGISTER", "1 REGISTER;x"}
-	mutCLs = []string{"0", "abc", "-1", "", " ", "1 2", "2147483600", "2147483640", "99999999999", "+5", "5 ", " 5", "0x10", "\t0", "00"}
+	mutCLs  = []string{"0", "abc", "-1", "", " ", "1 2", "2147483600", "2147483640", "99999999999", "+5", "5 ", " 5", "0x10", "\t0", "00"}
 	mutVias = []string{
 		"SIP/2.0/UDP h", "SIP/2.0/UDP h:5060", "SIP/2.0/udp h;branch=z9hG4bKx", "SIP/2.0/UDP h;branch=", "SIP/2.0/UDP h;branch",
 		"SIP/2.0/UDP h;rport=", "SIP/2.0/UDP h;rport;received=1.2.3.4", "SIP/2.0/UDP h;received", "SIP/2.0/UDP h:99999",
