@@ -33,6 +33,11 @@ type Config struct {
 	NoKex bool
 	// PkgMB and ShmMB set -M and -m; 0 keeps Kamailio's defaults (8, 64).
 	PkgMB, ShmMB int
+	// Binary and ModulesDir select another Kamailio than the Debian
+	// package, e.g. /opt/kamailio-5.2.3/sbin/kamailio and its
+	// lib64/kamailio/modules (see Release); "" keeps kamailio from PATH
+	// and its built-in module path.
+	Binary, ModulesDir string
 }
 
 // DefaultRoute makes one class of malformed requests leak shared memory,
@@ -76,7 +81,8 @@ tcp_children=1
 listen=udp:127.0.0.1:{{.UDPPort}}
 listen=tcp:127.0.0.1:{{.TCPPort}}
 tcp_accept_no_cl=yes
-loadmodule "xhttp.so"
+{{if .ModulesDir}}mpath="{{.ModulesDir}}"
+{{end}}loadmodule "xhttp.so"
 loadmodule "jsonrpcs.so"
 {{if not .NoKex}}loadmodule "kex.so"
 {{end}}loadmodule "sl.so"
@@ -120,7 +126,10 @@ func Binary(t testing.TB) string {
 // 127.0.0.1; a start that loses a port race is retried.
 func Start(t testing.TB, cfg Config) *Server {
 	t.Helper()
-	bin := Binary(t)
+	bin := cfg.Binary
+	if bin == "" {
+		bin = Binary(t)
+	}
 	if cfg.Children == 0 {
 		cfg.Children = 2
 	}
@@ -267,6 +276,44 @@ func (s *Server) SendUDP(msgs ...[]byte) error {
 		}
 	}
 	return nil
+}
+
+// Release returns the Config fields for the real Kamailio release v
+// unpacked at /opt/kamailio-<v> (scripts/kamailio-releases.sh; "5.6.3" is
+// Debian's /usr/sbin/kamailio), or skips the test (fails under CI=true)
+// when it is not there.
+func Release(t testing.TB, v string) (binary, modulesDir string) {
+	t.Helper()
+	if v == "5.6.3" {
+		binary = "/usr/sbin/kamailio"
+	} else {
+		binary = "/opt/kamailio-" + v + "/sbin/kamailio"
+		modulesDir = "/opt/kamailio-" + v + "/lib64/kamailio/modules"
+	}
+	if _, err := os.Stat(binary); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but Kamailio %s is missing (%v); .ci/run unpacks ../shared/kamailio", v, err)
+		}
+		t.Skipf("Kamailio %s not installed (%v): run scripts/kamailio-releases.sh", v, err)
+	}
+	return binary, modulesDir
+}
+
+// Exited reports whether the main Kamailio process has exited (Kamailio
+// shuts down when a worker dies, e.g. on a crash).
+func (s *Server) Exited() bool {
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
+	if exited == nil {
+		return false
+	}
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
+	}
 }
 
 func freePort(network string) (int, error) {
