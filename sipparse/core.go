@@ -24,6 +24,7 @@ type coreMsg struct {
 	rawPtr     *byte // identity of the Raw the cache was computed for
 	rawLen     int
 	dupErr     bool // whether the walk applied 5.6's duplicate-header error
+	core52     bool // whether the walk ran 5.2's header parsers (hname_52.go)
 	flineOK    bool
 	isReply    bool
 	methodACK  bool
@@ -52,11 +53,11 @@ func (c *coreMsg) reset() {
 // coreView returns Kamailio's view of m.Raw, computing it on first use.
 func (m *Message) coreView(p *profile) *coreMsg {
 	c := &m.core
-	if c.done && c.dupErr == p.coreDupErr && c.rawPtr == unsafe.SliceData(m.Raw) && c.rawLen == len(m.Raw) {
+	if c.done && c.dupErr == p.coreDupErr && c.core52 == p.core52 && c.rawPtr == unsafe.SliceData(m.Raw) && c.rawLen == len(m.Raw) {
 		return c
 	}
 	c.reset()
-	c.done, c.dupErr = true, p.coreDupErr
+	c.done, c.dupErr, c.core52 = true, p.coreDupErr, p.core52
 	c.rawPtr, c.rawLen = unsafe.SliceData(m.Raw), len(m.Raw)
 	b := m.Raw
 	i := 0
@@ -155,7 +156,7 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 				kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
 			}
 			var ok bool
-			if next, ok = getHdrField(b, tmp, kind, end, nameLen, h); !ok {
+			if next, ok = getHdrField(b, tmp, kind, end, nameLen, h, c.core52); !ok {
 				hdrs = hdrs[:len(hdrs)-1]
 				c.walkErr, c.errOff = true, tmp
 				break
@@ -208,10 +209,15 @@ func lenientEnd(m *Message, idx int) int {
 // getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp;
 // hint is the kind of the name (nameLen bytes, followed by ':') and end the
 // end of the header when Parse already knows them (-1 otherwise).
-func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next int, ok bool) {
+func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr, core52 bool) (next int, ok bool) {
 	h.start = tmp
 	var p int
-	if hint >= 0 {
+	if hint < 0 && core52 {
+		var ok bool
+		if h.kind, p, ok = hname52(b, tmp); !ok {
+			return tmp, false
+		}
+	} else if hint >= 0 {
 		p = tmp + nameLen // Parse checked these bytes and the ':' after them
 	} else {
 		// parse_hname2: header-name chars, optional SP/HT, then ':'.
@@ -223,20 +229,22 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next in
 			p++
 		}
 	}
-	name := b[tmp:p]
-	for p < len(b) && b[p] != ':' {
-		if b[p] != ' ' && b[p] != '\t' {
+	if hint >= 0 || !core52 {
+		name := b[tmp:p]
+		for p < len(b) && b[p] != ':' {
+			if b[p] != ' ' && b[p] != '\t' {
+				return tmp, false
+			}
+			p++
+		}
+		if p >= len(b) {
 			return tmp, false
 		}
-		p++
-	}
-	if p >= len(b) {
-		return tmp, false
-	}
-	if hint >= 0 && p == tmp+len(name) {
-		h.kind = HeaderKind(hint)
-	} else {
-		h.kind = kindIn(b, tmp, len(name))
+		if hint >= 0 && p == tmp+len(name) {
+			h.kind = HeaderKind(hint)
+		} else {
+			h.kind = kindIn(b, tmp, len(name))
+		}
 	}
 	// One SP after the colon is the rule; skipLWS handles the rest.
 	if p += 2; p >= len(b) || b[p-1] != ' ' || lwsByte[b[p]] {
@@ -252,9 +260,17 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr) (next in
 	case HdrCSeq:
 		next, ok = parseCSeq(b, p, h)
 	case HdrTo:
-		h.to, next, ok = parseAddrSpec(b, p, len(b))
+		if core52 {
+			h.to, next, ok = parseAddrSpec52(b, p, len(b))
+		} else {
+			h.to, next, ok = parseAddrSpec(b, p, len(b))
+		}
 	case HdrContentLength:
-		h.cl, next, ok = parseContentLength(b, p)
+		if core52 {
+			h.cl, next, ok = parseContentLength52(b, p)
+		} else {
+			h.cl, next, ok = parseContentLength(b, p)
+		}
 	case HdrRetryAfter:
 		next, ok = parseRetryAfter(b, p)
 	default:

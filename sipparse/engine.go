@@ -138,7 +138,7 @@ func (e *Engine) run(bit Check, b []byte, c *coreMsg, r *result) bool {
 	case CheckRURISIPVersion:
 		return checkRURIVersion(b, c, r)
 	case CheckRURIScheme:
-		if _, ok := parseURI(b[c.ruri[0]:c.ruri[1]], e.prof.strictURIHost); !ok {
+		if _, ok := e.parseURI(b[c.ruri[0]:c.ruri[1]]); !ok {
 			return r.reply(400, "Bad Request URI", evidence{kind: evRURI, span: toSpan(c.ruri)})
 		}
 	case CheckRequiredHeaders:

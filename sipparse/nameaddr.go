@@ -111,6 +111,12 @@ func plainAddrSpec(b []byte, start int) (res addrSpec, next int, ok bool) {
 
 // parseAddrSpecStates is parseAddrSpec's port of the state machine.
 func parseAddrSpecStates(b []byte, start, end int) (res addrSpec, next int, ok bool) {
+	return parseAddrSpecRules(b, start, end, false)
+}
+
+// parseAddrSpecRules is parseAddrSpecStates; lax52 selects 5.2's
+// parse_to_param (see parseAddrSpec52 in nameaddr_52.go).
+func parseAddrSpecRules(b []byte, start, end int, lax52 bool) (res addrSpec, next int, ok bool) {
 	const (
 		startTo = iota
 		displayQuoted
@@ -262,7 +268,7 @@ func parseAddrSpecStates(b []byte, start, end int) (res addrSpec, next int, ok b
 					res.uriEnd = foo
 				}
 				var pok bool
-				tmp, saved, pok = parseToParams(b, tmp, end, &res)
+				tmp, saved, pok = parseToParams(b, tmp, end, &res, lax52)
 				if !pok {
 					return res, tmp, false
 				}

@@ -3,7 +3,12 @@ package sipparse
 // parseToParams ports parse_to_param(): ";name[=value]" parameters of a To
 // or From body starting at the ';' at b[start]. It returns where it stopped,
 // the status to continue with (ePara when the header ended cleanly) and ok.
-func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
+//
+// lax52: 5.2.3's parse_to_param logs a ',' outside a quoted or tag value
+// ("invalid character ','") but has no goto error after it (5.6 added one):
+// the comma falls through to the default branch and is taken as a name or
+// value byte (verified on 5.2.3: ";a=b,c" passes).
+func parseToParams(b []byte, start, end int, res *addrSpec, lax52 bool) (int, int, bool) {
 	const (
 		sParaName = iota + 20
 		paraName
@@ -175,7 +180,10 @@ func parseToParams(b []byte, start, end int, res *addrSpec) (int, int, bool) {
 				}
 				break
 			}
-			return tmp, status, false
+			if !lax52 {
+				return tmp, status, false
+			}
+			fallthrough
 		default:
 			lc := lower(c)
 			switch status {

@@ -79,6 +79,12 @@ func plainSIPURI(b []byte) bool {
 
 // parseURIStates is parseURI's port of the parse_uri() state machine.
 func parseURIStates(b []byte, strictHost bool) (uriInfo, bool) {
+	return parseURIRules(b, strictHost, false)
+}
+
+// parseURIRules is parseURIStates; lax52 drops the two checks 5.2's
+// parse_uri does not have (see parseURI52).
+func parseURIRules(b []byte, strictHost, lax52 bool) (uriInfo, bool) {
 	const (
 		sInit = iota
 		sUser
@@ -206,7 +212,7 @@ func parseURIStates(b []byte, strictHost bool) (uriInfo, bool) {
 					state = sHeaders
 				}
 			case isDigit(c):
-				if portNo = portNo*10 + int(c-'0'); portNo > 65535 {
+				if portNo = portNo*10 + int(c-'0'); portNo > 65535 && !lax52 {
 					return info, false
 				}
 			case c == '[' || c == ']' || c == ':':
@@ -270,7 +276,7 @@ func parseURIStates(b []byte, strictHost bool) (uriInfo, bool) {
 				portLen = i - portStart
 				state, s = sHeaders, i+1
 			case isDigit(c):
-				if portNo = portNo*10 + int(c-'0'); portNo > 65535 {
+				if portNo = portNo*10 + int(c-'0'); portNo > 65535 && !lax52 {
 					return info, false
 				}
 			default:
@@ -369,7 +375,7 @@ func parseURIStates(b []byte, strictHost bool) (uriInfo, bool) {
 	// 5.6.3 rejects a sip/sips/urn URI whose host still holds the leading
 	// '@' ("sip:@host", "sip:@h;lr"); tel URIs move the host into the user
 	// part and pass (verified).
-	if leadingAt && strictHost && !tel {
+	if leadingAt && strictHost && !tel && !lax52 {
 		return info, false
 	}
 	return info, portLen <= 5

@@ -104,6 +104,7 @@ type profile struct {
 	strictURIHost    bool   // parse_uri: host must be alnum / '.' / '-' (verified on 5.6.3)
 	coreRequires     bool   // core drops messages without reachable From/To/Call-ID/CSeq
 	master           bool   // via1 branch rule, rfc3261, sizes, str2int CSeq, 4c
+	core52           bool   // 5.2 core parsers (hname_52.go; i12b)
 	maxChecks        Check
 }
 
@@ -126,6 +127,7 @@ func (v Version) profile() profile {
 	p.coreDupErr = v.num() >= ver(5, 6, 0)
 	p.coreRequires = p.coreDupErr
 	p.strictURIHost = p.coreDupErr
+	p.core52 = isCore52(v)
 	p.contactStarCrash = !v.atLeastPerBranch([3]int{5, 5, 6}, [3]int{5, 6, 3}, [3]int{5, 7, 0})
 	return p
 }

@@ -52,6 +52,14 @@ type cfgParams struct {
 	// that holds kamcfg's reading of a cfg against Kamailio's.
 	Preamble string
 	RawArgs  []string
+	// InlineReply is for Kamailio 5.2 and older, whose sanity module has no
+	// cfg-callable sanity_reply() (5.2's cmd table exports w_sanity_reply
+	// under the name "sanity_check"): the module replies from inside the
+	// check (noreply=0), after force_rport(), and the route adds a
+	// "500 Server Sanity Failure" that sl refuses (rc -2, nothing sent)
+	// when the check set FL_MSG_NOREPLY. The lane drops that 500 when the
+	// check's own reply came first (see lane.collect).
+	InlineReply bool
 }
 
 // kamailioString quotes s as a cfg string literal.
@@ -92,8 +100,12 @@ loadmodule "pv.so"
 loadmodule "xlog.so"
 loadmodule "sanity.so"
 modparam("sanity", "autodrop", 0)
-modparam("sanity", "noreply", 1)
 `)
+	if p.InlineReply {
+		b.WriteString("modparam(\"sanity\", \"noreply\", 0)\n")
+	} else {
+		b.WriteString("modparam(\"sanity\", \"noreply\", 1)\n")
+	}
 	fmt.Fprintf(&b, "modparam(\"sanity\", \"proxy_require\", %s)\n", kamailioString(p.ProxyRequire))
 
 	b.WriteString(p.Preamble)
@@ -115,13 +127,7 @@ modparam("sanity", "noreply", 1)
 		sl_send_reply("200", "` + sentinelMethod + ` $rU");
 		exit;
 	}
-	` + checkCall(p) + `
-	$var(sr) = 0;
-	if ($var(rc) < 0) {
-		force_rport();
-		sanity_reply();
-		$var(sr) = $rc;
-	}
+	` + requestCheck(p) + `
 	xlog("L_ALERT", "` + logMark + `R|$Rp|$pp|$ml|$var(rc)|$var(sr)\n");
 	exit;
 }
@@ -133,6 +139,28 @@ reply_route {
 }
 `)
 	return b.String()
+}
+
+// requestCheck is the cfg text of request_route that runs the check and
+// replies on failure, leaving sanity_reply's (or sl's) return code in
+// $var(sr).
+func requestCheck(p cfgParams) string {
+	if p.InlineReply {
+		return "force_rport();\n\t" + checkCall(p) + `
+	$var(sr) = 0;
+	if ($var(rc) < 0) {
+		sl_send_reply("500", "Server Sanity Failure");
+		$var(sr) = $rc;
+		if ($var(sr) == -2) { $var(sr) = 0; }
+	}`
+	}
+	return checkCall(p) + `
+	$var(sr) = 0;
+	if ($var(rc) < 0) {
+		force_rport();
+		sanity_reply();
+		$var(sr) = $rc;
+	}`
 }
 
 // checkCall is the cfg text that runs the socket's sanity_check and puts

@@ -268,9 +268,12 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 	}
 	r.out = Outcome{Routed: true, Pass: ev.rc == 1, ReplyErr: ev.sr < 0, Len: ev.ml}
 	r.dropLog = nil // lines of a routed probe are the checks' own, not a drop reason
+	if len(replies) == 2 && isSanity500(replies[1]) {
+		replies = replies[:1] // 5.2 cfg: the check replied itself, the route's 500 followed (InlineReply)
+	}
 	switch {
 	case len(replies) > 1:
-		return fmt.Errorf("lane %v: %d replies for one probe", l.call, len(replies))
+		return fmt.Errorf("lane %v: %d replies for one probe: %q", l.call, len(replies), replies)
 	case len(replies) == 1:
 		rep, err := parseReply(replies[0])
 		if err != nil {
@@ -282,6 +285,13 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 		return fmt.Errorf("lane %v: reply %d %q to a passing probe", l.call, r.out.Reply.Code, r.out.Reply.Reason)
 	}
 	return nil
+}
+
+// isSanity500 recognises the route's own "500 Server Sanity Failure" (its
+// status line echoes the request's version token, e.g. "SIP/2.0x 500").
+func isSanity500(d []byte) bool {
+	rep, err := parseReply(d)
+	return err == nil && rep.Kind == ReplySilent && rep.Code == 500 && rep.Reason == "Server Sanity Failure"
 }
 
 // sentinelAck recognises the 200 the cfg sends to a sentinel and returns

@@ -165,7 +165,7 @@ func (o *Oracle) start(bin string, opts Options) error {
 		o.lanes = append(o.lanes, l)
 	}
 	cfg := buildCfg(cfgParams{Ports: ports, Calls: opts.Calls, ProxyRequire: opts.ProxyRequire, ModulesDir: opts.ModulesDir,
-		Preamble: opts.preamble, RawArgs: opts.rawArgs})
+		Preamble: opts.preamble, RawArgs: opts.rawArgs, InlineReply: inlineReply(opts)})
 	o.rt = newRouter(o.lanes)
 	pr, pw := io.Pipe()
 	go o.rt.run(pr)
@@ -353,6 +353,20 @@ func classify(raw []byte) (response, ack bool) {
 		return true, false
 	}
 	return false, len(raw) >= 4 && string(raw[:4]) == "ACK "
+}
+
+// inlineReply tells whether the binary is a release whose sanity module has
+// no sanity_reply() for the cfg (5.2 and older; see cfgParams.InlineReply).
+func inlineReply(o Options) bool {
+	v, err := o.Version()
+	if err != nil {
+		return false // the start fails later with a clearer error
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major < 5 || major == 5 && minor <= 2
 }
 
 // Version runs `kamailio -v` and returns the version it prints

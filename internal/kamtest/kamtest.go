@@ -47,6 +47,10 @@ type Config struct {
 // CI=true) when it is not there.
 func Release(t testing.TB, version string) (bin, modules string) {
 	t.Helper()
+	if version == "5.6.3" {
+		// Debian's package: on PATH, with its built-in module path.
+		return Binary(t), ""
+	}
 	dir := filepath.Join("/opt", "kamailio-"+version)
 	bin, modules = filepath.Join(dir, "sbin", "kamailio"), filepath.Join(dir, "lib64", "kamailio", "modules")
 	for _, p := range []string{bin, filepath.Join(modules, "sanity.so")} {
@@ -330,6 +334,23 @@ func (s *Server) SendUDP(msgs ...[]byte) error {
 		}
 	}
 	return nil
+}
+
+// Exited reports whether the main Kamailio process has exited (Kamailio
+// shuts down when a worker dies, e.g. on a crash).
+func (s *Server) Exited() bool {
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
+	if exited == nil {
+		return false
+	}
+	select {
+	case <-exited:
+		return true
+	default:
+		return false
+	}
 }
 
 func freePort(network string) (int, error) {
