@@ -101,20 +101,20 @@ func firstLines(b []byte) (string, string) {
 }
 
 type importer struct {
-	set     *Set
-	opts    CSVOptions
-	lim     Limits
-	bounded *BoundedReader
-	budget  pointBudget
-	name    string
-	series  map[string]*Series
-	listed  int // per-line notes written
-	more    int // per-line notes suppressed
-	zonless bool
-	points  int
-	rejected int   // values dropped as impossible (negative, too large)
-	err      error // a bound exceeded while storing values
-	missing map[string]int // empty/NaN cells per series key
+	set      *Set
+	opts     CSVOptions
+	lim      Limits
+	bounded  *BoundedReader
+	budget   pointBudget
+	name     string
+	series   map[string]*Series
+	listed   int // per-line notes written
+	more     int // per-line notes suppressed
+	zonless  bool
+	points   int
+	rejected int            // values dropped as impossible (negative, too large)
+	err      error          // a bound exceeded while storing values
+	missing  map[string]int // empty/NaN cells per series key
 }
 
 // lineNote records an unusable row or cell, up to maxListed of them.
