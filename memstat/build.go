@@ -202,6 +202,8 @@ func (b *builder) point(key string, m Metric, sc Scope, p Process, label string,
 
 func (b *builder) finish() *Set {
 	b.set.Sort()
+	dropAboveTotal(b.set)
+	b.set.closeNotes()
 	return b.set
 }
 

@@ -26,7 +26,15 @@ type CSVOptions struct {
 	BinaryPrefixes bool
 	// Split tunes the restart inference; see SplitRestarts.
 	Split SplitOptions
+	// Limits bound the reading (line length, bytes after decompression,
+	// values kept); zero fields take DefaultLimits. Read and ReadFile
+	// apply them to recordings too.
+	Limits Limits
 }
+
+// maxColumns bounds the columns of a wide CSV (and the series names of a
+// long one): each used column is a series.
+const maxColumns = 10000
 
 // maxListed bounds the per-line notes of one input; the rest are counted.
 const maxListed = 100
@@ -47,20 +55,29 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	opts.Limits = opts.Limits.orDefault()
+	bounded := NewBoundedReader(r, name, opts.Limits)
+	br := bufio.NewReaderSize(bounded, 64<<10)
 	peek, err := br.Peek(64 << 10)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("memstat: reading %s: %w", name, err)
 	}
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	first, second := firstLines(peek)
-	imp := &importer{set: &Set{Source: name}, opts: opts, name: name, series: map[string]*Series{}, missing: map[string]int{}}
+	imp := &importer{set: &Set{Source: name}, opts: opts, lim: opts.Limits, name: name, series: map[string]*Series{}, missing: map[string]int{},
+		bounded: bounded, budget: pointBudget{name: name, max: opts.Limits.MaxPoints}}
 	if isRRDFetch(first, second) {
 		err = imp.readRRD(br)
 	} else {
 		err = imp.readDelimited(br, first)
 	}
 	if err != nil {
+		if errors.Is(err, ErrLimit) {
+			var le *LimitError
+			if errors.As(err, &le) {
+				return nil, le // its text names the file and offset already
+			}
+		}
 		return nil, err
 	}
 	return imp.finish()
@@ -84,15 +101,20 @@ func firstLines(b []byte) (string, string) {
 }
 
 type importer struct {
-	set     *Set
-	opts    CSVOptions
-	name    string
-	series  map[string]*Series
-	listed  int // per-line notes written
-	more    int // per-line notes suppressed
-	zonless bool
-	points  int
-	missing map[string]int // empty/NaN cells per series key
+	set      *Set
+	opts     CSVOptions
+	lim      Limits
+	bounded  *BoundedReader
+	budget   pointBudget
+	name     string
+	series   map[string]*Series
+	listed   int // per-line notes written
+	more     int // per-line notes suppressed
+	zonless  bool
+	points   int
+	rejected int            // values dropped as impossible (negative, too large)
+	err      error          // a bound exceeded while storing values
+	missing  map[string]int // empty/NaN cells per series key
 }
 
 // lineNote records an unusable row or cell, up to maxListed of them.
@@ -212,6 +234,9 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 	if terr != nil {
 		return terr
 	}
+	if len(header) > maxColumns {
+		return fmt.Errorf("%w: %s: %d columns, more than the bound of %d", ErrNoData, im.name, len(header), maxColumns)
+	}
 	im.set.note(NoteColumns, 0, time.Time{}, "time: column %q", header[ti])
 	cols := make([]*column, len(header))
 	var valueCols []int
@@ -258,6 +283,9 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 				cell = rec[i]
 			}
 			im.value(cols[i], t, cell, line)
+		}
+		if im.err != nil {
+			return im.err
 		}
 	}
 	return nil
@@ -336,6 +364,15 @@ func (im *importer) value(c *column, t time.Time, cell string, line int) {
 		return
 	case cellBad:
 		im.lineNote(line, "column %q: value %q is not a number of bytes", cleanSnippet([]byte(c.label), 60), cleanSnippet([]byte(cell), 40))
+		return
+	}
+	if why := implausible(c.metric, v); why != "" {
+		im.rejected++
+		im.lineNote(line, "column %q: value %q dropped: %s", cleanSnippet([]byte(c.label), 60), cleanSnippet([]byte(cell), 40), why)
+		return
+	}
+	if err := im.budget.take(1, line, im.bounded.Offset()); err != nil {
+		im.err = err
 		return
 	}
 	s := im.series[c.key]

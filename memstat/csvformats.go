@@ -55,8 +55,8 @@ func (im *importer) readLong(header []string, next func() ([]string, int, error)
 		name := rec[si]
 		c, seen := cols[name]
 		if !seen {
-			if len(cols) >= 10000 { // hostile inputs can invent names per row
-				im.lineNote(line, "more than 10000 distinct series names: row ignored")
+			if len(cols) >= maxColumns { // hostile inputs can invent names per row
+				im.lineNote(line, "more than %d distinct series names: row ignored", maxColumns)
 				continue
 			}
 			c = im.useColumn(name, "series")
@@ -74,6 +74,9 @@ func (im *importer) readLong(header []string, next func() ([]string, int, error)
 			cell = rec[vi]
 		}
 		im.value(c, t, cell, line)
+		if im.err != nil {
+			return im.err
+		}
 	}
 	if len(im.series) == 0 {
 		return fmt.Errorf("%w: %s: no Kamailio memory series among %d names", ErrNoData, im.name, len(cols))
@@ -97,12 +100,12 @@ func (im *importer) readRRD(br *bufio.Reader) error {
 	next := func() ([]string, int, error) {
 		for {
 			lineNo++
-			line, _, err := readLine(br)
+			line, _, err := readLine(br, im.lim.MaxLine)
 			if err != nil && (err != io.EOF || len(line) == 0) {
 				return nil, lineNo, err
 			}
 			if line == nil {
-				im.lineNote(lineNo, "line longer than %d bytes", maxLine)
+				im.lineNote(lineNo, "line longer than %d bytes", im.lim.MaxLine)
 				continue
 			}
 			t := strings.TrimSpace(string(line))
@@ -119,7 +122,7 @@ func (im *importer) readRRD(br *bufio.Reader) error {
 	}
 	for header == nil {
 		lineNo++
-		line, _, err := readLine(br)
+		line, _, err := readLine(br, im.lim.MaxLine)
 		if err != nil && (err != io.EOF || len(line) == 0) {
 			return fmt.Errorf("%w: %s: no rrdtool header", ErrNoData, im.name)
 		}
@@ -183,7 +186,15 @@ func (im *importer) finish() (*Set, error) {
 		im.set.Series = append(im.set.Series, s)
 	}
 	im.set.Sort()
+	dropAboveTotal(im.set)
+	if len(im.set.Series) == 0 {
+		return nil, fmt.Errorf("%w: %s: no usable values (every value is above its pool size)", ErrNoData, im.name)
+	}
+	if im.rejected > 0 {
+		im.set.note(NoteSkipped, 0, time.Time{}, "%d values dropped as impossible (negative, not finite or above 1 PiB)", im.rejected)
+	}
 	deriveRealUsed(im.set)
 	SplitRestarts(im.set, im.opts.Split)
+	im.set.closeNotes()
 	return im.set, nil
 }

@@ -12,7 +12,10 @@ import (
 // ReadFile reads a memory file of any supported format: a JSONL recording
 // (from Watcher / sipcorr memwatch) or a CSV / rrdtool export, optionally
 // gzip-compressed. The format is detected from the content, not the name.
-// opts applies to CSV input only.
+// opts applies to CSV input only, except opts.Limits, which bounds every
+// format: lines, bytes after decompression (a gzip bomb or /dev/zero ends
+// with a *LimitError naming the file and offset) and values kept.
+// Non-regular files (devices, FIFOs) are streamed within the same bounds.
 func ReadFile(path string, opts CSVOptions) (*Set, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -38,7 +41,7 @@ func Read(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		br = bufio.NewReader(zr)
 	}
 	if isRecording(br) {
-		return ReadRecording(br, name)
+		return ReadRecordingLimits(br, name, opts.Limits)
 	}
 	return ReadCSV(br, name, opts)
 }

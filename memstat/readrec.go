@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// maxLine bounds one recording line; pkg.stats of thousands of processes
-// stays far below it.
-const maxLine = 8 << 20
-
 // ErrNoData means an input held nothing memstat could use.
 var ErrNoData = errors.New("memstat: no usable memory data")
 
@@ -26,13 +22,30 @@ var ErrNoData = errors.New("memstat: no usable memory data")
 // reading fails, and ErrNoData when no line is a recording line (probably
 // not a recording) or no sample is usable (the server never answered; the
 // error quotes the first gap).
+//
+// The input is read within DefaultLimits (ReadRecordingLimits takes
+// others): a line longer than MaxLine is skipped with a note, at most
+// MaxLine bytes of it buffered; a bigger input or more values is a
+// *LimitError.
 func ReadRecording(r io.Reader, name string) (*Set, error) {
+	return ReadRecordingLimits(r, name, Limits{})
+}
+
+// ReadRecordingLimits is ReadRecording within lim.
+func ReadRecordingLimits(r io.Reader, name string, lim Limits) (*Set, error) {
+	lim = lim.orDefault()
 	set := &Set{Source: name}
-	br := bufio.NewReaderSize(r, 64<<10)
+	bounded := NewBoundedReader(r, name, lim)
+	bounded.skipLong = true // readLine skips (and notes) over-long lines
+	br := bufio.NewReaderSize(bounded, 64<<10)
+	budget := pointBudget{name: name, max: lim.MaxPoints}
 	var samples []Sample
 	known, newer := 0, false
 	for lineNo := 1; ; lineNo++ {
-		line, complete, err := readLine(br)
+		line, complete, err := readLine(br, lim.MaxLine)
+		if errors.Is(err, ErrLimit) {
+			return nil, err
+		}
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("memstat: reading %s line %d: %w", name, lineNo, err)
 		}
@@ -40,7 +53,7 @@ func ReadRecording(r io.Reader, name string) (*Set, error) {
 			break
 		}
 		if line == nil { // longer than maxLine
-			set.note(NoteSkipped, lineNo, time.Time{}, "line longer than %d bytes", maxLine)
+			set.note(NoteSkipped, lineNo, time.Time{}, "line longer than %d bytes", lim.MaxLine)
 			continue
 		}
 		line = bytes.TrimSpace(line)
@@ -77,6 +90,11 @@ func ReadRecording(r io.Reader, name string) (*Set, error) {
 			if why != "" {
 				set.note(NoteSkipped, lineNo, l.T, "sample: %s", why)
 			} else {
+				// Each pkg entry becomes five values, shm six, plus the
+				// weakest and UDP-receiver aggregates.
+				if berr := budget.take(5*len(s.Pkg)+16, lineNo, bounded.Offset()); berr != nil {
+					return nil, berr
+				}
 				samples = append(samples, s)
 			}
 		case lineGap:
@@ -128,7 +146,7 @@ func (l *recLine) sample() (s Sample, why string) {
 // readLine returns the next line without its newline; complete is false
 // when the input ended without one. A line longer than maxLine is
 // consumed and returned as nil with complete true.
-func readLine(br *bufio.Reader) (line []byte, complete bool, err error) {
+func readLine(br *bufio.Reader, maxLine int) (line []byte, complete bool, err error) {
 	var buf []byte
 	tooLong := false
 	for {

@@ -261,7 +261,7 @@ func TestReadRecordingRejects(t *testing.T) {
 }
 
 func TestReadRecordingLongLine(t *testing.T) {
-	in := fmt.Sprintf("{\"v\":1,\"type\":\"gap\",\"t\":\"2026-11-29T12:00:00Z\",\"error\":\"%s\"}\n", strings.Repeat("x", maxLine+10)) +
+	in := fmt.Sprintf("{\"v\":1,\"type\":\"gap\",\"t\":\"2026-11-29T12:00:00Z\",\"error\":\"%s\"}\n", strings.Repeat("x", DefaultLimits.MaxLine+10)) +
 		`{"v":1,"type":"gap","t":"2026-11-29T12:00:10Z","error":"refused"}` + "\n" +
 		`{"v":1,"type":"sample","t":"2026-11-29T12:00:20Z","shm":{"total":10,"free":5,"used":4,"real_used":5}}` + "\n"
 	set, err := ReadRecording(strings.NewReader(in), "long")

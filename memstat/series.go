@@ -242,7 +242,15 @@ type Set struct {
 	Version string // Kamailio core.version when known, e.g. "kamailio 5.6.3 (x86_64/linux)"
 	Series  []*Series
 	Notes   []Note
+	// OmittedNotes counts notes beyond the bound of maxNotes per Set
+	// (restart and column notes are always kept): a file of a million
+	// broken lines costs a count, not a million notes.
+	OmittedNotes int
+	listed       int // notes subject to the bound
 }
+
+// maxNotes bounds the notes of one Set other than restarts and columns.
+const maxNotes = 1000
 
 // Sort puts Series in the documented order. Readers call it; callers who
 // append series themselves should too.
@@ -299,5 +307,19 @@ func (s *Set) Restarts() []time.Time {
 
 // note appends a note; a helper so that readers stay terse.
 func (s *Set) note(k NoteKind, line int, t time.Time, format string, args ...any) {
+	if k != NoteRestart && k != NoteColumns {
+		if s.listed >= maxNotes {
+			s.OmittedNotes++
+			return
+		}
+		s.listed++
+	}
 	s.Notes = append(s.Notes, Note{Kind: k, Line: line, Time: t, Text: fmt.Sprintf(format, args...)})
+}
+
+// closeNotes adds the count of omitted notes, once, at the end of a read.
+func (s *Set) closeNotes() {
+	if s.OmittedNotes > 0 {
+		s.Notes = append(s.Notes, Note{Kind: NoteSkipped, Text: fmt.Sprintf("%d more notes not listed (bound of %d notes per input)", s.OmittedNotes, maxNotes)})
+	}
 }
