@@ -52,6 +52,12 @@ type cfgParams struct {
 	// that holds kamcfg's reading of a cfg against Kamailio's.
 	Preamble string
 	RawArgs  []string
+	// NoSanityReply: the release cannot call sanity_reply() from a cfg
+	// (before 5.5.5). The checks then send their replies themselves
+	// (noreply=0): the codes and reasons are the same, but a silent
+	// failure sends nothing instead of 500, so the no-reply flag cannot be
+	// observed, and a reply that cannot be built is not reported.
+	NoSanityReply bool
 }
 
 // kamailioString quotes s as a cfg string literal.
@@ -92,8 +98,12 @@ loadmodule "pv.so"
 loadmodule "xlog.so"
 loadmodule "sanity.so"
 modparam("sanity", "autodrop", 0)
-modparam("sanity", "noreply", 1)
 `)
+	if p.NoSanityReply {
+		b.WriteString("modparam(\"sanity\", \"noreply\", 0)\n")
+	} else {
+		b.WriteString("modparam(\"sanity\", \"noreply\", 1)\n")
+	}
 	fmt.Fprintf(&b, "modparam(\"sanity\", \"proxy_require\", %s)\n", kamailioString(p.ProxyRequire))
 
 	b.WriteString(p.Preamble)
@@ -109,19 +119,20 @@ modparam("sanity", "noreply", 1)
 
 	// $rm and $Rp come from the first line and the socket: reading them
 	// parses no header. Everything else is read only after sanity_check.
+	// Without sanity_reply() the check replies itself, so force_rport()
+	// (a flag; it parses nothing) must come before it.
+	pre, post := "", "\n\tif ($var(rc) < 0) {\n\t\tforce_rport();\n\t\tsanity_reply();\n\t\t$var(sr) = $rc;\n\t}"
+	if p.NoSanityReply {
+		pre, post = "force_rport();\n\t", ""
+	}
 	b.WriteString(`request_route {
 	if ($rm == "` + sentinelMethod + `") {
 		xlog("L_ALERT", "` + logMark + `S|$Rp|$pp|$rU\n");
 		sl_send_reply("200", "` + sentinelMethod + ` $rU");
 		exit;
 	}
-	` + checkCall(p) + `
 	$var(sr) = 0;
-	if ($var(rc) < 0) {
-		force_rport();
-		sanity_reply();
-		$var(sr) = $rc;
-	}
+	` + pre + checkCall(p) + post + `
 	xlog("L_ALERT", "` + logMark + `R|$Rp|$pp|$ml|$var(rc)|$var(sr)\n");
 	exit;
 }

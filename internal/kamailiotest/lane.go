@@ -140,7 +140,10 @@ type probeResult struct {
 // A nil message sends only a sentinel (a ping).
 // An error means the lane lost track (Kamailio died or did not answer) and
 // is returned for the whole batch.
-func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) error {
+//
+// dead, when closed, means Kamailio exited: the lane stops waiting at once
+// and returns an error wrapping ErrKamailioExited.
+func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration, dead <-chan struct{}) error {
 	type sent struct {
 		seq  uint64
 		size int
@@ -197,7 +200,7 @@ func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) erro
 		if len(msgs[i]) > maxUDPPayload {
 			res[i].err = fmt.Errorf("%d bytes: too large for one UDP datagram", len(msgs[i]))
 		}
-		if err := l.collect(s.seq, len(msgs[i]), &res[i], timeout); err != nil {
+		if err := l.collect(s.seq, len(msgs[i]), &res[i], timeout, dead); err != nil {
 			close(stop)
 			return err
 		}
@@ -208,7 +211,7 @@ func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) erro
 
 // collect reads the lane's log lines up to the sentinel seq and its
 // datagrams up to the sentinel's 200, and turns them into r.
-func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Duration) error {
+func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Duration, dead <-chan struct{}) error {
 	id := "k" + strconv.FormatUint(seq, 10)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -231,6 +234,13 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			}
 		case <-timer.C:
 			return fmt.Errorf("lane %v: no log line for sentinel %s within %v (Kamailio stuck or dead?)", l.call, id, timeout)
+		case <-dead:
+			// Log lines still queued are read first: the select above
+			// picks at random among ready cases.
+			if len(l.logs) > 0 {
+				continue
+			}
+			return fmt.Errorf("lane %v: waiting for sentinel %s: %w", l.call, id, ErrKamailioExited)
 		}
 	}
 	var replies [][]byte
@@ -250,6 +260,11 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			replies = append(replies, d)
 		case <-timer.C:
 			return fmt.Errorf("lane %v: no reply to sentinel %s within %v", l.call, id, timeout)
+		case <-dead:
+			if len(l.dgrams) > 0 {
+				continue
+			}
+			return fmt.Errorf("lane %v: waiting for the reply to sentinel %s: %w", l.call, id, ErrKamailioExited)
 		}
 	}
 	switch len(results) {
