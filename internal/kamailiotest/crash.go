@@ -64,6 +64,9 @@ const judgeChunk = 2000
 // mean something other than single bad messages is wrong.
 const maxCrashes = 200
 
+// crashProbe is the batch size JudgeAll uses inside a chunk that crashed.
+const crashProbe = 64
+
 // JudgeAll is JudgeBatch that survives crashes: when Kamailio exits, it is
 // restarted and the messages of the chunk are judged one by one, so that
 // each message that makes it exit is identified. Such a message gets an
@@ -100,24 +103,43 @@ func (o *Oracle) JudgeAll(msgs [][]byte, skip map[string]bool) ([]*Observation, 
 		if err := o.restart(); err != nil {
 			return nil, crashes, err
 		}
-		for k, i := range idx {
-			ob, err := o.Judge(batch[k])
+		// Find the crasher(s): small batches, then one by one inside the
+		// batch that died.
+		for lo := 0; lo < len(idx); lo += crashProbe {
+			hi := min(lo+crashProbe, len(idx))
+			obs, err := o.JudgeBatch(batch[lo:hi])
 			if err == nil {
-				out[i] = ob
+				for k := lo; k < hi; k++ {
+					out[idx[k]] = obs[k-lo]
+				}
 				continue
 			}
 			if !errors.Is(err, ErrKamailioExited) {
 				return nil, crashes, err
 			}
-			<-o.rt.done // the log pipe closes once every process is gone
-			sig, line := crashSignal(o.rt.lastLines())
-			crashes = append(crashes, Crash{Version: o.opts.Release, SHA256: MessageHash(batch[k]), Signal: sig, Log: line, Message: string(batch[k])})
-			out[i] = &Observation{Len: len(batch[k]), Err: fmt.Errorf("%w (signal %d)", ErrCrasher, sig)}
-			if len(crashes) > maxCrashes {
-				return nil, crashes, fmt.Errorf("kamailio %s crashed on more than %d messages", o.opts.Release, maxCrashes)
-			}
 			if err := o.restart(); err != nil {
 				return nil, crashes, err
+			}
+			for k := lo; k < hi; k++ {
+				i := idx[k]
+				ob, err := o.Judge(batch[k])
+				if err == nil {
+					out[i] = ob
+					continue
+				}
+				if !errors.Is(err, ErrKamailioExited) {
+					return nil, crashes, err
+				}
+				<-o.rt.done // the log pipe closes once every process is gone
+				sig, line := crashSignal(o.rt.lastLines())
+				crashes = append(crashes, Crash{Version: o.opts.Release, SHA256: MessageHash(batch[k]), Signal: sig, Log: line, Message: string(batch[k])})
+				out[i] = &Observation{Len: len(batch[k]), Err: fmt.Errorf("%w (signal %d)", ErrCrasher, sig)}
+				if len(crashes) > maxCrashes {
+					return nil, crashes, fmt.Errorf("kamailio %s crashed on more than %d messages", o.opts.Release, maxCrashes)
+				}
+				if err := o.restart(); err != nil {
+					return nil, crashes, err
+				}
 			}
 		}
 	}
@@ -177,4 +199,20 @@ func ReadCrashers(path string) ([]Crash, error) {
 		out = append(out, c)
 	}
 	return out, sc.Err()
+}
+
+// appendCrashers adds crashers to a crashers file.
+func appendCrashers(path string, cs []Crash) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for _, c := range cs {
+		if err := enc.Encode(c); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }

@@ -184,7 +184,7 @@ func (o *Oracle) start(bin string, opts Options) error {
 		<-o.proc.exited
 		pw.Close()
 	}()
-	if err := o.waitReady(15 * time.Second); err != nil {
+	if err := o.waitReady(60 * time.Second); err != nil { // six releases starting at once on 2 shared cores
 		if cerr := o.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
@@ -273,7 +273,7 @@ type Observation struct {
 	// noSanityReply: the oracle's release cannot call sanity_reply(), so
 	// the no-reply flag is not observable (see cfgParams).
 	noSanityReply bool
-	ack      bool // the message is an ACK request
+	ack           bool // the message is an ACK request
 }
 
 // Outcome returns the outcome of call c, or false if the oracle did not run c.
