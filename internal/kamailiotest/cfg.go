@@ -52,14 +52,12 @@ type cfgParams struct {
 	// that holds kamcfg's reading of a cfg against Kamailio's.
 	Preamble string
 	RawArgs  []string
-	// InlineReply is for Kamailio 5.2 and older, whose sanity module has no
-	// cfg-callable sanity_reply() (5.2's cmd table exports w_sanity_reply
-	// under the name "sanity_check"): the module replies from inside the
-	// check (noreply=0), after force_rport(), and the route adds a
-	// "500 Server Sanity Failure" that sl refuses (rc -2, nothing sent)
-	// when the check set FL_MSG_NOREPLY. The lane drops that 500 when the
-	// check's own reply came first (see lane.collect).
-	InlineReply bool
+	// NoSanityReply: the release cannot call sanity_reply() from a cfg
+	// (before 5.5.5). The checks then send their replies themselves
+	// (noreply=0): the codes and reasons are the same, but a silent
+	// failure sends nothing instead of 500, so the no-reply flag cannot be
+	// observed, and a reply that cannot be built is not reported.
+	NoSanityReply bool
 }
 
 // kamailioString quotes s as a cfg string literal.
@@ -101,7 +99,7 @@ loadmodule "xlog.so"
 loadmodule "sanity.so"
 modparam("sanity", "autodrop", 0)
 `)
-	if p.InlineReply {
+	if p.NoSanityReply {
 		b.WriteString("modparam(\"sanity\", \"noreply\", 0)\n")
 	} else {
 		b.WriteString("modparam(\"sanity\", \"noreply\", 1)\n")
@@ -121,13 +119,20 @@ modparam("sanity", "autodrop", 0)
 
 	// $rm and $Rp come from the first line and the socket: reading them
 	// parses no header. Everything else is read only after sanity_check.
+	// Without sanity_reply() the check replies itself, so force_rport()
+	// (a flag; it parses nothing) must come before it.
+	pre, post := "", "\n\tif ($var(rc) < 0) {\n\t\tforce_rport();\n\t\tsanity_reply();\n\t\t$var(sr) = $rc;\n\t}"
+	if p.NoSanityReply {
+		pre, post = "force_rport();\n\t", ""
+	}
 	b.WriteString(`request_route {
 	if ($rm == "` + sentinelMethod + `") {
 		xlog("L_ALERT", "` + logMark + `S|$Rp|$pp|$rU\n");
 		sl_send_reply("200", "` + sentinelMethod + ` $rU");
 		exit;
 	}
-	` + requestCheck(p) + `
+	$var(sr) = 0;
+	` + pre + checkCall(p) + post + `
 	xlog("L_ALERT", "` + logMark + `R|$Rp|$pp|$ml|$var(rc)|$var(sr)\n");
 	exit;
 }
@@ -139,28 +144,6 @@ reply_route {
 }
 `)
 	return b.String()
-}
-
-// requestCheck is the cfg text of request_route that runs the check and
-// replies on failure, leaving sanity_reply's (or sl's) return code in
-// $var(sr).
-func requestCheck(p cfgParams) string {
-	if p.InlineReply {
-		return "force_rport();\n\t" + checkCall(p) + `
-	$var(sr) = 0;
-	if ($var(rc) < 0) {
-		sl_send_reply("500", "Server Sanity Failure");
-		$var(sr) = $rc;
-		if ($var(sr) == -2) { $var(sr) = 0; }
-	}`
-	}
-	return checkCall(p) + `
-	$var(sr) = 0;
-	if ($var(rc) < 0) {
-		force_rport();
-		sanity_reply();
-		$var(sr) = $rc;
-	}`
 }
 
 // checkCall is the cfg text that runs the socket's sanity_check and puts

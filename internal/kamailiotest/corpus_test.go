@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,43 +26,6 @@ func corpusDir(t testing.TB) string {
 		t.Skipf("corpus directory %s not found; skipping (CI=true makes this fatal)", dir)
 	}
 	return dir
-}
-
-// corpusCache keeps Kamailio's observations of the whole corpus per
-// proxy_require value, so that the tests that need them (TestDiff,
-// TestCombinedMasks) run the corpus through Kamailio once per value.
-var corpusCache struct {
-	sync.Mutex
-	items []Item
-	obs   map[string][]*Observation
-}
-
-// corpusObservations returns the corpus and Kamailio's observations of it
-// with the default calls and the given proxy_require.
-func corpusObservations(t *testing.T, proxyRequire string) ([]Item, []*Observation) {
-	t.Helper()
-	corpusCache.Lock()
-	defer corpusCache.Unlock()
-	if corpusCache.items == nil {
-		own, files, caps := loadAll(t)
-		corpusCache.items = append(append(append([]Item(nil), own...), files...), caps...)
-		corpusCache.obs = map[string][]*Observation{}
-		t.Logf("corpus: %d messages (%d testdata/sip, %d corpus message files, %d from corpus captures)",
-			len(corpusCache.items), len(own), len(files), len(caps))
-	}
-	if obs, ok := corpusCache.obs[proxyRequire]; ok {
-		return corpusCache.items, obs
-	}
-	o := Start(t, Options{ProxyRequire: proxyRequire})
-	start := time.Now()
-	obs, err := o.JudgeBatch(raws(corpusCache.items))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("kamailio (proxy_require %q) judged %d messages × %d sanity_check calls in %v",
-		proxyRequire, len(corpusCache.items), len(o.Calls()), time.Since(start).Round(time.Millisecond))
-	corpusCache.obs[proxyRequire] = obs
-	return corpusCache.items, obs
 }
 
 // loadAll returns testdata/sip, the corpus message files and the corpus
@@ -104,38 +66,6 @@ func raws(items []Item) [][]byte {
 		out[i] = it.Raw
 	}
 	return out
-}
-
-// TestCombinedMasks checks, on every message of the corpus, that the
-// verdict of a whole-mask call equals the one derived from single-check
-// calls and Kamailio's order. Disagreements are Kamailio facts (lazy
-// header parsing), so they are listed, not failed; the test fails when the
-// oracle cannot judge.
-func TestCombinedMasks(t *testing.T) {
-	all, obs := corpusObservations(t, "")
-	masks := []Call{{3047, 7}, {17895, 7}, {17604, 6}, {AllChecks56, 15}}
-	for _, m := range masks {
-		agree, compared, drops, errs := 0, 0, 0, 0
-		for i, ob := range obs {
-			v, err := ob.Verdict(m.Msg, m.URI)
-			if err != nil {
-				errs++
-				t.Logf("%s: %v", all[i].Source, err)
-				continue
-			}
-			if v.CoreDrop {
-				drops++
-				continue
-			}
-			compared++
-			if v.CombinedAgrees {
-				agree++
-			} else {
-				t.Logf("%v %s: %s", m, all[i].Source, v.Note)
-			}
-		}
-		t.Logf("%v: whole-mask call agrees with per-check derivation on %d of %d routed messages (%d core drops, %d not judged)", m, agree, compared, drops, errs)
-	}
 }
 
 func TestSplitLioneagle(t *testing.T) {

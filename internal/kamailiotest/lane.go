@@ -140,7 +140,10 @@ type probeResult struct {
 // A nil message sends only a sentinel (a ping).
 // An error means the lane lost track (Kamailio died or did not answer) and
 // is returned for the whole batch.
-func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) error {
+//
+// dead, when closed, means Kamailio exited: the lane stops waiting at once
+// and returns an error wrapping ErrKamailioExited.
+func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration, dead <-chan struct{}) error {
 	type sent struct {
 		seq  uint64
 		size int
@@ -197,7 +200,7 @@ func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) erro
 		if len(msgs[i]) > maxUDPPayload {
 			res[i].err = fmt.Errorf("%d bytes: too large for one UDP datagram", len(msgs[i]))
 		}
-		if err := l.collect(s.seq, len(msgs[i]), &res[i], timeout); err != nil {
+		if err := l.collect(s.seq, len(msgs[i]), &res[i], timeout, dead); err != nil {
 			close(stop)
 			return err
 		}
@@ -208,7 +211,7 @@ func (l *lane) run(msgs [][]byte, res []probeResult, timeout time.Duration) erro
 
 // collect reads the lane's log lines up to the sentinel seq and its
 // datagrams up to the sentinel's 200, and turns them into r.
-func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Duration) error {
+func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Duration, dead <-chan struct{}) error {
 	id := "k" + strconv.FormatUint(seq, 10)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -231,6 +234,13 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			}
 		case <-timer.C:
 			return fmt.Errorf("lane %v: no log line for sentinel %s within %v (Kamailio stuck or dead?)", l.call, id, timeout)
+		case <-dead:
+			// Log lines still queued are read first: the select above
+			// picks at random among ready cases.
+			if len(l.logs) > 0 {
+				continue
+			}
+			return fmt.Errorf("lane %v: waiting for sentinel %s: %w", l.call, id, ErrKamailioExited)
 		}
 	}
 	var replies [][]byte
@@ -250,6 +260,11 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			replies = append(replies, d)
 		case <-timer.C:
 			return fmt.Errorf("lane %v: no reply to sentinel %s within %v", l.call, id, timeout)
+		case <-dead:
+			if len(l.dgrams) > 0 {
+				continue
+			}
+			return fmt.Errorf("lane %v: waiting for the reply to sentinel %s: %w", l.call, id, ErrKamailioExited)
 		}
 	}
 	switch len(results) {
@@ -268,12 +283,9 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 	}
 	r.out = Outcome{Routed: true, Pass: ev.rc == 1, ReplyErr: ev.sr < 0, Len: ev.ml}
 	r.dropLog = nil // lines of a routed probe are the checks' own, not a drop reason
-	if len(replies) == 2 && isSanity500(replies[1]) {
-		replies = replies[:1] // 5.2 cfg: the check replied itself, the route's 500 followed (InlineReply)
-	}
 	switch {
 	case len(replies) > 1:
-		return fmt.Errorf("lane %v: %d replies for one probe: %q", l.call, len(replies), replies)
+		return fmt.Errorf("lane %v: %d replies for one probe", l.call, len(replies))
 	case len(replies) == 1:
 		rep, err := parseReply(replies[0])
 		if err != nil {
@@ -285,13 +297,6 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 		return fmt.Errorf("lane %v: reply %d %q to a passing probe", l.call, r.out.Reply.Code, r.out.Reply.Reason)
 	}
 	return nil
-}
-
-// isSanity500 recognises the route's own "500 Server Sanity Failure" (its
-// status line echoes the request's version token, e.g. "SIP/2.0x 500").
-func isSanity500(d []byte) bool {
-	rep, err := parseReply(d)
-	return err == nil && rep.Kind == ReplySilent && rep.Code == 500 && rep.Reason == "Server Sanity Failure"
 }
 
 // sentinelAck recognises the 200 the cfg sends to a sentinel and returns

@@ -28,6 +28,10 @@ type Options struct {
 	Calls []Call
 	// Timeout bounds the wait for one sentinel; 0 means 10s.
 	Timeout time.Duration
+	// Release is the Kamailio release the binary is (e.g. "5.2.3"); it
+	// selects the cfg dialect (releases before 5.5.5 cannot call
+	// sanity_reply(), so their checks reply themselves). "" means 5.6.3.
+	Release string
 
 	// preamble and rawArgs: see cfgParams (tests of this package only).
 	preamble string
@@ -165,7 +169,7 @@ func (o *Oracle) start(bin string, opts Options) error {
 		o.lanes = append(o.lanes, l)
 	}
 	cfg := buildCfg(cfgParams{Ports: ports, Calls: opts.Calls, ProxyRequire: opts.ProxyRequire, ModulesDir: opts.ModulesDir,
-		Preamble: opts.preamble, RawArgs: opts.rawArgs, InlineReply: inlineReply(opts)})
+		Preamble: opts.preamble, RawArgs: opts.rawArgs, NoSanityReply: !hasSanityReply(opts.Release)})
 	o.rt = newRouter(o.lanes)
 	pr, pw := io.Pipe()
 	go o.rt.run(pr)
@@ -180,7 +184,7 @@ func (o *Oracle) start(bin string, opts Options) error {
 		<-o.proc.exited
 		pw.Close()
 	}()
-	if err := o.waitReady(15 * time.Second); err != nil {
+	if err := o.waitReady(60 * time.Second); err != nil { // six releases starting at once on 2 shared cores
 		if cerr := o.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
@@ -207,7 +211,7 @@ func (o *Oracle) waitReady(limit time.Duration) error {
 			default:
 			}
 			var r [1]probeResult
-			err := l.run([][]byte{nil}, r[:], 200*time.Millisecond)
+			err := l.run([][]byte{nil}, r[:], 200*time.Millisecond, o.proc.exited)
 			if err == nil {
 				break
 			}
@@ -266,7 +270,10 @@ type Observation struct {
 	Err      error     // message could not be judged (too large for UDP)
 	calls    map[Call]int
 	response bool // the message is a SIP response (by its first bytes)
-	ack      bool // the message is an ACK request
+	// noSanityReply: the oracle's release cannot call sanity_reply(), so
+	// the no-reply flag is not observable (see cfgParams).
+	noSanityReply bool
+	ack           bool // the message is an ACK request
 }
 
 // Outcome returns the outcome of call c, or false if the oracle did not run c.
@@ -304,7 +311,7 @@ func (o *Oracle) JudgeBatch(msgs [][]byte) ([]*Observation, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = l.run(msgs, per[i], o.opts.Timeout)
+			errs[i] = l.run(msgs, per[i], o.opts.Timeout, o.proc.exited)
 		}()
 	}
 	wg.Wait()
@@ -314,7 +321,8 @@ func (o *Oracle) JudgeBatch(msgs [][]byte) ([]*Observation, error) {
 	}
 	out := make([]*Observation, len(msgs))
 	for m := range msgs {
-		ob := &Observation{Len: len(msgs[m]), calls: o.index, Outcomes: make([]Outcome, len(o.lanes))}
+		ob := &Observation{Len: len(msgs[m]), calls: o.index, Outcomes: make([]Outcome, len(o.lanes)),
+			noSanityReply: !hasSanityReply(o.opts.Release)}
 		ob.response, ob.ack = classify(msgs[m])
 		routed := 0
 		for i := range o.lanes {
@@ -353,20 +361,6 @@ func classify(raw []byte) (response, ack bool) {
 		return true, false
 	}
 	return false, len(raw) >= 4 && string(raw[:4]) == "ACK "
-}
-
-// inlineReply tells whether the binary is a release whose sanity module has
-// no sanity_reply() for the cfg (5.2 and older; see cfgParams.InlineReply).
-func inlineReply(o Options) bool {
-	v, err := o.Version()
-	if err != nil {
-		return false // the start fails later with a clearer error
-	}
-	var major, minor int
-	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
-		return false
-	}
-	return major < 5 || major == 5 && minor <= 2
 }
 
 // Version runs `kamailio -v` and returns the version it prints

@@ -103,7 +103,7 @@ func (ob *Observation) Verdict(mask uint32, uri uint8) (Verdict, error) {
 }
 
 func (ob *Observation) fillReply(v *Verdict, out Outcome) {
-	v.NoReplyKnown = !ob.response && !ob.ack && !out.ReplyErr
+	v.NoReplyKnown = !ob.response && !ob.ack && !out.ReplyErr && !ob.noSanityReply
 	switch out.Reply.Kind {
 	case ReplyCode:
 		v.Code, v.Reason, v.Unsupported = out.Reply.Code, out.Reply.Reason, out.Reply.Unsupported
