@@ -222,6 +222,13 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 			switch ev.kind {
 			case 'S':
 				if ev.seq != id {
+					if stale(ev.seq, seq) {
+						// A sentinel this lane gave up on (a startup ping
+						// that timed out under load): everything logged
+						// before it belongs to it, not to this probe.
+						results, r.dropLog = results[:0], nil
+						continue
+					}
 					return fmt.Errorf("lane %v: sentinel %s logged while waiting for %s (lost sync)", l.call, ev.seq, id)
 				}
 				done = true
@@ -251,6 +258,10 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 				return fmt.Errorf("lane %v: client socket closed", l.call)
 			}
 			if ack, isAck := sentinelAck(d); isAck {
+				if ack != id && stale(ack, seq) {
+					replies = replies[:0] // the replies of a probe given up on
+					continue
+				}
 				if ack != id {
 					return fmt.Errorf("lane %v: sentinel reply %s while waiting for %s (lost sync)", l.call, ack, id)
 				}
@@ -297,6 +308,15 @@ func (l *lane) collect(seq uint64, size int, r *probeResult, timeout time.Durati
 		return fmt.Errorf("lane %v: reply %d %q to a passing probe", l.call, r.out.Reply.Code, r.out.Reply.Reason)
 	}
 	return nil
+}
+
+// stale reports whether the sentinel named id ("k17") was sent before the
+// one numbered want. Only a sentinel the lane stopped waiting for can come
+// late: probes and sentinels strictly alternate on one socket, which the
+// worker reads in order.
+func stale(id string, want uint64) bool {
+	n, err := strconv.ParseUint(strings.TrimPrefix(id, "k"), 10, 64)
+	return err == nil && strings.HasPrefix(id, "k") && n < want
 }
 
 // sentinelAck recognises the 200 the cfg sends to a sentinel and returns
