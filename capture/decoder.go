@@ -76,6 +76,17 @@ type Options struct {
 	// MaxFragmentDatagrams bounds the IP datagrams under reassembly at
 	// once. Default 4096.
 	MaxFragmentDatagrams int
+	// MaxFragmentBytes bounds the memory held by fragments under
+	// reassembly over all datagrams (payload plus a fixed per-fragment
+	// overhead, fragOverhead). Default 32 MiB.
+	MaxFragmentBytes int
+	// MaxFragmentsPerDatagram bounds the fragments of one datagram; a
+	// 64 KiB datagram in 1280-byte IPv6 fragments needs 52. Default 128.
+	MaxFragmentsPerDatagram int
+	// MaxFragmentDatagramsPerSource bounds the datagrams under reassembly
+	// from one source address, so that one sender cannot take the whole
+	// MaxFragmentDatagrams. Default 1024.
+	MaxFragmentDatagramsPerSource int
 }
 
 func (o Options) withDefaults() Options {
@@ -99,6 +110,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxFragmentDatagrams <= 0 {
 		o.MaxFragmentDatagrams = 4096
+	}
+	if o.MaxFragmentBytes <= 0 {
+		o.MaxFragmentBytes = 32 << 20
+	}
+	if o.MaxFragmentsPerDatagram <= 0 {
+		o.MaxFragmentsPerDatagram = 128
+	}
+	if o.MaxFragmentDatagramsPerSource <= 0 {
+		o.MaxFragmentDatagramsPerSource = 1024
 	}
 	return o
 }
@@ -154,7 +174,7 @@ func NewDecoder(opts Options) *Decoder {
 	opts = opts.withDefaults()
 	d := &Decoder{opts: opts}
 	d.ports = newPortSet(opts.Ports)
-	d.frag = newDefragger(opts.FragmentTimeout, opts.MaxFragmentDatagrams)
+	d.frag = newDefragger(opts)
 	return d
 }
 

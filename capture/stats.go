@@ -40,7 +40,10 @@ type Stats struct {
 	FragmentsReassembled uint64 `json:"fragments_reassembled" desc:"IP datagrams reassembled from fragments" kind:"info"`
 	FragmentsExpired     uint64 `json:"fragments_expired" desc:"incomplete IP datagrams expired"`
 	FragmentsInvalid     uint64 `json:"fragments_invalid" desc:"IP fragments rejected (overlap, bad length)"`
-	FragmentsDropped     uint64 `json:"fragments_dropped" desc:"IP fragments dropped over the reassembly limit"`
+	FragmentsDropped     uint64 `json:"fragments_dropped" desc:"IP fragments dropped over the pending-datagram limit"`
+	FragmentsOverBytes   uint64 `json:"fragments_over_bytes" desc:"IP fragments dropped over the reassembly memory limit"`
+	FragmentsOverCount   uint64 `json:"fragments_over_count" desc:"IP fragments dropped over the fragments-per-datagram limit"`
+	FragmentsOverSource  uint64 `json:"fragments_over_source" desc:"IP fragments dropped over the per-source pending-datagram limit"`
 
 	TCPSegments         uint64 `json:"tcp_segments" desc:"TCP segments" kind:"info"`
 	TCPStreams          uint64 `json:"tcp_streams" desc:"TCP connections tracked" kind:"info"`
