@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -110,7 +109,9 @@ type Options struct {
 	// (KAMAILIO_5, KAMAILIO_5_6, ...) and sanity_check() ranges apply;
 	// "" means "5.6.3".
 	Version string
-	// ReadFile reads included files; nil means os.ReadFile. Parse
+	// ReadFile reads included files; nil means os.ReadFile bounded to
+	// MaxFileSize. Whatever it returns is held to MaxLineLen, MaxTotalSize
+	// and the no-NUL rule. Parse
 	// resolves relative include paths against the including file's
 	// directory.
 	ReadFile func(path string) ([]byte, error)
@@ -132,7 +133,7 @@ func Parse(r io.Reader, name string) (*Config, error) { return Options{}.Parse(r
 
 // ParseFile reads the cfg at path.
 func (o Options) ParseFile(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := readFileBounded(path)
 	if err != nil {
 		return nil, err
 	}
@@ -142,18 +143,19 @@ func (o Options) ParseFile(path string) (*Config, error) {
 // Parse reads a cfg from r; name is used in warnings and to resolve
 // relative include paths.
 func (o Options) Parse(r io.Reader, name string) (*Config, error) {
-	b, err := io.ReadAll(r)
+	b, err := readBounded(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	return o.ParseBytes(b, name)
 }
 
-// ParseBytes reads a cfg held in memory.
+// ParseBytes reads a cfg held in memory. Errors matching ErrInput mean
+// the input is too large, has an over-long line or binary data.
 func (o Options) ParseBytes(src []byte, name string) (*Config, error) {
 	opts := o
 	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
+		opts.ReadFile = readFileBounded
 	}
 	if opts.Version == "" {
 		opts.Version = "5.6.3"

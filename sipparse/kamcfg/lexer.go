@@ -63,6 +63,7 @@ type lexer struct {
 	toks     []token
 	warnings []string
 	tooMany  bool
+	read     int // bytes of cfg text over all files, for MaxTotalSize
 }
 
 func newLexer(opts Options) *lexer {
@@ -89,6 +90,15 @@ func (lx *lexer) emit(t token) {
 func (lx *lexer) file(src []byte, name string, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("%w: include depth over %d at %s", ErrTooDeep, maxDepth, name)
+	}
+	if len(src) > MaxFileSize {
+		return fmt.Errorf("%w: %s: more than %d bytes (the bound of one cfg file)", ErrInput, name, MaxFileSize)
+	}
+	if lx.read += len(src); lx.read > MaxTotalSize {
+		return fmt.Errorf("%w: %s: the cfg and its includes pass %d bytes", ErrInput, name, MaxTotalSize)
+	}
+	if err := checkText(src, name); err != nil {
+		return err
 	}
 	ifBase := len(lx.ifs)
 	s := &scanner{src: src, line: 1, name: name}
