@@ -18,6 +18,30 @@ const MaxLineLen = 1 << 20
 // ErrLineTooLong means a log line exceeded MaxLineLen.
 var ErrLineTooLong = errors.New("esquery: line too long")
 
+// Bounds of one log input besides MaxLineLen (documented in README.md,
+// "Log files"). They make /dev/zero, a FIFO that never ends or a binary
+// file end with an ErrNotLog error naming the byte offset, instead of a
+// read that never ends.
+const (
+	// MaxRunLen is the longest over-long line skipped before the input
+	// is given up as no log: no logger writes a 64 MiB line, /dev/zero
+	// is one endless line.
+	MaxRunLen = 64 << 20
+	// MaxNULBytes is the most NUL bytes tolerated (lines holding them are
+	// counted bad as binary data): a syslog file cut by a crash has a
+	// block of NULs, a device or binary file has far more.
+	MaxNULBytes = 1 << 20
+	// DefaultMaxBytes is the default FileOptions.MaxBytes.
+	DefaultMaxBytes = 64 << 30
+)
+
+// ErrNotLog means an input is not a log within the bounds: too much
+// binary data, an endless line or more than FileOptions.MaxBytes.
+var ErrNotLog = errors.New("esquery: input is not a log file within the bounds")
+
+// ErrBinaryLine means a line held NUL bytes.
+var ErrBinaryLine = errors.New("esquery: binary data (NUL bytes) in line")
+
 // ErrBadJSON means a line that starts with '{' is not a JSON object.
 var ErrBadJSON = errors.New("esquery: invalid JSON line")
 
@@ -32,6 +56,9 @@ type FileOptions struct {
 	// MaxExamples bounds the bad lines kept with their line numbers
 	// (default 20); all of them are counted.
 	MaxExamples int
+	// MaxBytes bounds the bytes read (after gzip decompression); 0 means
+	// DefaultMaxBytes (64 GiB).
+	MaxBytes int64
 }
 
 // LineError is one bad line: where, and why. It never holds the line's
@@ -53,7 +80,7 @@ type FileStats struct {
 	Hits     int64 // malformed-SIP lines emitted (in the window, if one was set)
 	Outside  int64 // malformed-SIP lines outside Query.From/To
 	Other    int64 // lines without any of the phrases
-	Bad      int64 // malformed-SIP lines that could not be read (no time, bad JSON, too long)
+	Bad      int64 // malformed-SIP lines that could not be read (no time, bad JSON, too long), and lines with NUL bytes
 	Unparsed int64 // emitted hits whose message matched no pattern (neither UA nor source known)
 	// BadByReason counts Bad and Unparsed lines by error text.
 	BadByReason map[string]int64
@@ -124,10 +151,29 @@ func ReadLog(r io.Reader, name string, q Query, opts FileOptions, emit func(Hit)
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
 	var long bool // inside an over-long line
 	var buf []byte
+	var off, lineStart, nuls, firstNUL int64 = 0, 0, 0, -1
 	for {
 		chunk, err := br.ReadSlice('\n')
+		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			if firstNUL < 0 {
+				firstNUL = off + int64(i)
+			}
+			if nuls += int64(bytes.Count(chunk, []byte{0})); nuls > MaxNULBytes {
+				return st, fmt.Errorf("%w: %s: binary data at byte %d (line %d): more than %d NUL bytes (a device or a binary file is no log)", ErrNotLog, name, firstNUL, st.Lines+1, MaxNULBytes)
+			}
+		}
+		off += int64(len(chunk))
+		switch {
+		case off > opts.MaxBytes:
+			return st, fmt.Errorf("%w: %s: more than %d bytes at line %d (the bound of one log input, after decompression)", ErrNotLog, name, opts.MaxBytes, st.Lines+1)
+		case off-lineStart > MaxRunLen:
+			return st, fmt.Errorf("%w: %s: line %d (byte %d) longer than %d bytes: no log has such lines", ErrNotLog, name, st.Lines+1, lineStart, MaxRunLen)
+		}
 		if err == bufio.ErrBufferFull {
 			if !long && len(buf)+len(chunk) <= MaxLineLen {
 				buf = append(buf, chunk...)
@@ -143,9 +189,13 @@ func ReadLog(r io.Reader, name string, q Query, opts FileOptions, emit func(Hit)
 				line = buf
 			}
 			st.Lines++
+			lineStart = off
 			if long || len(line) > MaxLineLen {
 				st.Bad++
 				st.bad(name, st.Lines, ErrLineTooLong, opts.MaxExamples)
+			} else if bytes.IndexByte(line, 0) >= 0 {
+				st.Bad++
+				st.bad(name, st.Lines, ErrBinaryLine, opts.MaxExamples)
 			} else if eerr := readLine(bytes.TrimRight(line, "\r\n"), name, st.Lines, q, opts, f, p, pb, &st, emit); eerr != nil {
 				return st, eerr
 			}
