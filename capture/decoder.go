@@ -196,6 +196,11 @@ func (d *Decoder) Decode(ci gopacket.CaptureInfo, link layers.LinkType, data []b
 	if d.truncated {
 		d.stats.Truncated++
 	}
+	if ci.Length < ci.CaptureLength {
+		// A corrupt record header (pcap incl_len > orig_len): the bytes
+		// are there and are decoded, but the record is flagged.
+		d.stats.CapLenOverLen++
+	}
 	d.clock(ci.Timestamp, emit)
 	d.decodeLink(link, data, emit)
 }

@@ -26,6 +26,9 @@ var (
 	ErrBadInterface = errors.New("packet refers to an undeclared interface")
 	// ErrGzip means the gzip stream is corrupt.
 	ErrGzip = errors.New("corrupt gzip data")
+	// ErrInterrupted means ReadFile stopped because its context ended
+	// (SIGINT, SIGTERM); the *FileError carrying it says where.
+	ErrInterrupted = errors.New("interrupted")
 )
 
 // FileError is the error for anything wrong with a capture file. It says

@@ -6,8 +6,10 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -333,8 +335,10 @@ func mapReadErr(err error) error {
 // ReadFile feeds every packet of one file to d, then flushes d (TCP
 // streams and fragments do not continue across files; packet numbers are
 // per file). On a fault it returns the *FileError after everything read
-// before the fault was decoded and emitted. It stops early, returning
-// ctx.Err(), when ctx is cancelled.
+// before the fault was decoded and emitted. When ctx ends it stops,
+// within 1024 packets or at once if a read blocks (a FIFO, a pipe), and
+// returns a *FileError wrapping ErrInterrupted and context.Cause(ctx)
+// that names the last packet read and the offset reached.
 func ReadFile(ctx context.Context, path string, d *Decoder, emit func(*Datagram)) error {
 	r, err := OpenFile(path)
 	if err != nil {
@@ -343,18 +347,28 @@ func ReadFile(ctx context.Context, path string, d *Decoder, emit func(*Datagram)
 		return err
 	}
 	defer r.Close()
+	if f := r.file; f != nil {
+		// A read blocked on a FIFO or pipe returns at once once ctx ends.
+		// Regular files have no deadlines (the call fails) and never
+		// block, so the result is of no use either way.
+		stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
+		defer stop()
+	}
 	var runErr error
 	for {
 		data, ci, link, err := r.Next()
 		if err != nil {
-			if err != io.EOF {
+			switch {
+			case ctx.Err() != nil:
+				runErr = r.interrupted(ctx)
+			case err != io.EOF:
 				runErr = err
 			}
 			break
 		}
 		d.Decode(ci, link, data, r.Packets(), emit)
 		if r.Packets()%1024 == 0 && ctx.Err() != nil {
-			runErr = ctx.Err()
+			runErr = r.interrupted(ctx)
 			break
 		}
 	}
@@ -366,5 +380,13 @@ func ReadFile(ctx context.Context, path string, d *Decoder, emit func(*Datagram)
 	fs := r.Stats()
 	d.stats.BadInterface += fs.BadInterface
 	d.stats.NoTimestamp += fs.NoTimestamp
+	d.stats.SkippedBlocks += fs.SkippedBlocks
 	return runErr
+}
+
+// interrupted is the *FileError of a read stopped by ctx: the last packet
+// read and the offset reached.
+func (r *FileReader) interrupted(ctx context.Context) error {
+	return &FileError{Path: r.path, Offset: r.off, Packet: r.stats.Records, Gzip: r.gz != nil,
+		Err: fmt.Errorf("%w (%w) after packet %d", ErrInterrupted, context.Cause(ctx), r.stats.Records)}
 }

@@ -12,6 +12,10 @@ type Stats struct {
 	FileErrors   uint64 `json:"file_errors" desc:"capture files that ended in an error"`
 	BadInterface uint64 `json:"pcapng_bad_interface" desc:"pcapng packets of an undeclared interface (skipped)"`
 	NoTimestamp  uint64 `json:"pcapng_no_timestamp" desc:"pcapng simple packets without timestamp (previous one used)" kind:"info"`
+	// SkippedBlocks are pcapng blocks without packets (name resolution,
+	// interface statistics, custom, decryption secrets, unknown types).
+	SkippedBlocks uint64 `json:"pcapng_skipped_blocks" desc:"pcapng blocks without packets (name resolution, statistics, custom, unknown; skipped)"`
+	CapLenOverLen uint64 `json:"caplen_over_length" desc:"packets whose captured length exceeds their original length (corrupt record header; decoded anyway)"`
 
 	Packets uint64 `json:"packets" desc:"packets read" kind:"info"`
 	Bytes   uint64 `json:"bytes" desc:"bytes captured" kind:"info"`

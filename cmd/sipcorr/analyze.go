@@ -43,6 +43,10 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
+	if err := checkMaxUAs(*maxUAs); err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
+		return exitUsage
+	}
 	if fs.NArg() == 0 && !lf.inputs() {
 		fmt.Fprintln(e.stderr, "sipcorr analyze: no capture file given")
 		fs.Usage()
@@ -130,10 +134,28 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
 		return exitInput
 	}
-	if faulty || ctx.Err() != nil {
+	if ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: interrupted (%s): %s; the report covers what was read before\n", interruptCause(ctx), report.TerminalSafe(stoppedAt(a)))
+		return interruptCode(ctx)
+	}
+	if faulty {
 		return exitInput
 	}
 	return exitOK
+}
+
+// stoppedAt says where an interrupted run stopped: the file, packet and
+// offset of the interrupted read, else after which input.
+func stoppedAt(a *report.Analysis) string {
+	for i := len(a.Files) - 1; i >= 0; i-- {
+		if strings.Contains(a.Files[i].Error, capture.ErrInterrupted.Error()) {
+			return "stopped in " + a.Files[i].Error
+		}
+	}
+	if n := len(a.Files); n > 0 {
+		return "stopped after the capture " + a.Files[n-1].Path
+	}
+	return "stopped before any capture was analysed (--server auto reads the captures once first to find the server)"
 }
 
 // analyzeFiles runs every file through one pipeline and one inventory. A
@@ -330,4 +352,13 @@ func timelineUAs(fs *flag.FlagSet, maxUAs int) int {
 		return maxUAs
 	}
 	return correlate.DefaultTimelineMaxUAs
+}
+
+// checkMaxUAs rejects a --max-uas that keeps no UA apart: 0 or less used
+// to become the default (10000) silently.
+func checkMaxUAs(n int) error {
+	if n < 1 {
+		return fmt.Errorf("--max-uas %d: must be at least 1 (the number of User-Agents kept apart; default %d)", n, correlate.DefaultMaxUAs)
+	}
+	return nil
 }

@@ -94,6 +94,9 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return usageErr("no interface given (-i IFACE)")
 	}
+	if err := checkMaxUAs(*maxUAs); err != nil {
+		return usageErr("%v", err)
+	}
 	if fs.NArg() > 0 {
 		return usageErr("unexpected arguments %q", fs.Args())
 	}

@@ -59,7 +59,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	p := newPipeline(capture.Options{}, j)
 	for _, path := range fs.Args() {
 		if ctx.Err() != nil {
-			code = exitInput
+			fmt.Fprintf(e.stderr, "sipcorr check: interrupted (%s): inputs from %s on were not read\n", interruptCause(ctx), report.TerminalSafe(path))
 			break
 		}
 		if err := checkInput(ctx, p, j, path, enc); err != nil {
@@ -70,6 +70,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if err := out.Flush(); err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr check: %v\n", err)
 		return exitInput
+	}
+	if ctx.Err() != nil {
+		return interruptCode(ctx)
 	}
 	return code
 }

@@ -10,8 +10,10 @@
 //	sipcorr capture -i IFACE [flags]      the same judging on a live interface
 //	sipcorr version                       print the version
 //
-// Exit codes: 0 success, 1 an input could not be read (the report of
-// everything else is still written), 2 usage error.
+// Exit codes: 0 success, 1 an input could not be read or held nothing
+// usable (the report of everything else is still written), 2 usage
+// error, 130 interrupted by SIGINT and 143 by SIGTERM (analyze and check;
+// the partial report is still written). README.md has the table.
 package main
 
 import (
@@ -21,8 +23,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 // Exit codes of every subcommand.
@@ -62,7 +62,7 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(os.Stderr)
 	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr, stderrIsTerminal: isTerminal(os.Stderr)}, os.Args[1:])
 	stop()
 	os.Exit(code)
