@@ -78,7 +78,8 @@ func framerSeeds() []framerSeed {
 }
 
 // TestWriteFuzzSeeds keeps testdata/fuzz in step with the seed functions
-// (run with -update-seeds); without the flag it checks the files exist.
+// (run with -update-seeds); without the flag each file must equal, byte
+// for byte, what its generator writes now.
 func TestWriteFuzzSeeds(t *testing.T) {
 	sets := map[string][][]any{}
 	for _, s := range fileSeeds(t) {
@@ -93,15 +94,18 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	for name, seeds := range sets {
 		for i, args := range seeds {
 			path := filepath.Join("testdata", "fuzz", name, fmt.Sprintf("seed-%02d", i))
-			if !*updateSeeds {
-				if _, err := os.Stat(path); err != nil {
-					t.Errorf("seed %s missing: run go test -run TestWriteFuzzSeeds -update-seeds", path)
-				}
-				continue
-			}
 			content := "go test fuzz v1\n"
 			for _, a := range args {
 				content += "[]byte(" + strconv.Quote(string(a.([]byte))) + ")\n"
+			}
+			if !*updateSeeds {
+				got, err := os.ReadFile(path)
+				if err != nil {
+					t.Errorf("seed %s: %v: run go test -run TestWriteFuzzSeeds -update-seeds", path, err)
+				} else if string(got) != content {
+					t.Errorf("seed %s differs from its generator (%d bytes on disk, %d generated): run go test -run TestWriteFuzzSeeds -update-seeds", path, len(got), len(content))
+				}
+				continue
 			}
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
@@ -110,5 +114,25 @@ func TestWriteFuzzSeeds(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		checkNoStaleSeeds(t, filepath.Join("testdata", "fuzz", name), len(seeds))
+	}
+}
+
+// checkNoStaleSeeds fails on seed-NN files beyond what the generator
+// writes: a seed whose generator entry was removed is no longer checked.
+func checkNoStaleSeeds(t *testing.T, dir string, n int) {
+	t.Helper()
+	for i := n; ; i++ {
+		path := filepath.Join(dir, fmt.Sprintf("seed-%02d", i))
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+		if *updateSeeds {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("seed %s has no generator entry: run go test -run TestWriteFuzzSeeds -update-seeds", path)
 	}
 }

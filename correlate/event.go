@@ -54,7 +54,8 @@ type Event struct {
 	// Example identifies the message for evidence (e.g. a packet number);
 	// 0 when none. Header is the offending header as received, e.g.
 	// "Proxy-Require: sip.mysipproxy.com", and Token the first unsupported
-	// Proxy-Require option tag when First is 512. Both are copied only for
+	// Proxy-Require option tag when First is 512 (empty, not nil, for the
+	// empty tag of "foo,,"). Both are copied only for
 	// the first example of a (UA, rule) cell, so they may alias a buffer.
 	Example uint64
 	Header  []byte

@@ -385,7 +385,7 @@ func (c *cell) add(e *Event, bucketNs int64, n uint64) (grew bool) {
 	if c.rule != 0 && (c.example.Time.IsZero() || e.Time.Before(c.example.Time)) {
 		c.example = Example{Ref: e.Example, Time: e.Time, Header: cleanUA(string(e.Header), 512)}
 	}
-	if len(e.Token) > 0 {
+	if e.Token != nil { // an empty token ("foo,,") is still the one named
 		c.addToken(e.Token, n)
 	}
 	return grew

@@ -9,6 +9,9 @@ package report
 // log columns' header and log-only rows, mapList, sourcesList, crossCells,
 // isPlain, Truncate) are called, not copied. TerminalSafe, which those
 // pieces call, is held to legacyTerminalSafe by FuzzAppendSanitizers.
+// Because those pieces are the code under test, TestStreamedWritersGolden
+// (stream_golden_test.go) also holds every case to frozen bytes in
+// testdata/stream.
 
 import (
 	"encoding/csv"

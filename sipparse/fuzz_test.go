@@ -137,34 +137,53 @@ func reserialize(m *Message) []byte {
 	return b.Bytes()
 }
 
-// TestWriteFuzzSeeds regenerates the checked-in seed corpora from the
-// check table and plainShapeSeeds (SIPPARSE_WRITE_SEEDS=1 go test -run
-// WriteFuzzSeeds).
+// TestWriteFuzzSeeds holds the checked-in seed corpora to their
+// generators, the check table and plainShapeSeeds: each seed-NNN file must
+// equal what its generator writes now, and no seed-NNN may outlive its
+// entry. SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds rewrites them.
 func TestWriteFuzzSeeds(t *testing.T) {
-	if os.Getenv("SIPPARSE_WRITE_SEEDS") == "" {
-		t.Skip("set SIPPARSE_WRITE_SEEDS=1 to regenerate testdata/fuzz seeds")
+	write := os.Getenv("SIPPARSE_WRITE_SEEDS") != ""
+	all := append(append(append([]checkCase(nil), checkCases...), oracleRegressions...), checkCase{name: "register500", raw: register500})
+	raws := make([]string, len(all))
+	for i, tc := range all {
+		raws[i] = string(tc.raw)
 	}
-	for _, target := range []string{"FuzzParse", "FuzzJudge"} {
-		dir := filepath.Join("testdata", "fuzz", target)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		all := append(append(append([]checkCase(nil), checkCases...), oracleRegressions...), checkCase{name: "register500", raw: register500})
-		for i, tc := range all {
-			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", tc.raw)
-			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", i)), []byte(body), 0o644); err != nil {
+	for _, set := range []struct {
+		target string
+		seeds  []string
+	}{{"FuzzParse", raws}, {"FuzzJudge", raws}, {"FuzzPlainShapes", plainShapeSeeds}} {
+		dir := filepath.Join("testdata", "fuzz", set.target)
+		if write {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
-	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzPlainShapes")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for i, s := range plainShapeSeeds {
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%03d", i)), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
+		for i, raw := range set.seeds {
+			path := filepath.Join(dir, fmt.Sprintf("seed-%03d", i))
+			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", raw)
+			if write {
+				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Errorf("seed %s: %v (SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds)", path, err)
+			} else if string(got) != body {
+				t.Errorf("seed %s differs from its generator (SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds)", path)
+			}
+		}
+		for i := len(set.seeds); ; i++ {
+			path := filepath.Join(dir, fmt.Sprintf("seed-%03d", i))
+			if _, err := os.Stat(path); err != nil {
+				break
+			}
+			if !write {
+				t.Errorf("seed %s has no generator entry (SIPPARSE_WRITE_SEEDS=1 go test -run WriteFuzzSeeds)", path)
+			} else if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

@@ -104,7 +104,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	lf.timelineUAs = timelineUAs(fs, *maxUAs)
 	var off *offenderCollector
 	if offIn != nil {
-		off = newOffenderCollector(correlate.TimelineOptions{MaxUAs: lf.timelineUAs}, j.reqCfg.ProxyRequire)
+		off = newOffenderCollector(correlate.TimelineOptions{MaxUAs: lf.timelineUAs})
 	}
 	lr := newLogRun(&lf, e) // nil without log flags
 	defer lr.close()

@@ -13,15 +13,14 @@ import (
 // header is built in a reused buffer, and the Timeline copies it only when
 // the message becomes the example of its (UA, rule).
 type offenderCollector struct {
-	tl           *correlate.Timeline
-	ev           correlate.Event
-	hdr          []byte
-	uas          *uaInterner
-	proxyRequire []string // modparam proxy_require of the judge, to name the unsupported tag
+	tl  *correlate.Timeline
+	ev  correlate.Event
+	hdr []byte
+	uas *uaInterner
 }
 
-func newOffenderCollector(opts correlate.TimelineOptions, proxyRequire []string) *offenderCollector {
-	return &offenderCollector{tl: correlate.NewTimeline(opts), uas: newUAInterner(), proxyRequire: proxyRequire}
+func newOffenderCollector(opts correlate.TimelineOptions) *offenderCollector {
+	return &offenderCollector{tl: correlate.NewTimeline(opts), uas: newUAInterner()}
 }
 
 // add counts one judged message (well-formed ones form the control).
@@ -37,7 +36,7 @@ func (c *offenderCollector) add(m *judged) {
 		c.hdr = offendingHeader(c.hdr[:0], msg, v)
 		c.ev.Header = c.hdr
 		if v.First == sipparse.CheckProxyRequire {
-			c.ev.Token = unsupportedToken(msg.Get(sipparse.HdrProxyRequire), c.proxyRequire)
+			c.ev.Token = v.UnsupportedToken()
 		}
 	}
 	c.tl.Add(&c.ev)
@@ -118,33 +117,4 @@ func offendingIndex(m *sipparse.Message, v *sipparse.Verdict) (i int, start, non
 		}
 	}
 	return -1, false, false
-}
-
-// unsupportedToken returns the first option tag of a Proxy-Require value
-// that is not in the supported list (case-sensitive, as sanity compares),
-// aliasing v; nil when every tag is supported.
-func unsupportedToken(v []byte, supported []string) []byte {
-	for len(v) > 0 {
-		tok := v
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			tok, v = v[:i], v[i+1:]
-		} else {
-			v = nil
-		}
-		tok = bytes.Trim(tok, " \t\r\n")
-		if len(tok) == 0 {
-			continue
-		}
-		found := false
-		for _, s := range supported {
-			if s == string(tok) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return tok
-		}
-	}
-	return nil
 }

@@ -125,7 +125,7 @@ func (j *judged) lookUp() {
 	if j.msg.IsRequest {
 		j.method = j.msg.Method
 	} else {
-		j.method = cseqMethod(j.msg.Get(sipparse.HdrCSeq))
+		j.method = j.msg.CSeqMethod()
 	}
 }
 

@@ -93,7 +93,7 @@ func diffVersion(t *testing.T, all []Item, r *versionRun) {
 		t.Fatalf("sipcorr has no profile for Kamailio %s: %v", r.target.Version, err)
 	}
 	var diffs []disagreement
-	totalCompared, judged := 0, 0
+	totalCompared, judged, judgedAll := 0, 0, 0
 	for ci, dc := range diffConfigs {
 		eng, err := sipparse.NewEngine(sipparse.Config{
 			Version:      version,
@@ -135,6 +135,7 @@ func diffVersion(t *testing.T, all []Item, r *versionRun) {
 		if ci == 0 {
 			judged = len(all) - crashers - unjudged
 		}
+		judgedAll += len(all) - crashers - unjudged
 		n := 0
 		for _, c := range tl.compared {
 			n += c
@@ -142,8 +143,15 @@ func diffVersion(t *testing.T, all []Item, r *versionRun) {
 		totalCompared += n
 		t.Logf("%-30s %s; %d crashers excluded", dc.name+":", summary(tl, unjudged), crashers)
 	}
-	if min := minJudged(len(all)); judged < min {
-		t.Errorf("Kamailio %s judged %d messages, want at least %d", r.target.Version, judged, min)
+	if min := minJudged(len(all)); judged < min || judged == 0 {
+		t.Errorf("Kamailio %s judged %d messages, want at least %d (and more than none)", r.target.Version, judged, min)
+	}
+	// Every judged message yields at least core_drop under every
+	// configuration; fewer compared values means compare skipped work
+	// (a run that compares nothing must not pass).
+	if totalCompared < judgedAll || totalCompared == 0 {
+		t.Errorf("Kamailio %s: compared %d values, want at least %d (one per judged message and configuration)",
+			r.target.Version, totalCompared, judgedAll)
 	}
 	t.Logf("Kamailio %s: compared %d values (core_drop, each check bit, first, code, reason, no-reply flag) over %d judged messages and %d configurations: %d disagreements",
 		r.target.Version, totalCompared, judged, len(diffConfigs), len(diffs))
