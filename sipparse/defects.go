@@ -75,14 +75,73 @@ var knownDefects = []KnownDefect{
 }
 
 // KnownDefects lists the defects of the reference table that affect v.
+// For a version given without patch level (v.PatchGuessed, "5.2") it lists
+// every defect that affects some release of the branch, its Title saying
+// which patch releases are affected (see affectsVersion).
 func KnownDefects(v Version) []KnownDefect {
 	var out []KnownDefect
 	for _, d := range knownDefects {
-		if d.affects(v) {
+		if d, ok := d.forVersion(v); ok {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// forVersion reports whether d affects v and returns d as it applies: for an
+// exact release d itself; for a bare branch (v.PatchGuessed) d affects the
+// branch if it affects any of its releases, and Title and Affected then name
+// the affected patch releases and ask for the patch level, so "5.2" does not
+// silently become 5.2.8 and hide GH1990 (5.2.0-5.2.3).
+func (d KnownDefect) forVersion(v Version) (KnownDefect, bool) {
+	if !v.PatchGuessed || v.Master {
+		return d, d.affects(v)
+	}
+	patches := d.affectedPatches(v)
+	if patches == "" {
+		return d, false
+	}
+	if d.affects(v) && patches == v.Branch()+".0-"+v.String() {
+		return d, true // every release of the branch: nothing to ask
+	}
+	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
+		" branch; give --kamailio-version with the patch level to know]"
+	d.Affected = patches + " (of " + v.Branch() + ".x; reference: " + d.Affected + ")"
+	return d, true
+}
+
+// affectedPatches names the releases of v's branch (0 to v.Patch, the newest
+// known) that d affects, as "5.2.0-5.2.3" ranges joined by ", "; "" if none.
+func (d KnownDefect) affectedPatches(v Version) string {
+	var out []byte
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if len(out) > 0 {
+			out = append(out, ", "...)
+		}
+		from := Version{Major: v.Major, Minor: v.Minor, Patch: start}
+		out = append(out, from.String()...)
+		if end > start {
+			to := Version{Major: v.Major, Minor: v.Minor, Patch: end}
+			out = append(out, '-')
+			out = append(out, to.String()...)
+		}
+		start = -1
+	}
+	for p := 0; p <= v.Patch; p++ {
+		if d.affects(Version{Major: v.Major, Minor: v.Minor, Patch: p}) {
+			if start < 0 {
+				start = p
+			}
+		} else {
+			flush(p - 1)
+		}
+	}
+	flush(v.Patch)
+	return string(out)
 }
 
 // DefectsFor returns the known defects of version v that the judged message
@@ -99,7 +158,10 @@ func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDef
 		return dst // nearly every message: no need to walk the table
 	}
 	for _, d := range knownDefects {
-		if d.trigger(verdict) && d.affects(v) {
+		if !d.trigger(verdict) {
+			continue
+		}
+		if d, ok := d.forVersion(v); ok {
 			dst = append(dst, d)
 		}
 	}

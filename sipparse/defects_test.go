@@ -1,6 +1,9 @@
 package sipparse
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func defectIDs(ds []KnownDefect) map[string]KnownDefect {
 	m := map[string]KnownDefect{}
@@ -120,5 +123,58 @@ func TestDefectTriggersNeedMayTrigger(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRegressionBareBranchHidesNoDefect: "--kamailio-version 5.2" imitates
+// 5.2.8, but must not hide GH1990 (5.2.0-5.2.3, fixed 5.2.4): the defect is
+// reported with the patch releases it affects and a request for the patch
+// level; an exact 5.2.8 still has none.
+func TestRegressionBareBranchHidesNoDefect(t *testing.T) {
+	bare, err := ParseVersion("5.2")
+	if err != nil || !bare.PatchGuessed || bare.String() != "5.2.8" || bare.Branch() != "5.2" {
+		t.Fatalf("ParseVersion(5.2) = %+v, %v", bare, err)
+	}
+	for _, tc := range []struct {
+		ver      string
+		id       string
+		want     bool
+		affected string // "" = not checked
+	}{
+		{"5.2", "GH1990", true, "5.2.0-5.2.3 (of 5.2.x; reference: 4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3)"},
+		{"5.2.8", "GH1990", false, ""},
+		{"5.2.3", "GH1990", true, "4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3"},
+		{"5.1", "GH1990", true, "5.1.0-5.1.8 (of 5.1.x; reference: 4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3)"},
+		{"5.6", "CONTACT-STAR-CRASH", true, "5.6.0-5.6.2 (of 5.6.x; reference: <= 5.5.5, 5.6.0-5.6.2)"},
+		{"5.6.6", "CONTACT-STAR-CRASH", false, ""},
+		{"6.1", "UNSUPPORTED-BUF", true, "6.1.3-6.1.4 (of 6.1.x; reference: 6.0.7, 6.1.3, 6.1.4, master >= 2026-04-26)"},
+		{"5.0", "GH1990", true, "4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3"}, // whole branch: nothing to ask
+		{"5.8", "GH1990", false, ""},
+	} {
+		v, err := ParseVersion(tc.ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := defectIDs(KnownDefects(v))[tc.id]
+		if ok != tc.want {
+			t.Errorf("%s: %s listed %v, want %v", tc.ver, tc.id, ok, tc.want)
+			continue
+		}
+		if ok && d.Affected != tc.affected {
+			t.Errorf("%s: %s Affected = %q, want %q", tc.ver, tc.id, d.Affected, tc.affected)
+		}
+		if ok && v.PatchGuessed && tc.ver != "5.0" && !strings.Contains(d.Title, "give --kamailio-version with the patch level") {
+			t.Errorf("%s: %s Title %q does not ask for the patch level", tc.ver, tc.id, d.Title)
+		}
+	}
+	// The per-message report says the same for a 420 on Proxy-Require.
+	cfg := cfgFor(t, "5.2", DefaultChecks, 7)
+	if !cfg.Version.PatchGuessed {
+		t.Fatalf("cfgFor(5.2) lost PatchGuessed")
+	}
+	verdict := judge(t, cfg, msg("", add("Proxy-Require: sip.mysipproxy.com")))
+	d, ok := defectIDs(DefectsFor(cfg.Version, verdict))["GH1990"]
+	if !ok || !strings.Contains(d.Title, "5.2.0-5.2.3") {
+		t.Errorf("DefectsFor(5.2, 420) = %+v, want GH1990 naming 5.2.0-5.2.3", d)
 	}
 }

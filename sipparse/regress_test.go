@@ -81,3 +81,42 @@ func TestOracleRegressions(t *testing.T) {
 		})
 	}
 }
+
+// TestRegressionViaCommentAndOpenQuote: parse_via takes a comment after the
+// host, the port or a parameter (nested parentheses counted), and an
+// unterminated quoted generic value that runs to an unfolded line end.
+// Expected values: the real Debian 5.6.3 (also 5.2.3 and 6.1.4 agree).
+func TestRegressionViaCommentAndOpenQuote(t *testing.T) {
+	for _, tc := range []struct {
+		via  string
+		drop bool
+	}{
+		{"h (c)", false},
+		{"h(c)", false},
+		{"h:5060 (c)", false},
+		{"h:1(c)", false},
+		{"[2001:db8::10] (comment), SIP/2.0/WSS 192.0.2.10", false},
+		{"h (c(d))", false},
+		{"h (c) (d)", false},
+		{"h ( c ) ", false},
+		{"h (c), SIP/2.0/UDP g (d)", false},
+		{"h;x=1 (c)", false},
+		{"h;x=\"q\"(c)", false},
+		{"h;x=1 (c);y=2", true},
+		{"h (c);b=2", true},
+		{"h (c) x", true},
+		{"h (c", true},
+		{"h (c))", true},
+		{"h;x (c)", true},
+		{"192.0.2.10;x=\"unterminated;received=192.0.2.99", false},
+		{"h;rport=\"abc", false},
+		{"h;branch=\"abc", true},
+		{"h;x=\"abc\r\n d\"", false},
+	} {
+		m := msg("", set("Via", "Via: SIP/2.0/UDP "+tc.via))
+		v := judge(t, cfgFor(t, "5.6.3", 32767, 15), m)
+		if v.CoreDrop != tc.drop {
+			t.Errorf("Via %q: core drop %v, want %v (%s)", tc.via, v.CoreDrop, tc.drop, v.Detail())
+		}
+	}
+}

@@ -11,6 +11,12 @@ import (
 type Version struct {
 	Major, Minor, Patch int
 	Master              bool
+	// PatchGuessed is set by ParseVersion when only the branch was given
+	// ("5.2"): Patch is then the newest release of the branch, and the
+	// known-defect table reports every defect of any patch release of the
+	// branch, saying which ones it affects, instead of silently hiding e.g.
+	// GH1990 (5.2.0-5.2.3) behind 5.2.8.
+	PatchGuessed bool
 }
 
 // ErrBadVersion is returned by ParseVersion for text it cannot read.
@@ -23,7 +29,8 @@ var newestPatch = map[[2]int]int{
 }
 
 // ParseVersion reads "5.2", "5.2.3", "5.6", "6.1.4" or "master". A version
-// without patch level means the newest release of that branch.
+// without patch level imitates the newest release of that branch and is
+// marked PatchGuessed (see KnownDefects).
 func ParseVersion(s string) (Version, error) {
 	s = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "v")
 	if s == "master" || s == "devel" {
@@ -51,6 +58,7 @@ func ParseVersion(s string) (Version, error) {
 			return Version{}, ErrBadVersion
 		}
 		v.Patch = p
+		v.PatchGuessed = true
 	}
 	return v, nil
 }
@@ -58,12 +66,21 @@ func ParseVersion(s string) (Version, error) {
 // LatestRelease is the default profile: the newest release in the reference.
 func LatestRelease() Version { return Version{Major: 6, Minor: 1, Patch: 4} }
 
-// String formats v as "5.6.3" or "master".
+// String formats v as "5.6.3" or "master" (a guessed patch level is
+// printed; Branch gives "5.2").
 func (v Version) String() string {
 	if v.Master {
 		return "master"
 	}
 	return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor) + "." + strconv.Itoa(v.Patch)
+}
+
+// Branch formats v's branch, "5.2" ("master" for master).
+func (v Version) Branch() string {
+	if v.Master {
+		return "master"
+	}
+	return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor)
 }
 
 // num orders versions; master sorts after every release.

@@ -8,11 +8,11 @@ import (
 
 func TestParseVersion(t *testing.T) {
 	for in, want := range map[string]Version{
-		"5.2":    {Major: 5, Minor: 2, Patch: 8},
+		"5.2":    {Major: 5, Minor: 2, Patch: 8, PatchGuessed: true},
 		"5.2.3":  {Major: 5, Minor: 2, Patch: 3},
-		"5.6":    {Major: 5, Minor: 6, Patch: 6},
+		"5.6":    {Major: 5, Minor: 6, Patch: 6, PatchGuessed: true},
 		"v5.6.3": {Major: 5, Minor: 6, Patch: 3},
-		"6.1":    {Major: 6, Minor: 1, Patch: 4},
+		"6.1":    {Major: 6, Minor: 1, Patch: 4, PatchGuessed: true},
 		"master": {Major: 6, Minor: 2, Master: true},
 	} {
 		got, err := ParseVersion(in)

@@ -1,7 +1,6 @@
 package sipparse
 
 import (
-	"bytes"
 	"encoding/binary"
 )
 
@@ -95,23 +94,16 @@ func parseViaFull(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			}
 			p = viaLWS(buf, p)
 		}
-		// parameters and comments
-		sawParam := false
-		for p < len(buf) && (buf[p] == ';' || buf[p] == '(' && sawParam) {
-			if buf[p] == '(' { // comments only after a parameter (5.6.3)
-				for p < len(buf) && buf[p] != ')' {
-					p++
-				}
-				if p >= len(buf) {
-					return info, p, false
-				}
-				p = viaLWS(buf, p+1)
-				continue
-			}
+		// parameters, then comments: parse_via opens a comment after the
+		// host, the port or a parameter, with or without whitespace before
+		// it, nests parentheses, and after a comment takes only whitespace,
+		// further comments, ',' or the end of the header (verified on
+		// 5.6.3: "h (c)", "h:1(c)", "h (c(d)) (e)" pass; "h (c);x=1",
+		// "h (c", "h (c))" are dropped).
+		for p < len(buf) && buf[p] == ';' {
 			var val []byte
 			var hasVal, isBranch, ok bool
 			p, val, hasVal, isBranch, ok = parseViaParam(buf, p+1)
-			sawParam = true
 			if !ok {
 				return info, p, false
 			}
@@ -120,6 +112,12 @@ func parseViaFull(buf []byte, off int) (info viaInfo, next int, ok bool) {
 				if hasVal {
 					info.branch = val
 				}
+			}
+			p = viaLWS(buf, p)
+		}
+		for p < len(buf) && buf[p] == '(' {
+			if p, ok = viaComment(buf, p); !ok {
+				return info, p, false
 			}
 			p = viaLWS(buf, p)
 		}
@@ -144,6 +142,24 @@ func parseViaFull(buf []byte, off int) (info viaInfo, next int, ok bool) {
 		}
 		return info, p, false
 	}
+}
+
+// viaComment reads the comment opening at buf[p] ('('), nested parentheses
+// counted as parse_via counts them, and returns the offset after its ')';
+// ok is false when the buffer ends first.
+func viaComment(buf []byte, p int) (int, bool) {
+	nest := 0
+	for ; p < len(buf); p++ {
+		switch buf[p] {
+		case '(':
+			nest++
+		case ')':
+			if nest--; nest == 0 {
+				return p + 1, true
+			}
+		}
+	}
+	return p, false
 }
 
 // viaProto reads "SIP" / "2.0" / at p, whitespace and folds allowed around
@@ -357,11 +373,7 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 	case c == ',':
 		return p, nil, true, isBranch, false
 	case c == '"':
-		q := bytes.IndexByte(buf[p+1:], '"')
-		if q < 0 {
-			return len(buf), nil, true, isBranch, false
-		}
-		return p + q + 2, buf[p+1 : p+1+q], true, isBranch, true
+		return viaQuoted(buf, p, isBranch, generic || rport)
 	}
 	v := p
 	for uint(p) < uint(len(buf)) && viaValueClass[buf[p]] == 0 {
@@ -374,6 +386,34 @@ func parseViaParam(buf []byte, p int) (next int, val []byte, hasVal, isBranch, o
 		return p, buf[v:p], true, isBranch, true
 	}
 	return p, nil, true, isBranch, false
+}
+
+// viaQuoted reads the quoted value opening at buf[p]. parse_via_param's
+// P_STRING state takes every byte but a line end that is not folded: there
+// an unterminated string ends the header, which is accepted for a generic
+// parameter or rport (openOK) as a value-less end of the Via (verified on
+// 5.6.3: `;x="abc` CRLF passes, `;branch="abc` CRLF is dropped).
+func viaQuoted(buf []byte, p int, isBranch, openOK bool) (next int, val []byte, hasVal, branch, ok bool) {
+	for q := p + 1; q < len(buf); q++ {
+		switch buf[q] {
+		case '"':
+			return q + 1, buf[p+1 : q], true, isBranch, true
+		case '\r', '\n':
+			e := q + 1
+			if buf[q] == '\r' && e < len(buf) && buf[e] == '\n' {
+				e++
+			}
+			if e < len(buf) && (buf[e] == ' ' || buf[e] == '\t') {
+				q = e // folded: the string goes on
+				continue
+			}
+			if e >= len(buf) {
+				return len(buf), nil, true, isBranch, false
+			}
+			return q, nil, true, isBranch, openOK
+		}
+	}
+	return len(buf), nil, true, isBranch, false
 }
 
 // The Via parameter names parse_via_param knows, as foldedWord gives them.
