@@ -3,6 +3,8 @@ package correlate
 import (
 	"net/netip"
 	"time"
+
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // Source says where an Event was seen.
@@ -31,10 +33,10 @@ func (s Source) String() string {
 // their own (UA, rule) cells.
 const (
 	// RuleCoreDrop marks a message Kamailio's core drops before sanity runs.
-	RuleCoreDrop uint32 = 1 << 30
+	RuleCoreDrop = sipparse.RuleCoreDrop
 	// RuleUnknown marks a malformed message whose failing check is not known,
 	// e.g. a log hit that only says "Malformed SIP received".
-	RuleUnknown uint32 = 1 << 31
+	RuleUnknown = sipparse.RuleUnknown
 )
 
 // Event is one SIP message (or one log hit) as correlate takes it. All rule

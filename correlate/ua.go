@@ -2,8 +2,9 @@ package correlate
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/sipcorr/sipcorr/internal/textsafe"
 )
 
 // UAInfo is a User-Agent string split into the device it names. Raw is the
@@ -205,8 +206,8 @@ func isVersion(w string) bool {
 	return t != "" && t[0] >= '0' && t[0] <= '9' && strings.IndexByte(t, '.') > 0
 }
 
-// cleanUA returns s with control characters and invalid UTF-8 replaced by
-// spaces, cut to at most max bytes on a rune boundary (an invalid byte
+// cleanUA returns s with unsafe runes (internal/textsafe: controls, format
+// and bidi characters) and invalid UTF-8 replaced by spaces, cut to at most max bytes on a rune boundary (an invalid byte
 // counts as the 3 bytes of its replacement). Derived fields never
 // carry bytes that could move a terminal cursor.
 func cleanUA(s string, max int) string {
@@ -215,7 +216,7 @@ func cleanUA(s string, max int) string {
 		if i+utf8.RuneLen(r) > max {
 			break
 		}
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if r == utf8.RuneError || textsafe.IsUnsafe(r) {
 			r = ' '
 		}
 		b.WriteRune(r)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sipcorr/sipcorr/internal/textsafe"
 )
 
 // Sentinel errors of the RPC client. Test with errors.Is; the concrete
@@ -138,14 +140,14 @@ func (e *CallError) Error() string {
 // Unwrap returns the sentinel kind and the cause.
 func (e *CallError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
-// cleanSnippet returns at most n bytes of b with control characters
-// replaced, for error messages that quote a hostile or garbage body.
+// cleanSnippet returns at most n bytes of b with unsafe runes
+// (internal/textsafe) replaced by spaces and invalid UTF-8 by '?', for error messages that quote a hostile or garbage body.
 func cleanSnippet(b []byte, n int) string {
 	if len(b) > n {
 		b = b[:n]
 	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if textsafe.IsUnsafe(r) { // internal/textsafe: controls, format and bidi characters
 			return ' '
 		}
 		return r

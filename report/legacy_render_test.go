@@ -175,6 +175,9 @@ func legacyTerminalSafe(s string) string {
 	return b.String()
 }
 
+// hexDigits as sanitize.go had them (the code now lives in internal/textsafe).
+const hexDigits = "0123456789abcdef"
+
 func legacyWriteHexByte(b *strings.Builder, c byte) {
 	b.WriteString(`\x`)
 	b.WriteByte(hexDigits[c>>4])

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // OffenderSchema names the version of the JSON document written by
@@ -377,18 +378,7 @@ func ruleNames(mask uint32) []string {
 }
 
 // ruleName names a sanity bit or one of correlate's pseudo rules.
-func ruleName(bit uint32) string {
-	switch bit {
-	case correlate.RuleCoreDrop:
-		return "core_drop"
-	case correlate.RuleUnknown:
-		return "unknown"
-	}
-	if bit&(bit-1) != 0 {
-		return fmt.Sprintf("mask_%d", bit)
-	}
-	return RuleName(bit)
-}
+func ruleName(bit uint32) string { return sipparse.RuleName(bit) }
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {

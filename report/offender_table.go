@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/sipcorr/sipcorr/sipparse"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -231,7 +232,7 @@ func liftCell(l float64) string {
 }
 
 func ruleCell(name string, bit uint32) string {
-	if name == "core_drop" || name == "unknown" {
+	if name == sipparse.RuleNameCoreDrop || name == sipparse.RuleNameUnknown {
 		return name
 	}
 	return fmt.Sprintf("%s(%d)", name, bit)

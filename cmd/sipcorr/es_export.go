@@ -10,10 +10,6 @@ import (
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
-// coreDropRule is the sanity.first value exported for messages Kamailio's
-// core drops before sanity runs (the report's name for that pseudo rule).
-const coreDropRule = "core_drop"
-
 // exportSink turns every malformed judged message into an esquery
 // VerdictDoc and bulk-exports it (--es-export). The document id is a hash
 // of (agent, capture file name, packet number, message number in the
@@ -80,7 +76,7 @@ func (s *exportSink) doc(source string, m *judged) esquery.VerdictDoc {
 		Method: string(m.method), Failed: s.checkNames(v.Failed), ReplyCode: v.Code, Detail: v.Detail(),
 		Agent: s.agent, Source: source, Packet: m.dg.Packet, Seq: s.seq}
 	if v.CoreDrop {
-		d.First = coreDropRule
+		d.First = sipparse.RuleNameCoreDrop
 		if v.CoreDropReason != "" && d.Detail == "" {
 			d.Detail = v.CoreDropReason
 		}
@@ -126,13 +122,8 @@ func (s *exportSink) close() *report.ExportSummary {
 
 // ruleBit maps an exported sanity.first back to correlate's rule key.
 func ruleBit(name string) uint32 {
-	if name == coreDropRule {
-		return correlate.RuleCoreDrop
-	}
-	for b := sipparse.Check(1); b != 0 && b <= 1<<16; b <<= 1 {
-		if b.String() == name {
-			return uint32(b)
-		}
+	if r, ok := sipparse.ParseRule(name); ok {
+		return r
 	}
 	return correlate.RuleUnknown // missing, or a name this version does not know
 }

@@ -153,25 +153,10 @@ func (r *liveRun) uaString(ua []byte) string {
 	return r.uaStrings.intern(ua)
 }
 
-func bitIndex(b uint32) int {
-	for i := 0; i < 32; i++ {
-		if b == 1<<i {
-			return i
-		}
-	}
-	return 31
-}
+func bitIndex(b uint32) int { return min(sipparse.RuleIndex(b), 31) }
 
 // ruleLabel names a rule for metrics, comments and the view.
-func ruleLabel(rule uint32) string {
-	switch rule {
-	case correlate.RuleCoreDrop:
-		return "core_drop"
-	case correlate.RuleUnknown:
-		return "unknown"
-	}
-	return report.RuleName(rule)
-}
+func ruleLabel(rule uint32) string { return sipparse.RuleName(rule) }
 
 // frameIn decodes one captured frame.
 func (r *liveRun) frameIn(data []byte, ci gopacket.CaptureInfo) {

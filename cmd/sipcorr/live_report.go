@@ -14,6 +14,7 @@ import (
 	"github.com/sipcorr/sipcorr/correlate"
 	"github.com/sipcorr/sipcorr/internal/metrics"
 	"github.com/sipcorr/sipcorr/report"
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // CaptureSchema names the version of the JSON document of `sipcorr
@@ -223,7 +224,7 @@ func (r *liveRun) metricsSnapshot(top int) metrics.Snapshot {
 		}
 	}
 	if r.rules.coreDrop > 0 {
-		s.MalformedByRule = append(s.MalformedByRule, metrics.Count{Label: "core_drop", Value: r.rules.coreDrop})
+		s.MalformedByRule = append(s.MalformedByRule, metrics.Count{Label: sipparse.RuleNameCoreDrop, Value: r.rules.coreDrop})
 	}
 	for i, n := range r.rules.failed {
 		if n > 0 {
@@ -262,7 +263,7 @@ func (r *liveRun) topRules() []metrics.Count {
 		}
 	}
 	if r.rules.coreDrop > 0 {
-		out = append(out, metrics.Count{Label: "core_drop", Value: r.rules.coreDrop})
+		out = append(out, metrics.Count{Label: sipparse.RuleNameCoreDrop, Value: r.rules.coreDrop})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
 	return out

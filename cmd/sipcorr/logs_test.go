@@ -438,7 +438,7 @@ func TestAgreeAndRuleNames(t *testing.T) {
 			t.Errorf("ruleBit(%q) = %d, want %d", b.String(), got, b)
 		}
 	}
-	if ruleBit(coreDropRule) != correlate.RuleCoreDrop || ruleBit("") != correlate.RuleUnknown || ruleBit("frobnicate") != correlate.RuleUnknown {
+	if ruleBit(sipparse.RuleNameCoreDrop) != correlate.RuleCoreDrop || ruleBit("") != correlate.RuleUnknown || ruleBit("frobnicate") != correlate.RuleUnknown {
 		t.Error("pseudo rules")
 	}
 }

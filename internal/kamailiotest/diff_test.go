@@ -221,12 +221,12 @@ func compare(dc diffConfig, source string, kv Verdict, sv *sipparse.Verdict, tl 
 		}
 		return ok
 	}
-	if !check("core_drop", kv.CoreDrop, sv.CoreDrop) || kv.CoreDrop {
+	if !check(sipparse.RuleNameCoreDrop, kv.CoreDrop, sv.CoreDrop) || kv.CoreDrop {
 		return out
 	}
 	for _, b := range bits56 {
 		if dc.checks&b != 0 {
-			check(fmt.Sprintf("bit %5d %s", b, bitNames[b]), kv.Failed&b != 0, uint32(sv.Failed)&b != 0)
+			check(fmt.Sprintf("bit %5d %s", b, sipparse.RuleName(b)), kv.Failed&b != 0, uint32(sv.Failed)&b != 0)
 		}
 	}
 	check("first", bitName(kv.First), bitName(uint32(sv.First)))
@@ -310,4 +310,12 @@ func writeDiffs(t *testing.T, path string, diffs []disagreement) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %d disagreements to %s", len(diffs), path)
+}
+
+// bitName is a check bit with its name from sipparse's rule table.
+func bitName(b uint32) string {
+	if b != 0 && b&(b-1) == 0 && sipparse.RuleIndex(b) < sipparse.CheckCount {
+		return fmt.Sprintf("%d(%s)", b, sipparse.RuleName(b))
+	}
+	return fmt.Sprint(b)
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sipcorr/sipcorr/internal/textsafe"
 )
 
 // MaxLabelLen bounds a User-Agent label value, in bytes.
@@ -227,7 +229,7 @@ func Label(s string) string {
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if textsafe.IsUnsafe(r) { // internal/textsafe: controls, format and bidi characters
 			return -1
 		}
 		return r
