@@ -281,22 +281,25 @@ func contentLength(line []byte) ([]byte, bool) {
 }
 
 // parseLength reads a decimal length; anything else (empty, sign, junk)
-// is invalid and means 0. Values of more than 9 digits saturate at 1 GiB,
-// which no message limit allows.
+// is invalid and means 0. So is a value over 2^32-1, which Kamailio's
+// parser rejects as an overflow (its lengths are 32-bit): taking it for a
+// body that never ends would hand the message out incomplete, unjudged,
+// and hide its sender (issue 16: a Content-Length over 2^63). Values up
+// to that saturate at 1 GiB, which no message limit allows.
 func parseLength(v []byte) (int, bool) {
 	if len(v) == 0 {
 		return 0, false
 	}
-	n := 0
+	n := uint64(0)
 	for _, c := range v {
 		if !isDigit(c) {
 			return 0, false
 		}
-		if n < 1<<30 {
-			n = n*10 + int(c-'0')
+		if n = n*10 + uint64(c-'0'); n > 1<<32-1 {
+			return 0, false
 		}
 	}
-	return min(n, 1<<30), true
+	return int(min(n, 1<<30)), true
 }
 
 // resyncPoint finds where a message starts in a line met while skipping

@@ -82,6 +82,9 @@ type FileStats struct {
 	Other    int64 // lines without any of the phrases
 	Bad      int64 // malformed-SIP lines that could not be read (no time, bad JSON, too long), and lines with NUL bytes
 	Unparsed int64 // emitted hits whose message matched no pattern (neither UA nor source known)
+	// BadSource counts emitted hits with a UA whose source was no address
+	// (999.1.1.1, port 99999): counted by UA, without source.
+	BadSource int64
 	// BadByReason counts Bad and Unparsed lines by error text.
 	BadByReason map[string]int64
 	Examples    []LineError // the first MaxExamples bad or unparsed lines
@@ -257,8 +260,14 @@ func readLine(line []byte, name string, n int64, q Query, opts FileOptions, f fi
 		}
 		l, err := p.Parse(rest)
 		h = Hit{Time: t, UA: l.UA, HasUA: l.HasUA, Src: l.Src}
-		if !h.HasUA && !h.Src.IsValid() {
+		switch {
+		case !h.HasUA && !h.Src.IsValid():
 			perr = err
+		case errors.Is(err, ErrBadSource):
+			// counted by its UA, but the source is no address
+			// (<999.1.1.1:99999>): say so rather than drop it silently
+			st.BadSource++
+			st.bad(name, n, err, opts.MaxExamples)
 		}
 	}
 	if (!q.From.IsZero() && h.Time.Before(q.From)) || (!q.To.IsZero() && !h.Time.Before(q.To)) {

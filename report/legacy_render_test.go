@@ -60,6 +60,11 @@ func legacyWriteCSV(w io.Writer, a *Analysis) error {
 			return err
 		}
 	}
+	for _, rec := range inputErrorRows(a, len((*logCSV)(lc).header(csvHeader))) {
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
 	cw.Flush()
 	return cw.Error()
 }

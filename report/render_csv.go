@@ -34,8 +34,39 @@ func writeCSV(w io.Writer, a *Analysis) error {
 	for _, rec := range lc.extra(len(csvHeader)) {
 		buf = appendCSVRecord(buf, rec)
 	}
+	for _, rec := range inputErrorRows(a, len(lc.header(csvHeader))) {
+		buf = appendCSVRecord(buf, rec)
+	}
 	_, err := w.Write(buf)
 	return err
+}
+
+// inputErrorRows are the rows of the inputs that failed (a capture that
+// ended in an error, a log file or Elasticsearch that could not be read):
+// the CSV is the whole report for whoever reads only it, so what it does
+// not cover must show (issue 16). The first cell is "(input error) " and
+// the error naming file and offset; the other cells are empty.
+func inputErrorRows(a *Analysis, width int) [][]string {
+	var errs []string
+	for _, f := range a.Files {
+		if f.Error != "" {
+			errs = append(errs, f.Error)
+		}
+	}
+	if a.Logs != nil {
+		for _, in := range a.Logs.Inputs {
+			if in.Error != "" {
+				errs = append(errs, in.Kind+" "+in.Name+": "+in.Error)
+			}
+		}
+	}
+	rows := make([][]string, 0, len(errs))
+	for _, e := range errs {
+		rec := make([]string, width)
+		rec[0] = csvSafe(TerminalSafe("(input error) " + e))
+		rows = append(rows, rec)
+	}
+	return rows
 }
 
 // csvRows appends the UA records; cell and list are scratch space for the

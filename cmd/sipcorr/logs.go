@@ -249,6 +249,9 @@ func (r *logRun) readFile(path string) {
 	}
 	r.sig.Inputs = append(r.sig.Inputs, in)
 	r.sig.Hits += uint64(st.Hits)
+	if st.BadSource > 0 {
+		r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("%s: %d lines named a source that is no address (e.g. <999.1.1.1:99999>): counted by their User-Agent, without source", path, st.BadSource))
+	}
 	if st.Hits == 0 && err == nil {
 		r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("%s: no malformed-SIP line (phrases %q)", path, phrasesOf(q)))
 	}
