@@ -29,3 +29,24 @@ func esErrText(err error) string {
 	}
 	return err.Error()
 }
+
+// tallyNotes say what the log tally's bound folded (the lightest
+// identities: the heaviest are kept) and how many hits matched the phrase
+// but not the pattern (counted, attributed to no UA).
+func tallyNotes(t *esquery.Tally, st esquery.Stats) []string {
+	var out []string
+	if t.OverflowHits > 0 {
+		n, exact := t.FoldedKeys()
+		about := ""
+		if !exact {
+			about = "about "
+		}
+		out = append(out, fmt.Sprintf("more than %d distinct UAs or sources in the logs: the %s%d lightest, %d hits, counted together (the heaviest are kept apart)",
+			esquery.DefaultMaxKeys, about, n, t.OverflowHits))
+	}
+	if t.Unattributed > 0 {
+		out = append(out, fmt.Sprintf("%d log hit(s) matched the phrase but not the UA/source pattern (%d unparsed, %d without a usable source): counted, attributed to no UA; check --es-pattern",
+			t.Unattributed, st.Unparsed, st.NoSource))
+	}
+	return out
+}

@@ -311,9 +311,7 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 			r.addLog(b.Start, b.UA, b.HasUA, netip.AddrPortFrom(b.Src, 0), b.Count)
 		}
 	}
-	if t.OverflowHits > 0 {
-		r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("more than %d distinct UAs or sources in the logs: %d hits counted together", esquery.DefaultMaxKeys, t.OverflowHits))
-	}
+	r.sig.Notes = append(r.sig.Notes, tallyNotes(t, st)...)
 	// The query window is the logs' coverage, hits or not.
 	r.cover(from, to.Add(-time.Nanosecond))
 }
