@@ -122,6 +122,9 @@ func (c *Client) pageComposite(ctx context.Context, op, target string, progress 
 		if err != nil {
 			return classify(op, target, err)
 		}
+		if err := checkShards(op, target, res.Shards, c.partial, st); err != nil {
+			return err
+		}
 		st.Pages++
 		items, ok := res.Aggregations.Composite("by")
 		if !ok {
@@ -188,6 +191,7 @@ func Collect(ctx context.Context, s Searcher, q Query, t *Tally) (Stats, error) 
 	if agg != "" {
 		bs, err := s.Buckets(ctx, q, agg, func(b Bucket) error { t.AddBucket(b); return nil })
 		st.Aggregated, st.Pages = bs.Aggregated, bs.Pages
+		st.FailedShards, st.Partial = bs.FailedShards, bs.Partial
 		if err != nil {
 			return st, err
 		}
@@ -195,6 +199,8 @@ func Collect(ctx context.Context, s Searcher, q Query, t *Tally) (Stats, error) 
 	}
 	hs, err := s.Hits(ctx, q, func(h Hit) error { t.AddHit(h); return nil })
 	st.Hits, st.Unparsed, st.NoSource, st.PIT = hs.Hits, hs.Unparsed, hs.NoSource, hs.PIT
+	st.FailedShards += hs.FailedShards
+	st.Partial = append(st.Partial, hs.Partial...)
 	st.Pages += hs.Pages
 	st.Mode = "hits"
 	if agg != "" {

@@ -40,6 +40,9 @@ type Config struct {
 	Insecure           bool     // skip TLS verification (testing only)
 	Timeout            time.Duration
 	Sniff              bool // discover nodes from the cluster (off: behind proxies it breaks)
+	// AllowPartial accepts responses in which some shards failed, noting
+	// them in Stats.Partial; without it they are an ErrPartial error.
+	AllowPartial bool
 }
 
 // ConfigFromEnv reads the SIPCORR_ES_* variables through getenv (os.Getenv).
@@ -93,6 +96,7 @@ type Client struct {
 	target  string // URLs without credentials, for errors
 	version string
 	distro  string // "" for Elasticsearch, "opensearch"
+	partial bool   // Config.AllowPartial
 }
 
 // Connect checks cfg, builds the client and asks the cluster for its version.
@@ -162,7 +166,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, classify("connect", target, err)
 	}
-	c := &Client{es: es, timeout: cfg.Timeout, target: target}
+	c := &Client{es: es, timeout: cfg.Timeout, target: target, partial: cfg.AllowPartial}
 	if err := c.ping(ctx); err != nil {
 		return nil, err
 	}

@@ -206,16 +206,21 @@ func TestTallyBucketsAndOverflow(t *testing.T) {
 	tl.AddHit(Hit{Time: base.Add(60 * time.Second), UA: "A", HasUA: true})
 	tl.AddHit(Hit{Time: base, Src: src})
 	tl.AddBucket(Bucket{Start: base, UA: "A", HasUA: true, Count: 5})
-	tl.AddHit(Hit{Time: base, UA: "B", HasUA: true}) // third identity: overflow
+	// A third identity evicts the lightest (the source, 1 hit), whose
+	// count moves to the overflow bucket.
+	tl.AddHit(Hit{Time: base, UA: "B", HasUA: true})
+	tl.AddHit(Hit{Time: base, Index: "unparsed"}) // neither UA nor source: no identity
 	got := fmt.Sprint(tl.Buckets())
 	want := fmt.Sprint([]Bucket{
 		{Start: base, UA: "A", HasUA: true, Count: 6},
-		{Start: base, Src: src.Addr(), Count: 1},
+		{Start: base, UA: "B", HasUA: true, Count: 1},
 		{Start: base, Overflow: true, Count: 1},
 		{Start: base.Add(time.Minute), UA: "A", HasUA: true, Count: 1},
 	})
-	if got != want || tl.OverflowHits != 1 || tl.Total() != 9 || tl.Keys() != 2 {
-		t.Errorf("buckets\n got %s\nwant %s (overflow %d)", got, want, tl.OverflowHits)
+	folded, exact := tl.FoldedKeys()
+	if got != want || tl.OverflowHits != 1 || tl.Total() != 10 || tl.Keys() != 2 || folded != 1 || !exact || tl.Unattributed != 1 {
+		t.Errorf("buckets\n got %s\nwant %s (overflow %d, folded %d, unattributed %d, total %d)",
+			got, want, tl.OverflowHits, folded, tl.Unattributed, tl.Total())
 	}
 	if s := BucketStart(time.UnixMilli(-1), time.Minute); s.UnixMilli() != -60000 {
 		t.Errorf("BucketStart before epoch = %v", s)

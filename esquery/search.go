@@ -112,6 +112,9 @@ func (c *Client) page(ctx context.Context, r pageReq, st *Stats, fn func(*elasti
 		if err != nil {
 			return classify(r.op, r.indices, err)
 		}
+		if err := checkShards(r.op, r.indices, res.Shards, c.partial, st); err != nil {
+			return err
+		}
 		if res.PitId != "" && pit != nil {
 			pit.Id = res.PitId
 		}

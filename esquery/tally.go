@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/heavy"
 )
 
 // DefaultMaxKeys bounds the distinct UAs (and, for lines without UA, source
@@ -12,18 +14,36 @@ import (
 const DefaultMaxKeys = 10000
 
 // Tally counts hits per UA (or per source, for lines without UA) and time
-// bucket with bounded memory: at most MaxKeys identities are kept apart, the
-// rest are counted together in Overflow buckets. Both the hits path and the
-// server-side aggregation feed the same Tally, so they give the same Buckets.
+// bucket with bounded memory: at most MaxKeys identities are kept apart.
+// Which ones is decided by a Space-Saving summary (internal/heavy): a new
+// identity at capacity evicts the one with the smallest estimated count,
+// whose counts move to the Overflow buckets. So the heaviest identities
+// are kept however late they first appear (every identity with more than
+// Total/MaxKeys hits is kept), and what was folded is counted: FoldedKeys
+// identities, OverflowHits hits. Both the hits path and the server-side
+// aggregation feed the same Tally, so they give the same Buckets.
+//
+// Hits that carry neither a UA nor a parsable source (the phrase matched,
+// the pattern did not) are no identity: they are counted in Unattributed
+// and Total, never in Buckets, so no caller can make a suspect of them.
 // A Tally is not safe for concurrent use.
 type Tally struct {
 	Bucket  time.Duration // DefaultBucket if zero
 	MaxKeys int           // DefaultMaxKeys if zero
 
-	ids    map[ident]struct{}
-	counts map[tallyKey]int64
-	// OverflowHits counts hits that went to Overflow buckets.
+	sum      *heavy.Summary[*idCounts]
+	overflow map[int64]int64 // bucket start (Unix ms) → folded hits
+	folded   heavy.Distinct
+	// OverflowHits counts hits that went to Overflow buckets (folded).
 	OverflowHits int64
+	// Unattributed counts hits with neither UA nor source.
+	Unattributed int64
+}
+
+// idCounts are one kept identity's exact counts since its admission.
+type idCounts struct {
+	id     ident
+	counts map[int64]int64 // bucket start (Unix ms) → hits
 }
 
 type ident struct {
@@ -32,10 +52,12 @@ type ident struct {
 	src   netip.Addr
 }
 
-type tallyKey struct {
-	start    int64 // Unix milliseconds
-	id       ident
-	overflow bool
+// key is the identity's summary key; UA and address keys cannot collide.
+func (id ident) key() string {
+	if id.hasUA {
+		return "u" + id.ua
+	}
+	return "s" + id.src.String()
 }
 
 // BucketStart returns the start of the bucket holding t: buckets of width d
@@ -53,15 +75,15 @@ func BucketStart(t time.Time, d time.Duration) time.Time {
 }
 
 func (t *Tally) init() {
-	if t.counts == nil {
-		t.ids = map[ident]struct{}{}
-		t.counts = map[tallyKey]int64{}
-	}
 	if t.Bucket <= 0 {
 		t.Bucket = DefaultBucket
 	}
 	if t.MaxKeys <= 0 {
 		t.MaxKeys = DefaultMaxKeys
+	}
+	if t.sum == nil {
+		t.sum = heavy.New[*idCounts](t.MaxKeys)
+		t.overflow = map[int64]int64{}
 	}
 }
 
@@ -77,6 +99,13 @@ func (t *Tally) AddHit(h Hit) {
 // AddBucket counts an aggregated bucket; b.Start must already be aligned
 // to t.Bucket (it is re-aligned otherwise).
 func (t *Tally) AddBucket(b Bucket) {
+	if b.Overflow {
+		t.init()
+		start := BucketStart(b.Start, t.bucket()).UnixMilli()
+		t.overflow[start] += b.Count
+		t.OverflowHits += b.Count
+		return
+	}
 	id := ident{ua: b.UA, hasUA: b.HasUA}
 	if !b.HasUA {
 		id.ua, id.src = "", b.Src
@@ -93,26 +122,63 @@ func (t *Tally) bucket() time.Duration {
 
 func (t *Tally) add(start time.Time, id ident, n int64) {
 	t.init()
-	k := tallyKey{start: start.UnixMilli(), id: id}
-	if _, ok := t.ids[id]; !ok {
-		if len(t.ids) >= t.MaxKeys {
-			t.OverflowHits += n
-			t.counts[tallyKey{start: k.start, overflow: true}] += n
-			return
-		}
-		t.ids[id] = struct{}{}
+	if n <= 0 {
+		return
 	}
-	t.counts[k] += n
+	if !id.hasUA && !id.src.IsValid() {
+		t.Unattributed += n
+		return
+	}
+	k := id.key()
+	it, ok := t.sum.Get(k)
+	if !ok {
+		var evicted *heavy.Item[*idCounts]
+		it, evicted = t.sum.Admit(k)
+		it.Val = &idCounts{id: id, counts: map[int64]int64{}}
+		if evicted != nil {
+			t.fold(evicted)
+		}
+	}
+	t.sum.Touch(it, uint64(n))
+	it.Val.counts[start.UnixMilli()] += n
+}
+
+// fold moves an evicted identity's counts into the Overflow buckets.
+func (t *Tally) fold(ev *heavy.Item[*idCounts]) {
+	t.folded.Add(ev.Key)
+	for start, c := range ev.Val.counts {
+		t.overflow[start] += c
+		t.OverflowHits += c
+	}
 }
 
 // Keys returns the number of identities kept apart.
-func (t *Tally) Keys() int { return len(t.ids) }
+func (t *Tally) Keys() int {
+	if t.sum == nil {
+		return 0
+	}
+	return t.sum.Len()
+}
 
-// Total returns the sum of all counts.
+// FoldedKeys returns the number of distinct identities whose counts were
+// folded into the Overflow buckets; exact reports whether the count is
+// exact (up to 4096 identities) or a HyperLogLog estimate (≈1.6 %). An
+// identity evicted and later re-admitted counts once here and keeps its
+// later hits apart.
+func (t *Tally) FoldedKeys() (n int, exact bool) { return t.folded.Count() }
+
+// Total returns the sum of all counts, unattributed hits included.
 func (t *Tally) Total() int64 {
-	var n int64
-	for _, c := range t.counts {
+	n := t.Unattributed
+	for _, c := range t.overflow {
 		n += c
+	}
+	if t.sum != nil {
+		t.sum.All(func(it *heavy.Item[*idCounts]) {
+			for _, c := range it.Val.counts {
+				n += c
+			}
+		})
 	}
 	return n
 }
@@ -120,10 +186,17 @@ func (t *Tally) Total() int64 {
 // Buckets returns the counts ordered by start, then UA-less last, UA,
 // source.
 func (t *Tally) Buckets() []Bucket {
-	out := make([]Bucket, 0, len(t.counts))
-	for k, c := range t.counts {
-		out = append(out, Bucket{Start: time.UnixMilli(k.start).UTC(), UA: k.id.ua, HasUA: k.id.hasUA,
-			Src: k.id.src, Overflow: k.overflow, Count: c})
+	out := make([]Bucket, 0, len(t.overflow))
+	for start, c := range t.overflow {
+		out = append(out, Bucket{Start: time.UnixMilli(start).UTC(), Overflow: true, Count: c})
+	}
+	if t.sum != nil {
+		t.sum.All(func(it *heavy.Item[*idCounts]) {
+			id := it.Val.id
+			for start, c := range it.Val.counts {
+				out = append(out, Bucket{Start: time.UnixMilli(start).UTC(), UA: id.ua, HasUA: id.hasUA, Src: id.src, Count: c})
+			}
+		})
 	}
 	slices.SortFunc(out, compareBuckets)
 	return out

@@ -138,4 +138,9 @@ type Stats struct {
 	PIT        bool   // paging used a point-in-time
 	Mode       string // what Collect did: "aggregate+hits", "hits"
 	Reason     string // why, when Auto chose hits only
+	// FailedShards counts shard failures tolerated with
+	// Config.AllowPartial (without it they are an ErrPartial error);
+	// Partial names them (index[shard] and the reason), at most 20 notes.
+	FailedShards int64
+	Partial      []string
 }

@@ -59,6 +59,12 @@ type logFlags struct {
 	fromES      string
 	indexWasSet bool
 
+	uaField, srcField, portField string
+	allowPartial                 bool
+	exportForce                  bool
+	// envURL is $SIPCORR_ES_URL at registration: it stands in for --es.
+	envURL string
+
 	// timelineUAs is the UA cap of timelines the log run creates itself
 	// (from --max-uas; set by analyze).
 	timelineUAs int
@@ -87,6 +93,12 @@ func (f *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.esExport, "es-export", "", "bulk-index one document per malformed message and per-minute per-UA rollups into this index (and INDEX-rollup)")
 	fs.IntVar(&f.esRetries, "es-retries", 6, "re-sends of export documents Elasticsearch refuses with 429 or 5xx (exponential backoff from 250 ms) before they count as rejected")
 	fs.StringVar(&f.esAgent, "es-agent", "", "observer.name of the exported documents (default: the host name)")
+	fs.StringVar(&f.uaField, "es-ua-field", esquery.DefaultUAField, "structured User-Agent field of the log documents (aggregated on the server where mapped as keyword, else its .keyword)")
+	fs.StringVar(&f.srcField, "es-source-field", esquery.DefaultSourceField, "structured source address field of the log documents (wins over the address in the message)")
+	fs.StringVar(&f.portField, "es-port-field", esquery.DefaultPortField, "structured source port field of the log documents")
+	fs.BoolVar(&f.allowPartial, "es-allow-partial", false, "accept Elasticsearch answers in which some shards failed (warned about, counts are short); default: such an answer is an error")
+	fs.BoolVar(&f.exportForce, "es-export-force", false, "let --es-export overwrite an index template or write into an index that sipcorr did not create")
+	f.envURL = os.Getenv(esquery.EnvURL)
 	fs.StringVar(&f.fromES, "from-es", "", "analyse the verdicts exported to this index (by any number of agents) instead of a capture")
 }
 
@@ -94,11 +106,12 @@ func (f *logFlags) register(fs *flag.FlagSet) {
 // analyze may run without a CAPTURE argument.
 func (f *logFlags) inputs() bool { return len(f.logs) > 0 || f.queryLogs() || f.fromES != "" }
 
-// queryLogs says whether Elasticsearch is queried for log lines: --es is
-// given, and when it also serves the export or the read-back, the log
-// indices were named explicitly.
+// queryLogs says whether Elasticsearch is queried for log lines: --es (or
+// $SIPCORR_ES_URL) is given, and when it also serves the export or the
+// read-back, the log indices were named explicitly. --es-index none turns
+// it off.
 func (f *logFlags) queryLogs() bool {
-	if f.es == "" || f.esIndex == "" || f.esIndex == "none" {
+	if (f.es == "" && f.envURL == "") || f.esIndex == "" || f.esIndex == "none" {
 		return false
 	}
 	return (f.esExport == "" && f.fromES == "") || f.indexWasSet
@@ -179,6 +192,7 @@ func (f *logFlags) config(getenv func(string) string) esquery.Config {
 	}
 	cfg.Sniff = f.esSniff
 	cfg.Timeout = f.esTimeout
+	cfg.AllowPartial = f.allowPartial
 	return cfg
 }
 
@@ -221,7 +235,7 @@ func (f *logFlags) query() esquery.Query {
 	re, _ := f.parser() // checked by check
 	mode, _ := f.modeValue()
 	q := esquery.Query{Indices: f.esIndex, TimeField: f.timeField, MessageField: f.msgField, Extra: f.extra,
-		Pattern: re, Mode: mode}
+		Pattern: re, Mode: mode, UAField: f.uaField, SourceField: f.srcField, PortField: f.portField}
 	if len(f.phrases) > 0 {
 		q.Phrases = append([]string(nil), f.phrases...)
 	}

@@ -29,6 +29,8 @@ type esBatch struct {
 	from, to time.Time
 	bucket   time.Duration
 	buckets  []esquery.Bucket
+	// unattributed counts hits with neither UA nor source (not in buckets).
+	unattributed int64
 }
 
 func startESPoller(ctx context.Context, s esquery.Searcher, q esquery.Query, every, lag time.Duration, start time.Time) *esPoller {
@@ -62,7 +64,7 @@ func startESPoller(ctx context.Context, s esquery.Searcher, q esquery.Query, eve
 					continue // the same window is asked again next time
 				}
 				select {
-				case p.ch <- esBatch{from: from, to: to, bucket: q.Bucket, buckets: tally.Buckets()}:
+				case p.ch <- esBatch{from: from, to: to, bucket: q.Bucket, buckets: tally.Buckets(), unattributed: tally.Unattributed}:
 					from = to
 				case <-ctx.Done():
 					return
@@ -115,6 +117,7 @@ const maxLogEventsPerBucket = 1 << 20
 
 func (r *liveRun) addLogBatch(b esBatch) {
 	r.tl.cover(correlate.SourceLog, b.from, b.to)
+	r.logs.unattributed += b.unattributed
 	for _, bk := range b.buckets {
 		if !bk.HasUA || bk.Overflow {
 			r.logs.unattributed += bk.Count

@@ -298,10 +298,11 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 	endProgress(r.e)
 	in.Aggregated, in.Paged, in.Unparsed, in.Mode = st.Aggregated, st.Hits, st.Unparsed, st.Mode
 	if err != nil {
-		in.Error = err.Error()
-		r.fail(fmt.Sprintf("--es %s: %v", r.f.esIndex, err))
+		in.Error = esErrText(err)
+		r.fail(fmt.Sprintf("--es %s: %s", r.f.esIndex, in.Error))
 		return // a partial count would look like a drop in the logs
 	}
+	r.sig.Notes = append(r.sig.Notes, esNotes(st)...)
 	in.Hits = t.Total()
 	r.sig.Hits += uint64(t.Total())
 	r.where, r.whereID = "Elasticsearch "+r.f.esIndex, ""
@@ -313,9 +314,7 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 			r.addLog(b.Start, b.UA, b.HasUA, netip.AddrPortFrom(b.Src, 0), b.Count)
 		}
 	}
-	if t.OverflowHits > 0 {
-		r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("more than %d distinct UAs or sources in the logs: %d hits counted together", esquery.DefaultMaxKeys, t.OverflowHits))
-	}
+	r.sig.Notes = append(r.sig.Notes, tallyNotes(t, st)...)
 	// The query window is the logs' coverage, hits or not.
 	r.cover(from, to.Add(-time.Nanosecond))
 }
