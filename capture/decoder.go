@@ -87,6 +87,12 @@ type Options struct {
 	// from one source address, so that one sender cannot take the whole
 	// MaxFragmentDatagrams. Default 1024.
 	MaxFragmentDatagramsPerSource int
+	// HEPPorts are the UDP ports whose HEP payloads are decoded (HEP
+	// from siptrace or heplify recorded in the capture) instead of being
+	// counted as non-SIP. Empty: none.
+	HEPPorts []uint16
+	// HEP tunes HEP decoding (password, duplicate window).
+	HEP HEPOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -161,6 +167,9 @@ type Decoder struct {
 
 	dg Datagram
 
+	hepPorts portSet    // nil when Options.HEPPorts is empty
+	hep      *HEPReader // nil when Options.HEPPorts is empty
+
 	// the packet being decoded
 	ci        gopacket.CaptureInfo
 	pkt       uint64
@@ -175,6 +184,9 @@ func NewDecoder(opts Options) *Decoder {
 	d := &Decoder{opts: opts}
 	d.ports = newPortSet(opts.Ports)
 	d.frag = newDefragger(opts)
+	if len(opts.HEPPorts) > 0 {
+		d.hepPorts, d.hep = newPortSet(opts.HEPPorts), NewHEPReader(opts.HEP)
+	}
 	return d
 }
 

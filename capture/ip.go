@@ -146,6 +146,10 @@ func (d *Decoder) udpPacket(src, dst netip.Addr, b []byte, depth int, emit func(
 	if (sp == gtpuPort || dp == gtpuPort) && d.gtpTunnel(p, depth+1, emit) {
 		return
 	}
+	if d.hep != nil && len(p) > 0 && d.hepPorts.match(sp, dp) && IsHEP(p) {
+		d.hepPayload(p, emit)
+		return
+	}
 	switch {
 	case len(p) == 0:
 		d.stats.EmptyUDP++
