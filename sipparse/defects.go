@@ -97,17 +97,35 @@ func (d KnownDefect) forVersion(v Version) (KnownDefect, bool) {
 	if !v.PatchGuessed || v.Master {
 		return d, d.affects(v)
 	}
-	patches := d.affectedPatches(v)
-	if patches == "" {
+	// The coverage test allocates nothing: AppendDefectsFor runs it per
+	// judged message, and only a defect that affects some releases of the
+	// branch but not all needs the names of those releases.
+	some, all := d.branchCoverage(v)
+	if !some {
 		return d, false
 	}
-	if d.affects(v) && patches == v.Branch()+".0-"+v.String() {
+	if all {
 		return d, true // every release of the branch: nothing to ask
 	}
+	patches := d.affectedPatches(v)
 	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
 		" branch; give --kamailio-version with the patch level to know]"
 	d.Affected = patches + " (of " + v.Branch() + ".x; reference: " + d.Affected + ")"
 	return d, true
+}
+
+// branchCoverage reports whether d affects some release of v's branch (0 to
+// v.Patch, the newest known) and whether it affects all of them.
+func (d KnownDefect) branchCoverage(v Version) (some, all bool) {
+	all = true
+	for p := 0; p <= v.Patch; p++ {
+		if d.affects(Version{Major: v.Major, Minor: v.Minor, Patch: p}) {
+			some = true
+		} else {
+			all = false
+		}
+	}
+	return some, some && all
 }
 
 // affectedPatches names the releases of v's branch (0 to v.Patch, the newest
@@ -162,6 +180,23 @@ func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDef
 			continue
 		}
 		if d, ok := d.forVersion(v); ok {
+			dst = append(dst, d)
+		}
+	}
+	return dst
+}
+
+// AppendTriggered appends to dst the defects of table (what KnownDefects
+// returned for the version judged) that the judged message triggers. Unlike
+// AppendDefectsFor it never builds the text of a bare branch's defects
+// ("only Kamailio 6.1.0-6.1.2 ..."), so a caller that keeps the table
+// counts every message without allocating.
+func AppendTriggered(dst, table []KnownDefect, verdict *Verdict) []KnownDefect {
+	if !verdict.mayTriggerDefect() {
+		return dst
+	}
+	for _, d := range table {
+		if d.trigger(verdict) {
 			dst = append(dst, d)
 		}
 	}

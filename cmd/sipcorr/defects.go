@@ -13,10 +13,19 @@ type defectCounter struct {
 	order []string
 	seen  map[string]*report.KnownDefect
 	buf   []sipparse.KnownDefect // reused per message: counting must not allocate
+	// table holds sipparse.KnownDefects(ver): for a bare branch ("6.1") the
+	// defects' texts name the affected patch releases, built once here
+	// rather than for every message.
+	table    []sipparse.KnownDefect
+	tableFor sipparse.Version
+	tableSet bool
 }
 
 func (d *defectCounter) add(v sipparse.Version, m *judged) {
-	d.buf = sipparse.AppendDefectsFor(d.buf[:0], v, m.verdict)
+	if !d.tableSet || d.tableFor != v {
+		d.table, d.tableFor, d.tableSet = sipparse.KnownDefects(v), v, true
+	}
+	d.buf = sipparse.AppendTriggered(d.buf[:0], d.table, m.verdict)
 	for _, k := range d.buf {
 		kd, ok := d.seen[k.ID]
 		if !ok {
