@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sipcorr/sipcorr/internal/heavy"
@@ -53,11 +54,18 @@ type ident struct {
 }
 
 // key is the identity's summary key; UA and address keys cannot collide.
+//
+// A UA is its own key, so counting a UA's hit allocates nothing; source
+// keys start with NUL, which a UA key never does (a UA that does is
+// prefixed with "\x00u", the one case that allocates).
 func (id ident) key() string {
 	if id.hasUA {
-		return "u" + id.ua
+		if strings.HasPrefix(id.ua, "\x00") {
+			return "\x00u" + id.ua
+		}
+		return id.ua
 	}
-	return "s" + id.src.String()
+	return "\x00s" + id.src.String()
 }
 
 // BucketStart returns the start of the bucket holding t: buckets of width d

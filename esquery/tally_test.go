@@ -67,9 +67,14 @@ func TestRegressionTallyKeepsLateHeavyUA(t *testing.T) {
 			if leakHits != 2000 || srcHits != 300 {
 				t.Errorf("late heavy identities: leak %d (want 2000), source %d (want 300)", leakHits, srcHits)
 			}
-			folded, _ := tl.FoldedKeys()
+			folded, exact := tl.FoldedKeys()
+			minFolded := tc.others - tc.maxKeys
+			if !exact {
+				// A HyperLogLog estimate: allow three standard errors (1.6 %).
+				minFolded = minFolded * 95 / 100
+			}
 			if tl.Total() != total || overflow != tl.OverflowHits || tl.Keys() > tc.maxKeys ||
-				folded < tc.others-tc.maxKeys || tl.OverflowHits == 0 {
+				folded < minFolded || tl.OverflowHits == 0 {
 				t.Errorf("total %d want %d, overflow %d/%d, keys %d, folded %d", tl.Total(), total, overflow, tl.OverflowHits, tl.Keys(), folded)
 			}
 		})
