@@ -120,3 +120,30 @@ func TestRegressionViaCommentAndOpenQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionCoreFromParse60: from 6.0 on get_hdr_field parses From with
+// parse_to like To, so a From parse_to rejects is a bad header and the core
+// drops the message; up to 5.8 sanity reports it ("Invalid From Header").
+// Expected values: the real 5.8.7 and 6.1.4.
+func TestRegressionCoreFromParse60(t *testing.T) {
+	for _, tc := range []struct {
+		from   string
+		ver    string
+		drop   bool
+		reason string
+	}{
+		{"<sip:1001@example.com", "5.8.7", false, "Invalid From Header"},
+		{"<sip:1001@example.com", "6.1.4", true, ""},
+		{"<sip:1001@example.com", "6.0.7", true, ""},
+		{"<>;tag=1", "5.8.7", false, "Invalid From Header"},
+		{"<>;tag=1", "6.1.4", true, ""},
+		{"\"unterminated <sip:1001@example.com>", "6.1.4", true, ""},
+		{"sip:1001@example.com;tag=1", "6.1.4", false, ""},
+		{"\"A\" <sip:1001@example.com>;tag=1;tag=2", "6.1.4", false, "Many From Tag Params"},
+	} {
+		v := judge(t, cfgFor(t, tc.ver, 32767, 15), msg("", set("From", "From: "+tc.from)))
+		if v.CoreDrop != tc.drop || v.Reason != tc.reason {
+			t.Errorf("%s From %q: drop %v reason %q, want %v %q", tc.ver, tc.from, v.CoreDrop, v.Reason, tc.drop, tc.reason)
+		}
+	}
+}
