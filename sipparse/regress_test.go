@@ -147,3 +147,30 @@ func TestRegressionCoreFromParse60(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionViaEmptyParms: parse_via's F_VIA state eats commas and
+// whitespace, so empty via-parms between commas pass; a Via ending after a
+// comma is still dropped. Expected values: the real 5.2.3, 5.6.3 and 6.1.4.
+func TestRegressionViaEmptyParms(t *testing.T) {
+	for _, tc := range []struct {
+		via  string
+		drop bool
+	}{
+		{"h;branch=z9,,SIP/2.0/UDP g", false},
+		{"h, ,SIP/2.0/UDP g", false},
+		{"h;branch=z9 (c), ,SIP/2.0/UDP g", false},
+		{"h;rport=;received=1.2.3.4, ,SIP/2.0/UDP g", false},
+		{"h,\r\n\tSIP/2.0/UDP g", false},
+		{"h,", true},
+		{"h, ", true},
+		{"h,,", true},
+		{"h;branch=z9 (c),", true},
+	} {
+		for _, ver := range []string{"5.2.3", "5.6.3", "6.1.4"} {
+			v := judge(t, cfgFor(t, ver, 32767, 15), msg("", set("Via", "Via: SIP/2.0/UDP "+tc.via)))
+			if v.CoreDrop != tc.drop {
+				t.Errorf("%s Via %q: core drop %v, want %v (%s)", ver, tc.via, v.CoreDrop, tc.drop, v.Detail())
+			}
+		}
+	}
+}
