@@ -174,3 +174,31 @@ func TestRegressionViaEmptyParms(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionURIMaddrPrefixAtEnd: parse_uri's end-of-input switch lacks
+// the maddr sub-states, so a URI whose last parameter is "ma" .. "maddr="
+// does not parse. Expected values: the real 5.6.3 (parse_uri.c of 5.2.3,
+// 5.8.7 and 6.1.4 has the same switch).
+func TestRegressionURIMaddrPrefixAtEnd(t *testing.T) {
+	for _, tc := range []struct {
+		uri string
+		ok  bool
+	}{
+		{"sip:1001@example.com;maddr=", false},
+		{"sip:1001@example.com;maddr", false},
+		{"sip:1001@example.com;ma", false},
+		{"sip:1001@example.com;MADD", false},
+		{"tel:+1555;ma", false},
+		{"sip:1001@example.com;m", true},
+		{"sip:1001@example.com;maddr=;lr", true},
+		{"sip:1001@example.com;maddr=x", true},
+		{"sip:1001@example.com;maddrx", true},
+		{"sip:1001@example.com;maddr=?a=b", true},
+		{"sip:1001@example.com;mad=1", true},
+	} {
+		v := judge(t, cfgFor(t, "5.6.3", 32767, 15), msg("", set("", "OPTIONS "+tc.uri+" SIP/2.0"), set("CSeq", "CSeq: 1 OPTIONS")))
+		if bad := v.Failed&CheckRURIScheme != 0; bad == tc.ok {
+			t.Errorf("R-URI %q: ruri check failed %v, want parse ok %v (%s)", tc.uri, bad, tc.ok, v.Detail())
+		}
+	}
+}
