@@ -16,12 +16,12 @@ type VerifiedRelease struct {
 // verifiedReleases mirrors open-disagreements.json (TestVerifiedReleases
 // holds the two together).
 var verifiedReleases = []VerifiedRelease{
-	{"5.2.3", "/opt/kamailio-5.2.3/sbin/kamailio", 5318},
-	{"5.2.4", "/opt/kamailio-5.2.4/sbin/kamailio", 5318},
-	{"5.6.3", "/usr/sbin/kamailio (Debian)", 4406},
-	{"5.8.7", "/opt/kamailio-5.8.7/sbin/kamailio", 4398},
-	{"6.0.7", "/opt/kamailio-6.0.7/sbin/kamailio", 12028},
-	{"6.1.4", "/opt/kamailio-6.1.4/sbin/kamailio", 12028},
+	{"5.2.3", "/opt/kamailio-5.2.3/sbin/kamailio", 1614},
+	{"5.2.4", "/opt/kamailio-5.2.4/sbin/kamailio", 1614},
+	{"5.6.3", "/usr/sbin/kamailio (Debian)", 1482},
+	{"5.8.7", "/opt/kamailio-5.8.7/sbin/kamailio", 1430},
+	{"6.0.7", "/opt/kamailio-6.0.7/sbin/kamailio", 1412},
+	{"6.1.4", "/opt/kamailio-6.1.4/sbin/kamailio", 1412},
 }
 
 // BranchProfile is one Kamailio branch sipcorr has a profile for.
