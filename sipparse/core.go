@@ -25,6 +25,7 @@ type coreMsg struct {
 	rawLen     int
 	dupErr     bool // whether the walk applied 5.6's duplicate-header error
 	core52     bool // whether the walk ran 5.2's header parsers (hname_52.go)
+	coreFrom   bool // whether the walk parsed From bodies (6.0+: get_hdr_field parses From like To)
 	flineOK    bool
 	isReply    bool
 	methodACK  bool
@@ -53,11 +54,11 @@ func (c *coreMsg) reset() {
 // coreView returns Kamailio's view of m.Raw, computing it on first use.
 func (m *Message) coreView(p *profile) *coreMsg {
 	c := &m.core
-	if c.done && c.dupErr == p.coreDupErr && c.core52 == p.core52 && c.rawPtr == unsafe.SliceData(m.Raw) && c.rawLen == len(m.Raw) {
+	if c.done && c.dupErr == p.coreDupErr && c.core52 == p.core52 && c.coreFrom == p.coreFrom && c.rawPtr == unsafe.SliceData(m.Raw) && c.rawLen == len(m.Raw) {
 		return c
 	}
 	c.reset()
-	c.done, c.dupErr, c.core52 = true, p.coreDupErr, p.core52
+	c.done, c.dupErr, c.core52, c.coreFrom = true, p.coreDupErr, p.core52, p.coreFrom
 	c.rawPtr, c.rawLen = unsafe.SliceData(m.Raw), len(m.Raw)
 	b := m.Raw
 	i := 0
@@ -103,7 +104,8 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 		}
 		var h *coreHdr
 		var next int
-		if idx < len(hs) && hs[idx].Offset == tmp && hs[idx].coreName && !coreParsed[hs[idx].Kind] {
+		if idx < len(hs) && hs[idx].Offset == tmp && hs[idx].coreName && !coreParsed[hs[idx].Kind] &&
+			!(c.coreFrom && hs[idx].Kind == HdrFrom) {
 			// The header at tmp is a Parse header whose body the core
 			// does not parse; the same holds for most that follow.
 			ph := &hs[idx]
@@ -156,7 +158,7 @@ func (c *coreMsg) walk(m *Message, tmp int, dupErr bool) {
 				kind, end, nameLen = int(hs[idx].Kind), lenientEnd(m, idx), len(hs[idx].Name)
 			}
 			var ok bool
-			if next, ok = getHdrField(b, tmp, kind, end, nameLen, h, c.core52); !ok {
+			if next, ok = getHdrField(b, tmp, kind, end, nameLen, h, c.core52, c.coreFrom); !ok {
 				hdrs = hdrs[:len(hdrs)-1]
 				c.walkErr, c.errOff = true, tmp
 				break
@@ -209,7 +211,10 @@ func lenientEnd(m *Message, idx int) int {
 // getHdrField ports get_hdr_field() (msg_parser.c) for the header at tmp;
 // hint is the kind of the name (nameLen bytes, followed by ':') and end the
 // end of the header when Parse already knows them (-1 otherwise).
-func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr, core52 bool) (next int, ok bool) {
+//
+// coreFrom: 6.0 moved From into get_hdr_field's parse_to_body (msg_parser.c,
+// 5.8.7..6.0.7 diff), so a From that parse_to rejects is a bad header there.
+func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr, core52, coreFrom bool) (next int, ok bool) {
 	h.start = tmp
 	var p int
 	if hint < 0 && core52 {
@@ -259,7 +264,15 @@ func getHdrField(b []byte, tmp int, hint, end, nameLen int, h *coreHdr, core52 b
 		h.via, next, ok = parseVia(b, p)
 	case HdrCSeq:
 		next, ok = parseCSeq(b, p, h)
-	case HdrTo:
+	case HdrTo, HdrFrom:
+		if h.kind == HdrFrom && !coreFrom {
+			if end > p {
+				next, ok = end, true
+			} else {
+				next, ok = skipHeaderBody(b, p)
+			}
+			break
+		}
 		if core52 {
 			h.to, next, ok = parseAddrSpec52(b, p, len(b))
 		} else {

@@ -21,8 +21,11 @@ type KnownDefect struct {
 	// (internal/kamtest TestGH1990Leak, TestContactStarCrash); "" when the
 	// entry is the reference's word only.
 	Measured string
-	affects  func(Version) bool
-	trigger  func(*Verdict) bool
+	// PatchUnknown: the version was given without patch level and d affects
+	// only some releases of the branch (Affected/Title of KnownDefects say which).
+	PatchUnknown bool
+	affects      func(Version) bool
+	trigger      func(*Verdict) bool
 }
 
 var knownDefects = []KnownDefect{
@@ -81,7 +84,7 @@ var knownDefects = []KnownDefect{
 func KnownDefects(v Version) []KnownDefect {
 	var out []KnownDefect
 	for _, d := range knownDefects {
-		if d, ok := d.forVersion(v); ok {
+		if d, ok := d.forVersion(v, true); ok {
 			out = append(out, d)
 		}
 	}
@@ -93,31 +96,14 @@ func KnownDefects(v Version) []KnownDefect {
 // branch if it affects any of its releases, and Title and Affected then name
 // the affected patch releases and ask for the patch level, so "5.2" does not
 // silently become 5.2.8 and hide GH1990 (5.2.0-5.2.3).
-func (d KnownDefect) forVersion(v Version) (KnownDefect, bool) {
+//
+// describe=false (the per-message path, which must not allocate) only sets
+// PatchUnknown; KnownDefects(v) gives the texts.
+func (d KnownDefect) forVersion(v Version, describe bool) (KnownDefect, bool) {
 	if !v.PatchGuessed || v.Master {
 		return d, d.affects(v)
 	}
-	// The coverage test allocates nothing: AppendDefectsFor runs it per
-	// judged message, and only a defect that affects some releases of the
-	// branch but not all needs the names of those releases.
-	some, all := d.branchCoverage(v)
-	if !some {
-		return d, false
-	}
-	if all {
-		return d, true // every release of the branch: nothing to ask
-	}
-	patches := d.affectedPatches(v)
-	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
-		" branch; give --kamailio-version with the patch level to know]"
-	d.Affected = patches + " (of " + v.Branch() + ".x; reference: " + d.Affected + ")"
-	return d, true
-}
-
-// branchCoverage reports whether d affects some release of v's branch (0 to
-// v.Patch, the newest known) and whether it affects all of them.
-func (d KnownDefect) branchCoverage(v Version) (some, all bool) {
-	all = true
+	some, all := false, true
 	for p := 0; p <= v.Patch; p++ {
 		if d.affects(Version{Major: v.Major, Minor: v.Minor, Patch: p}) {
 			some = true
@@ -125,7 +111,21 @@ func (d KnownDefect) branchCoverage(v Version) (some, all bool) {
 			all = false
 		}
 	}
-	return some, some && all
+	if !some {
+		return d, false
+	}
+	if all {
+		return d, true // every release of the branch: nothing to ask
+	}
+	d.PatchUnknown = true
+	if !describe {
+		return d, true // no text: the per-message path must not allocate
+	}
+	patches := d.affectedPatches(v)
+	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
+		" branch; give --kamailio-version with the patch level to know]"
+	d.Affected = patches + " (of " + v.Branch() + ".x; reference: " + d.Affected + ")"
+	return d, true
 }
 
 // affectedPatches names the releases of v's branch (0 to v.Patch, the newest
@@ -179,7 +179,7 @@ func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDef
 		if !d.trigger(verdict) {
 			continue
 		}
-		if d, ok := d.forVersion(v); ok {
+		if d, ok := d.forVersion(v, false); ok {
 			dst = append(dst, d)
 		}
 	}

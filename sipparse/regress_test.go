@@ -120,3 +120,85 @@ func TestRegressionViaCommentAndOpenQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestRegressionCoreFromParse60: from 6.0 on get_hdr_field parses From with
+// parse_to like To, so a From parse_to rejects is a bad header and the core
+// drops the message; up to 5.8 sanity reports it ("Invalid From Header").
+// Expected values: the real 5.8.7 and 6.1.4.
+func TestRegressionCoreFromParse60(t *testing.T) {
+	for _, tc := range []struct {
+		from   string
+		ver    string
+		drop   bool
+		reason string
+	}{
+		{"<sip:1001@example.com", "5.8.7", false, "Invalid From Header"},
+		{"<sip:1001@example.com", "6.1.4", true, ""},
+		{"<sip:1001@example.com", "6.0.7", true, ""},
+		{"<>;tag=1", "5.8.7", false, "Invalid From Header"},
+		{"<>;tag=1", "6.1.4", true, ""},
+		{"\"unterminated <sip:1001@example.com>", "6.1.4", true, ""},
+		{"sip:1001@example.com;tag=1", "6.1.4", false, ""},
+		{"\"A\" <sip:1001@example.com>;tag=1;tag=2", "6.1.4", false, "Many From Tag Params"},
+	} {
+		v := judge(t, cfgFor(t, tc.ver, 32767, 15), msg("", set("From", "From: "+tc.from)))
+		if v.CoreDrop != tc.drop || v.Reason != tc.reason {
+			t.Errorf("%s From %q: drop %v reason %q, want %v %q", tc.ver, tc.from, v.CoreDrop, v.Reason, tc.drop, tc.reason)
+		}
+	}
+}
+
+// TestRegressionViaEmptyParms: parse_via's F_VIA state eats commas and
+// whitespace, so empty via-parms between commas pass; a Via ending after a
+// comma is still dropped. Expected values: the real 5.2.3, 5.6.3 and 6.1.4.
+func TestRegressionViaEmptyParms(t *testing.T) {
+	for _, tc := range []struct {
+		via  string
+		drop bool
+	}{
+		{"h;branch=z9,,SIP/2.0/UDP g", false},
+		{"h, ,SIP/2.0/UDP g", false},
+		{"h;branch=z9 (c), ,SIP/2.0/UDP g", false},
+		{"h;rport=;received=1.2.3.4, ,SIP/2.0/UDP g", false},
+		{"h,\r\n\tSIP/2.0/UDP g", false},
+		{"h,", true},
+		{"h, ", true},
+		{"h,,", true},
+		{"h;branch=z9 (c),", true},
+	} {
+		for _, ver := range []string{"5.2.3", "5.6.3", "6.1.4"} {
+			v := judge(t, cfgFor(t, ver, 32767, 15), msg("", set("Via", "Via: SIP/2.0/UDP "+tc.via)))
+			if v.CoreDrop != tc.drop {
+				t.Errorf("%s Via %q: core drop %v, want %v (%s)", ver, tc.via, v.CoreDrop, tc.drop, v.Detail())
+			}
+		}
+	}
+}
+
+// TestRegressionURIMaddrPrefixAtEnd: parse_uri's end-of-input switch lacks
+// the maddr sub-states, so a URI whose last parameter is "ma" .. "maddr="
+// does not parse. Expected values: the real 5.6.3 (parse_uri.c of 5.2.3,
+// 5.8.7 and 6.1.4 has the same switch).
+func TestRegressionURIMaddrPrefixAtEnd(t *testing.T) {
+	for _, tc := range []struct {
+		uri string
+		ok  bool
+	}{
+		{"sip:1001@example.com;maddr=", false},
+		{"sip:1001@example.com;maddr", false},
+		{"sip:1001@example.com;ma", false},
+		{"sip:1001@example.com;MADD", false},
+		{"tel:+1555;ma", false},
+		{"sip:1001@example.com;m", true},
+		{"sip:1001@example.com;maddr=;lr", true},
+		{"sip:1001@example.com;maddr=x", true},
+		{"sip:1001@example.com;maddrx", true},
+		{"sip:1001@example.com;maddr=?a=b", true},
+		{"sip:1001@example.com;mad=1", true},
+	} {
+		v := judge(t, cfgFor(t, "5.6.3", 32767, 15), msg("", set("", "OPTIONS "+tc.uri+" SIP/2.0"), set("CSeq", "CSeq: 1 OPTIONS")))
+		if bad := v.Failed&CheckRURIScheme != 0; bad == tc.ok {
+			t.Errorf("R-URI %q: ruri check failed %v, want parse ok %v (%s)", tc.uri, bad, tc.ok, v.Detail())
+		}
+	}
+}

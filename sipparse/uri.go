@@ -77,6 +77,26 @@ func plainSIPURI(b []byte) bool {
 	return port <= 65535
 }
 
+// maddrPrefixEnd reports whether b's last parameter is "ma", "mad", "madd",
+// "maddr" or "maddr=" (any case): parse_uri's end-of-input switch lists
+// every parameter sub-state but the maddr ones (PMA_A .. PMA_eq), so such
+// a URI ends in error_bug (parse_uri.c of 5.2.3, 5.6.3, 5.8.7 and 6.1.4;
+// "sip:1001@example.com;maddr=" is a Bad Request URI on the real 5.6.3).
+func maddrPrefixEnd(b []byte) bool {
+	i := len(b) - 1
+	for i >= 0 && len(b)-i <= 7 && b[i] != ';' {
+		i--
+	}
+	if i < 0 || b[i] != ';' {
+		return false
+	}
+	t := b[i+1:]
+	if len(t) < 2 || len(t) > 6 {
+		return false
+	}
+	return equalFold(t, "maddr="[:len(t)])
+}
+
 // parseURIStates is parseURI's port of the parse_uri() state machine.
 func parseURIStates(b []byte, strictHost bool) (uriInfo, bool) {
 	return parseURIRules(b, strictHost, false)
@@ -367,6 +387,9 @@ func parseURIRules(b []byte, strictHost, lax52 bool) (uriInfo, bool) {
 		portLen = len(b) - portStart
 	case sParam, sParamP:
 		endParam(len(b))
+		if maddrPrefixEnd(b) {
+			return info, false
+		}
 	case sHeaders:
 		if errorHeaders {
 			return info, false

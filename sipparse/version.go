@@ -122,6 +122,7 @@ type profile struct {
 	coreRequires     bool   // core drops messages without reachable From/To/Call-ID/CSeq
 	master           bool   // via1 branch rule, rfc3261, sizes, str2int CSeq, 4c
 	core52           bool   // 5.2 core parsers (hname_52.go; i12b)
+	coreFrom         bool   // get_hdr_field parses From with parse_to (6.0.0+, msg_parser.c)
 	maxChecks        Check
 }
 
@@ -145,6 +146,7 @@ func (v Version) profile() profile {
 	p.coreRequires = p.coreDupErr
 	p.strictURIHost = p.coreDupErr
 	p.core52 = isCore52(v)
+	p.coreFrom = v.num() >= ver(6, 0, 0)
 	p.contactStarCrash = !v.atLeastPerBranch([3]int{5, 5, 6}, [3]int{5, 6, 3}, [3]int{5, 7, 0})
 	return p
 }

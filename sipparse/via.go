@@ -122,8 +122,13 @@ func parseViaFull(buf []byte, off int) (info viaInfo, next int, ok bool) {
 			p = viaLWS(buf, p)
 		}
 		if p < len(buf) && buf[p] == ',' {
+			// F_VIA eats further commas and whitespace: empty via-parms
+			// (",," and ", ,") are skipped, though a Via still may not end
+			// after a comma (verified on 5.2.3, 5.6.3, 6.1.4).
 			first = false
-			p++
+			for p < len(buf) && buf[p] == ',' {
+				p = viaLWS(buf, p+1)
+			}
 			continue
 		}
 		// A NUL ends the Via where it stands (parse_via's main loop is

@@ -35,12 +35,20 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet("check", e)
 	var sf sanityFlags
 	sf.register(fs)
+	listVersions := fs.Bool("list-versions", false, "print the Kamailio version profiles and which real binary verified each, then exit")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: sipcorr check [flags] INPUT...\n\nINPUT is a file holding one raw SIP message, or a capture file (each SIP\nmessage in it is judged). Prints one JSON object per message:\n{\"source\",\"core_drop\",\"failed\",\"first\",\"code\",\"reason\",\"detail\"}\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
 		return code
+	}
+	if *listVersions {
+		if err := printVersions(e.stdout); err != nil {
+			fmt.Fprintf(e.stderr, "sipcorr check: %v\n", err)
+			return exitInput
+		}
+		return exitOK
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(e.stderr, "sipcorr check: no input given")
@@ -75,6 +83,28 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return interruptCode(ctx)
 	}
 	return code
+}
+
+// printVersions writes one line per --kamailio-version profile: the branch,
+// the release a bare branch imitates, and the real binaries the differential
+// test (internal/kamailiotest TestDiff) ran against it with their recorded
+// open disagreements, or that the profile is the reference's word only.
+func printVersions(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	for _, p := range sipparse.Profiles() {
+		verified := "not verified against a real binary (reference only)"
+		if len(p.Verified) > 0 {
+			verified = "verified against"
+			for i, r := range p.Verified {
+				if i > 0 {
+					verified += ";"
+				}
+				verified += fmt.Sprintf(" %s %s (%d open disagreements)", r.Version, r.Binary, r.OpenDisagreements)
+			}
+		}
+		fmt.Fprintf(bw, "%-7s bare branch imitates %-7s %s\n", p.Branch, p.Newest, verified)
+	}
+	return bw.Flush()
 }
 
 // checkInput judges one input: a capture file message by message, anything

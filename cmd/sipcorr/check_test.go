@@ -139,3 +139,26 @@ reply_route {
 		t.Errorf("first = %d, want 32 (the second call's check): %s", l.First, stdout)
 	}
 }
+
+// TestCheckListVersions: every profile is listed, the verified releases with
+// their binary, a bare branch naming the release it imitates.
+func TestCheckListVersions(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "check", "--list-versions")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"5.2     bare branch imitates 5.2.8   verified against 5.2.3 /opt/kamailio-5.2.3/sbin/kamailio (",
+		"; 5.2.4 /opt/kamailio-5.2.4/sbin/kamailio (",
+		"5.6     bare branch imitates 5.6.6   verified against 5.6.3 /usr/sbin/kamailio (Debian) (",
+		"5.5     bare branch imitates 5.5.7   not verified against a real binary",
+		"master  bare branch imitates master",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--list-versions lacks %q:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "\n"); n != 13 {
+		t.Errorf("%d lines, want 13 (12 branches and master):\n%s", n, stdout)
+	}
+}
