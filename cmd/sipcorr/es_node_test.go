@@ -27,7 +27,7 @@ import (
 // esNode returns the node's URL (with credentials) or skips.
 func esNode(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("SIPCORR_ES_URL")
+	u := esNodeURL // TestMain took it out of the environment
 	if u == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("SIPCORR_ES_URL is not set under CI=true: run export SIPCORR_ES_URL=$(scripts/es/start.sh) before go test")
