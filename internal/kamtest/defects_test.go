@@ -23,7 +23,7 @@ var allReleases = []string{"5.2.3", "5.2.4", "5.6.3", "5.8.7", "6.0.7", "6.1.4"}
 // register is a device REGISTER; contact is its Contact value.
 func register(n int, contact string) []byte {
 	return fmt.Appendf(nil, "REGISTER sip:127.0.0.1 SIP/2.0\r\n"+
-		"Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-star-%d\r\n"+
+		"Via: SIP/2.0/UDP 127.0.0.1:5999;rport;branch=z9hG4bK-star-%d\r\n"+
 		"Max-Forwards: 70\r\nFrom: <sip:201@127.0.0.1>;tag=%d\r\nTo: <sip:201@127.0.0.1>\r\n"+
 		"Call-ID: star-%d@sipcorr.test\r\nCSeq: %d REGISTER\r\nContact: %s\r\nExpires: 0\r\n"+
 		"User-Agent: Yealink SIP-T46S 66.85.0.5\r\nContent-Length: 0\r\n\r\n", n, n, n, n+1, contact)
@@ -42,22 +42,32 @@ func TestContactStarCrash(t *testing.T) {
 			bin, mods := kamtest.Release(t, v)
 			srv := kamtest.Start(t, kamtest.Config{Bin: bin, Modules: mods, Children: 1,
 				Route: `if (!sanity_check("1024", "8")) { exit; } sl_send_reply("200", "OK"); exit;`})
-			// A normal REGISTER first: the worker must survive it.
-			if err := srv.SendUDP(register(1, "<sip:201@127.0.0.1:5999>")); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(300 * time.Millisecond)
-			if srv.Exited() {
-				t.Fatalf("kamailio %s died on a plain REGISTER:\n%s", v, srv.Log())
+			// A normal REGISTER first: its reply shows the UDP worker is up
+			// (the RPC answering only shows the TCP one is).
+			if line, err := srv.AskUDP(register(1, "<sip:201@127.0.0.1:5999>"), 20*time.Second); err != nil {
+				t.Fatalf("kamailio %s gave no reply to a plain REGISTER (%v):\n%s", v, err, tail(srv.Log(), 2000))
+			} else if !strings.Contains(line, " 200 ") {
+				t.Fatalf("kamailio %s answered a plain REGISTER with %q", v, line)
 			}
 			if err := srv.SendUDP(register(2, "*")); err != nil {
 				t.Fatal(err)
 			}
+			// One UDP worker takes datagrams in order: a reply to the next
+			// REGISTER proves it survived the star; no reply, and the main
+			// process must go down. Both are waited for with a deadline
+			// that a loaded CI machine does not reach (the first version
+			// gave a crash 3 s, and a busy run took longer to notice it).
+			_, askErr := srv.AskUDP(register(3, "<sip:201@127.0.0.1:5999>"), 10*time.Second)
 			crashed := false
-			for range 30 {
-				time.Sleep(100 * time.Millisecond)
-				if crashed = srv.Exited(); crashed {
-					break
+			if askErr != nil {
+				for range 200 {
+					if crashed = srv.Exited(); crashed {
+						break
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				if !crashed {
+					t.Fatalf("kamailio %s neither answered after the star (%v) nor exited:\n%s", v, askErr, tail(srv.Log(), 2000))
 				}
 			}
 			sig := ""

@@ -336,6 +336,31 @@ func (s *Server) SendUDP(msgs ...[]byte) error {
 	return nil
 }
 
+// AskUDP sends msg as one datagram and returns the first line of the first
+// reply, waiting at most timeout. The message's Via must carry ;rport (or
+// name this socket) for Kamailio to answer here. A worker that died on the
+// message gives no reply: the error is then a timeout.
+func (s *Server) AskUDP(msg []byte, timeout time.Duration) (string, error) {
+	c, err := net.Dial("udp", s.SIPAddr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if _, err := c.Write(msg); err != nil {
+		return "", err
+	}
+	if err := c.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 64<<10)
+	n, err := c.Read(buf)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+	return line, nil
+}
+
 // Exited reports whether the main Kamailio process has exited (Kamailio
 // shuts down when a worker dies, e.g. on a crash).
 func (s *Server) Exited() bool {
