@@ -52,6 +52,12 @@ type Options struct {
 	NoTransient bool
 	// MinBytesPerMessage is the smallest estimate reported as a suspect [0].
 	MinBytesPerMessage float64
+	// MinShare is the smallest part of the series' growth a suspect must
+	// explain [0.05; negative: none]. Over weeks of coarse samples a rare
+	// device's few messages can land on noise and test significant while
+	// explaining 1 % of the growth; it is listed with its estimate, not
+	// as a suspect.
+	MinShare float64
 	MaxBystanders      int // UAs listed without impact [100]
 	Growth             GrowthOptions
 	// Sanity, Version and Defects feed Remediate and the known-defect
@@ -74,6 +80,12 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxBystanders, 100)
 	if o.Seed == 0 {
 		o.Seed = 1
+	}
+	switch {
+	case o.MinShare == 0:
+		o.MinShare = 0.05
+	case o.MinShare < 0:
+		o.MinShare = 0
 	}
 	if o.Alpha <= 0 || o.Alpha >= 1 {
 		o.Alpha = 0.05

@@ -41,7 +41,7 @@ func (a *analysis) classify(r *Report) {
 			continue
 		}
 		cr := a.res[bt][j]
-		if !(cr.beta > 0 && cr.ci.Low > 0 && cr.p < thr && cr.beta >= a.o.MinBytesPerMessage) {
+		if !(cr.beta > 0 && cr.ci.Low > 0 && cr.p < thr && cr.beta >= a.o.MinBytesPerMessage && cr.share >= a.o.MinShare) {
 			continue
 		}
 		z := math.Inf(1)
@@ -247,6 +247,9 @@ func (a *analysis) reason(u *uaEntry, cols []*column, groupOf map[*column]int, b
 			return fmt.Sprintf("no memory effect: 95%% interval [%.3g, %.3g] B/message includes 0 (%s)", cr.ci.Low, cr.ci.High, a.targets[a.best[j]].name)
 		case cr.p >= thr:
 			return fmt.Sprintf("not significant: p = %.2g above the corrected threshold %.2g", cr.p, thr)
+		case cr.share < a.o.MinShare:
+			return fmt.Sprintf("explains %.1f%% of the growth of %s, below the %.0f%% a suspect must explain (%.3g B/message, p = %.2g)",
+				100*cr.share, a.targets[a.best[j]].name, 100*a.o.MinShare, cr.beta, cr.p)
 		default:
 			return fmt.Sprintf("estimate %.3g B/message below the minimum %.3g", cr.beta, a.o.MinBytesPerMessage)
 		}

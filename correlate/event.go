@@ -128,7 +128,13 @@ type MemSeries struct {
 	Receivers     int
 	ReceiversFrom string
 	Total         float64 // pool size in bytes; 0 when unknown
-	Points        []MemPoint
+	// Averaged says each point is the mean over the interval before its
+	// time (RRD/Munin/Grafana consolidation), not a reading at that
+	// instant. Where such rows are coarser than the analysis bucket, the
+	// step between two of them weighs each message by a triangle over
+	// both intervals (see "Coarse samples" in the README).
+	Averaged bool
+	Points   []MemPoint
 }
 
 // MemPoint is one sample. Segment changes when the process (or the server)

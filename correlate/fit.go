@@ -32,8 +32,9 @@ type dataset struct {
 
 // newDataset builds rows from the buckets in rows, column j taken lags[j]
 // buckets earlier than the memory step it explains; with transient, each
-// column also gets its change column. rows must start at lag+1 or later.
-func newDataset(cols []*column, lags []int, y []float64, rows []int, drift, transient bool) *dataset {
+// column also gets its change column. shape says what a row's counts are
+// (rowShape.count); rows must start at lag+shape.reach or later.
+func newDataset(cols []*column, lags []int, y []float64, rows []int, shape rowShape, drift, transient bool) *dataset {
 	p, q := len(cols), 0
 	if transient {
 		q = p
@@ -41,14 +42,68 @@ func newDataset(cols []*column, lags []int, y []float64, rows []int, drift, tran
 	ds := &dataset{n: len(rows), p: p, q: q, x: make([]float64, len(rows)*p), d: make([]float64, len(rows)*q), y: make([]float64, len(rows)), drift: drift}
 	for r, k := range rows {
 		ds.y[r] = y[k]
+		l := shape.length(k)
 		for j, c := range cols {
-			ds.x[r*p+j] = c.x[k-lags[j]]
+			ds.x[r*p+j] = shape.count(c.x, k, lags[j])
 			if transient {
-				ds.d[r*q+j] = c.x[k-lags[j]] - c.x[k-lags[j]-1]
+				ds.d[r*q+j] = c.x[k-lags[j]] - c.x[k-l-lags[j]]
 			}
 		}
 	}
 	return ds
+}
+
+// rowShape describes the rows of a target: span[k] is the number of
+// buckets of the row ending at k (nil: one each), averaged that its
+// samples are means over the interval before them.
+type rowShape struct {
+	span     []int
+	averaged bool
+}
+
+// length is the number of buckets of the row ending at k.
+func (r rowShape) length(k int) int {
+	if r.span == nil {
+		return 1
+	}
+	return max(r.span[k], 1)
+}
+
+// reach is how many buckets before k the counts of the row ending at k
+// (and its change column) look back, lag not included.
+func (r rowShape) reach(k int) int {
+	l := r.length(k)
+	if r.averaged && l > 1 {
+		return 2 * l
+	}
+	return l
+}
+
+// count is what the memory step of the row ending at k sees of the counts
+// x, lag buckets earlier. For a reading at each end it is the sum over the
+// row's buckets. For averaged samples (each the mean over the l buckets
+// before it) the difference of two means weighs a message by a triangle:
+// rising over the previous row's buckets, 1 at the row's start, falling
+// to 0 at its end; a row of one bucket is too short for that to matter.
+func (r rowShape) count(x []float64, k, lag int) float64 {
+	l := r.length(k)
+	if l == 1 {
+		return x[k-lag]
+	}
+	v := 0.0
+	if !r.averaged {
+		for i := k - l + 1; i <= k; i++ {
+			v += x[i-lag]
+		}
+		return v
+	}
+	fl := float64(l)
+	for i := k - 2*l + 1; i <= k; i++ {
+		// bucket i's middle lies (i-(k-l)-0.5) buckets after the row's start
+		w := 1 - math.Abs(float64(i-(k-l))-0.5)/fl
+		v += w * x[i-lag]
+	}
+	return v
 }
 
 // prepare centres the columns and forms the Gram blocks once; every fit

@@ -92,8 +92,13 @@ type target struct {
 	perProcess bool
 	receivers  []string // summed series that are receivers (pkg sum only)
 	total      float64
-	delta      []float64
-	pts        []MemPoint // for projection; nil for sums
+	// delta is the memory step of each row, at the row's last bucket
+	// (NaN elsewhere and where it cannot be measured); shape says how many
+	// buckets each row covers (1 for a polled series, more where samples
+	// are coarser than the buckets) and how its counts are weighed.
+	delta []float64
+	shape rowShape
+	pts   []MemPoint // for projection; nil for sums
 }
 
 // buildTargets turns the memory series into per-bucket steps: every shm
@@ -104,9 +109,10 @@ type target struct {
 func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
 	var out []target
 	var sum *target
+	var sumSampled []bool
 	for _, s := range mem {
 		pts := sortedPoints(s.Points)
-		d, gaps, restarts := seriesSteps(pts, g)
+		d, sampled, gaps, restarts := seriesSteps(pts, g)
 		if gaps > 0 {
 			*notes = append(*notes, Note{"gap", fmt.Sprintf("%s: %d of %d buckets have no usable samples at their ends (gap longer than 3 poll intervals)", s.Name, gaps, g.n)})
 		}
@@ -115,7 +121,9 @@ func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
 		}
 		if s.Pool == PoolPkg && !s.Aggregate {
 			if sum == nil {
-				sum = &target{name: "pkg (sum of processes)", pool: PoolPkg, metric: s.Metric, delta: make([]float64, g.n)}
+				sum = &target{name: "pkg (sum of processes)", pool: PoolPkg, metric: s.Metric, delta: make([]float64, g.n),
+					shape: rowShape{averaged: true}}
+				sumSampled = sampled
 			}
 			sum.members++
 			sum.names = append(sum.names, s.Name)
@@ -125,31 +133,37 @@ func buildTargets(mem []MemSeries, g *grid, notes *[]Note) []target {
 			if s.Receivers > 0 {
 				sum.spread, sum.spreadFrom = s.Receivers, s.ReceiversFrom
 			}
+			sum.shape.averaged = sum.shape.averaged && s.Averaged
 			if sum.metric != s.Metric {
 				sum.metric = ""
 			}
 			for k := range d {
 				sum.delta[k] += d[k] // NaN spreads: a bucket needs every process
+				// A row of the sum ends where every process has a sample.
+				sumSampled[k] = sumSampled[k] && sampled[k]
 			}
 			continue
 		}
-		out = append(out, target{name: s.Name, pool: s.Pool, metric: s.Metric, members: 1, total: s.Total, delta: d, pts: pts,
+		rows, span := spanRows(d, sampled)
+		out = append(out, target{name: s.Name, pool: s.Pool, metric: s.Metric, members: 1, total: s.Total, delta: rows,
+			shape: rowShape{span: span, averaged: s.Averaged}, pts: pts,
 			perProcess: s.PerProcess, spread: s.Receivers, spreadFrom: s.ReceiversFrom})
 	}
 	if sum != nil {
+		sum.delta, sum.shape.span = spanRows(sum.delta, sumSampled)
 		out = append(out, *sum)
 	}
 	return out
 }
 
 // seriesSteps interpolates the series at the grid boundaries and returns the
-// step of each bucket.
-func seriesSteps(pts []MemPoint, g *grid) (d []float64, gaps, restarts int) {
-	maxGap := 3 * time.Duration(medianInterval(pts))
+// step of each bucket, and which buckets hold a sample (in (start, end]).
+func seriesSteps(pts []MemPoint, g *grid) (d []float64, sampled []bool, gaps, restarts int) {
+	limit := gapLimits(pts)
 	vals := make([]float64, g.n+1)
 	segs := make([]int, g.n+1)
 	for k := 0; k <= g.n; k++ {
-		vals[k], segs[k] = interpAt(pts, g.at(k), maxGap)
+		vals[k], segs[k] = interpAt(pts, g.at(k), limit)
 	}
 	d = make([]float64, g.n)
 	for k := 0; k < g.n; k++ {
@@ -164,23 +178,80 @@ func seriesSteps(pts []MemPoint, g *grid) (d []float64, gaps, restarts int) {
 			d[k] = vals[k+1] - vals[k]
 		}
 	}
-	return d, gaps, restarts
-}
-
-func medianInterval(pts []MemPoint) float64 {
-	var iv []float64
-	for i := 1; i < len(pts); i++ {
-		if d := pts[i].Time.Sub(pts[i-1].Time); d > 0 {
-			iv = append(iv, float64(d))
+	sampled = make([]bool, g.n)
+	for _, p := range pts {
+		// Bucket k holds the sample at t when at(k) < t <= at(k+1).
+		k := int(floorDiv(p.Time.Sub(g.start).Nanoseconds()-1, int64(g.step)))
+		if k >= 0 && k < g.n {
+			sampled[k] = true
 		}
 	}
-	return median(iv)
+	return d, sampled, gaps, restarts
+}
+
+// gapWindow is how many sampling intervals on each side set the local
+// interval a gap is measured against.
+const gapWindow = 8
+
+// gapLimits returns, for every sampling interval i (between pts[i-1] and
+// pts[i]), the longest it may be and still be interpolated over: 3 times
+// the larger of the median interval of the gapWindow intervals before it
+// and of those after it. A series consolidated like an RRD (5 min rows
+// for a day, 30 min for a week, 2 h before) keeps its coarse part, which
+// one median over the whole series would call a gap everywhere; taking
+// the larger side keeps the last row of a coarse stretch before a finer
+// one, and a gap among fine rows is still one.
+func gapLimits(pts []MemPoint) []time.Duration {
+	iv := make([]float64, len(pts))
+	for i := 1; i < len(pts); i++ {
+		iv[i] = float64(pts[i].Time.Sub(pts[i-1].Time))
+	}
+	limit := make([]time.Duration, len(pts))
+	for i := 1; i < len(pts); i++ {
+		ref := math.Max(median(iv[max(1, i-gapWindow):i]), median(iv[i+1:min(len(iv), i+1+gapWindow)]))
+		if ref <= 0 { // a two-sample series
+			ref = iv[i]
+		}
+		limit[i] = time.Duration(3 * ref)
+	}
+	return limit
+}
+
+// spanRows turns per-bucket steps into rows: a bucket that holds no
+// sample cannot be measured on its own (its step is a slice of an
+// interpolation, and counting each slice as an observation would count
+// one coarse sample many times), so it is joined to the following buckets
+// up to one that holds a sample. The row's step, the sum of its buckets',
+// goes to its last bucket, which records the row's length in span; the
+// other buckets become NaN. A row with an unmeasurable bucket (gap,
+// restart) is NaN. With a sample in every bucket (a series polled at
+// least once per bucket) nothing changes.
+func spanRows(d []float64, sampled []bool) (rows []float64, span []int) {
+	rows = make([]float64, len(d))
+	span = make([]int, len(d))
+	start := 0
+	for k := range d {
+		if !sampled[k] && k < len(d)-1 {
+			rows[k] = math.NaN()
+			continue
+		}
+		sum := 0.0
+		for i := start; i <= k; i++ {
+			sum += d[i] // NaN spreads: the row cannot be measured
+		}
+		rows[k], span[k] = sum, k-start+1
+		if !sampled[k] { // a trailing stretch with no sample to end it
+			rows[k] = math.NaN()
+		}
+		start = k + 1
+	}
+	return rows, span
 }
 
 // interpAt returns the linearly interpolated value at t and its segment;
 // NaN when t is outside the samples, the bracketing samples are further
-// apart than maxGap or lie in different segments.
-func interpAt(pts []MemPoint, t time.Time, maxGap time.Duration) (float64, int) {
+// apart than their interval's limit or lie in different segments.
+func interpAt(pts []MemPoint, t time.Time, limit []time.Duration) (float64, int) {
 	i := sort.Search(len(pts), func(i int) bool { return !pts[i].Time.Before(t) })
 	if i < len(pts) && pts[i].Time.Equal(t) && finite(pts[i].Used) {
 		return pts[i].Used, pts[i].Segment
@@ -189,7 +260,7 @@ func interpAt(pts []MemPoint, t time.Time, maxGap time.Duration) (float64, int) 
 		return math.NaN(), 0
 	}
 	a, b := pts[i-1], pts[i]
-	if a.Segment != b.Segment || b.Time.Sub(a.Time) > maxGap || !finite(a.Used) || !finite(b.Used) {
+	if a.Segment != b.Segment || b.Time.Sub(a.Time) > limit[i] || !finite(a.Used) || !finite(b.Used) {
 		return math.NaN(), 0
 	}
 	f := float64(t.Sub(a.Time)) / float64(b.Time.Sub(a.Time))

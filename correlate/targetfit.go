@@ -105,7 +105,7 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	res := make([]colResult, len(a.cols))
 	var rows []int
 	for k := o.MaxLag + 1; k < a.g.n; k++ { // +1: the transient columns look one bucket further back
-		if finite(t.delta[k]) {
+		if finite(t.delta[k]) && k-t.shape.reach(k) >= o.MaxLag {
 			rows = append(rows, k)
 			fit.Growth += t.delta[k]
 		}
@@ -145,13 +145,13 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 	for l := 0; l <= o.MaxLag; l++ {
 		// The lag is chosen on the leak terms alone: a transient term can
 		// mimic a delay (x_k − (x_k − x_{k−1}) = x_{k−1}) and would hide it.
-		ds := newDataset(a.cols, lagsAll(l), t.delta, rows, drift, false)
+		ds := newDataset(a.cols, lagsAll(l), t.delta, rows, t.shape, drift, false)
 		if _, rss := ds.fit(beta); rss < bestRSS*(1-1e-9) {
 			bestRSS, fit.Lag = rss, l
 		}
 	}
 	lags := lagsAll(fit.Lag)
-	ds := newDataset(a.cols, lags, t.delta, rows, drift, tr)
+	ds := newDataset(a.cols, lags, t.delta, rows, t.shape, drift, tr)
 	c, rss := ds.fit(beta)
 	tss := ds.tss()
 	fit.Drift = c
@@ -180,28 +180,46 @@ func (a *analysis) fitTarget(t *target, rng *rand.Rand, notes *[]Note) (TargetFi
 		if _, rj := ds.without(j).fit(scratch); tss > 0 {
 			cr.partial = math.Max(0, (rj-rss)/tss)
 		}
-		cr.lag = a.profileLag(j, lags, t.delta, rows, drift)
+		cr.lag = a.profileLag(j, lags, t, rows, drift)
 		cr.lift = lift(a.cols[j].x, marked, rows, fit.Lag)
-		if fit.Growth > 0 {
-			sum := 0.0
-			for _, k := range rows {
-				sum += a.cols[j].x[k-fit.Lag]
-			}
-			cr.share = beta[j] * sum / fit.Growth
-		}
 	}
+	shares(res[:a.ncand], a.cols, beta, c, t, rows, fit)
 	return fit, res
+}
+
+// shares sets each candidate's part of the growth: its leak (β times its
+// messages) over the growth, or over the sum of every positive part the
+// model finds (candidates, controls, drift) when that is larger, so that
+// the parts never add up to more than 100 % (noise can make the fitted
+// parts exceed the measured rise).
+func shares(res []colResult, cols []*column, beta []float64, c float64, t *target, rows []int, fit TargetFit) {
+	part := make([]float64, len(cols))
+	total := math.Max(c, 0) * float64(len(rows))
+	for j, col := range cols {
+		for _, k := range rows {
+			part[j] += t.shape.count(col.x, k, fit.Lag)
+		}
+		part[j] *= beta[j]
+		total += part[j]
+	}
+	den := math.Max(fit.Growth, total)
+	if den <= 0 {
+		return
+	}
+	for j := range res {
+		res[j].share = part[j] / den
+	}
 }
 
 // profileLag returns the lag of column j that fits best with the other
 // columns held at their lags (leak terms only, as for the common lag).
-func (a *analysis) profileLag(j int, lags []int, y []float64, rows []int, drift bool) int {
+func (a *analysis) profileLag(j int, lags []int, t *target, rows []int, drift bool) int {
 	ls := append([]int(nil), lags...)
 	beta := make([]float64, len(lags))
 	best, bestRSS := lags[j], math.Inf(1)
 	for l := 0; l <= a.o.MaxLag; l++ {
 		ls[j] = l
-		if _, rss := newDataset(a.cols, ls, y, rows, drift, false).fit(beta); rss < bestRSS*(1-1e-9) {
+		if _, rss := newDataset(a.cols, ls, t.delta, rows, t.shape, drift, false).fit(beta); rss < bestRSS*(1-1e-9) {
 			best, bestRSS = l, rss
 		}
 	}

@@ -64,7 +64,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	}
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	first, second := firstLines(peek)
-	imp := &importer{set: &Set{Source: name}, opts: opts, lim: opts.Limits, name: name, series: map[string]*Series{}, missing: map[string]int{},
+	imp := &importer{set: &Set{Source: name, Averaged: true}, opts: opts, lim: opts.Limits, name: name, series: map[string]*Series{}, missing: map[string]int{},
 		bounded: bounded, budget: pointBudget{name: name, max: opts.Limits.MaxPoints}}
 	if isRRDFetch(first, second) {
 		err = imp.readRRD(br)

@@ -241,7 +241,12 @@ type Set struct {
 	Source  string // file name or RPC URL
 	Version string // Kamailio core.version when known, e.g. "kamailio 5.6.3 (x86_64/linux)"
 	Series  []*Series
-	Notes   []Note
+	// Averaged is true when each point is the mean over the interval
+	// before its time rather than a reading at that instant: CSV and
+	// rrdtool exports (rrdtool's AVERAGE rows, Munin's graphs, Grafana's
+	// consolidated points). A recording of polls (memwatch, RPC) is not.
+	Averaged bool
+	Notes    []Note
 	// OmittedNotes counts notes beyond the bound of maxNotes per Set
 	// (restart and column notes are always kept): a file of a million
 	// broken lines costs a count, not a million notes.

@@ -29,7 +29,7 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 	var out []correlate.MemSeries
 	shm, shmMetric := pick(set, memstat.ScopeShared, memstat.ShmRealUsed, memstat.ShmUsed)
 	for _, g := range byKey(shm) {
-		s := toSeries(g, correlate.PoolShm, shmMetric, false)
+		s := toSeries(g, correlate.PoolShm, shmMetric, false, set.Averaged)
 		s.Name = "shm " + shmMetric
 		if len(byKey(shm)) > 1 {
 			s.Name += " " + g[0].Key
@@ -52,7 +52,7 @@ func offenderSeries(set *memstat.Set, live *memstat.Sample) []correlate.MemSerie
 		}
 	}
 	for _, g := range byKey(pkg) {
-		s := toSeries(g, correlate.PoolPkg, pkgMetric, aggregate)
+		s := toSeries(g, correlate.PoolPkg, pkgMetric, aggregate, set.Averaged)
 		last := g[len(g)-1]
 		// Munin's least-free process is one process at a time: it sees its
 		// share of the messages only (the UDP receivers' sum sees them all).
@@ -97,8 +97,8 @@ func byKey(ss []*memstat.Series) [][]*memstat.Series {
 	return out
 }
 
-func toSeries(segs []*memstat.Series, pool correlate.Pool, metric string, aggregate bool) correlate.MemSeries {
-	s := correlate.MemSeries{Pool: pool, Metric: metric, Aggregate: aggregate}
+func toSeries(segs []*memstat.Series, pool correlate.Pool, metric string, aggregate, averaged bool) correlate.MemSeries {
+	s := correlate.MemSeries{Pool: pool, Metric: metric, Aggregate: aggregate, Averaged: averaged}
 	for _, seg := range segs {
 		for _, p := range seg.Points {
 			s.Points = append(s.Points, correlate.MemPoint{Time: p.Time, Used: p.Value, Segment: seg.Segment})
