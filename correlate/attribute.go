@@ -138,6 +138,7 @@ func Attribute(tl *Timeline, mem []MemSeries, o Options) Report {
 	for i := range r.Suspects {
 		poolProjection(&r.Suspects[i], r.Projections)
 	}
+	capPoolShares(r.Suspects)
 	r.Remediation = Remediate(o.Sanity, o.Version, r.Suspects, o.Defects)
 	if r.Remediation == nil {
 		r.Remediation = []Remediation{}

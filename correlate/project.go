@@ -144,6 +144,23 @@ func poolProjection(s *Suspect, ps []Projection) {
 	}
 }
 
+// capPoolShares scales the pool shares of the suspects of each series so
+// that they add up to at most 1. The suspects' rates come from the whole
+// analysis window and the projection's slope from the last segment's
+// median: where they disagree the rates can exceed the slope, and "129 %
+// of the growth" is no share.
+func capPoolShares(ss []Suspect) {
+	sum := map[string]float64{}
+	for _, s := range ss {
+		sum[s.PoolSeries] += s.PoolShare
+	}
+	for i := range ss {
+		if t := sum[ss[i].PoolSeries]; t > 1 {
+			ss[i].PoolShare /= t
+		}
+	}
+}
+
 // matchDefect labels a suspect with the known defect its rule triggers:
 // whether the configured version is affected and whether the estimated
 // bytes/message is n × the defect's known size (n = 1..4 option tags)

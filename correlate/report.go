@@ -137,7 +137,8 @@ type Suspect struct {
 	ProcessRate float64 `json:"process_leak_bytes_s,omitempty"`
 	// PoolSeries is the series of its pool that runs out first (the
 	// projection the report gives for the pool); PoolShare the part of that
-	// series' observed growth rate this suspect explains (0..1+).
+	// series' observed growth rate this suspect explains (0..1; the
+	// suspects of one series add up to at most 1).
 	PoolSeries string  `json:"pool_series,omitempty"`
 	PoolShare  float64 `json:"pool_share_of_rate"`
 	// Indistinguishable lists other UAs whose counts are collinear with

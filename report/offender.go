@@ -152,6 +152,9 @@ type suspectDoc struct {
 	LagBuckets        int          `json:"lag_buckets"`
 	LeakRate          float64      `json:"leak_bytes_s"`
 	Exhaustion        *float64     `json:"time_to_exhaustion_s"`
+	ExhaustedAt       *time.Time   `json:"exhausted_at"`
+	ProjectionSeries  string       `json:"projection_series"`
+	ShareOfPoolGrowth float64      `json:"share_of_pool_growth"`
 	Indistinguishable []string     `json:"indistinguishable"`
 	KnownDefect       *defectMatch `json:"known_defect"`
 	Tokens            []tokenDoc   `json:"proxy_require_tokens"`
@@ -322,8 +325,12 @@ func newSuspectDoc(rank int, s *correlate.Suspect) suspectDoc {
 		MessagesLog: s.CountLog, Sources: countDocs(s.Sources), Series: s.Target, Pool: s.Pool,
 		BytesPerMessage: s.BytesPerMessage, CI: intervalDoc{s.CI.Low, s.CI.High}, PValue: s.PValue, R2: s.R2,
 		PartialR2: s.PartialR2, Share: s.Share, Lift: s.Lift, LagBuckets: s.Lag, LeakRate: s.Rate,
-		Exhaustion: seconds(s.Projection), Indistinguishable: nonNil(s.Indistinguishable),
+		Exhaustion: seconds(s.Projection), ProjectionSeries: s.PoolSeries, ShareOfPoolGrowth: s.PoolShare,
+		Indistinguishable: nonNil(s.Indistinguishable),
 		Tokens: []tokenDoc{}, Example: newExampleDoc(s.Example), Evidence: s.Evidence}
+	if s.Projection > 0 {
+		sd.ExhaustedAt = timePtr(s.ProjectionAt)
+	}
 	for _, t := range s.Tokens {
 		sd.Tokens = append(sd.Tokens, tokenDoc{t.Token, t.Count})
 	}

@@ -2,11 +2,13 @@ package report
 
 import (
 	"fmt"
-	"github.com/sipcorr/sipcorr/sipparse"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/sipcorr/sipcorr/correlate"
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // Widths of the offender table's free-text cells.
@@ -63,7 +65,7 @@ func writeOffenderTable(w io.Writer, o *Offenders) error {
 	writeProjections(ew, d)
 
 	ew.printf("\nREMEDIATION: kamailio.cfg\n")
-	writeRemediation(ew, d.Steps)
+	writeRemediation(ew, d.Steps, d.Suspects)
 
 	ew.printf("\nMALFORMED SIP WITHOUT MEMORY IMPACT\n")
 	if len(d.Bystanders) == 0 {
@@ -114,7 +116,16 @@ func writeSuspectTable(ew *errWriter, ss []suspectDoc) {
 			ew.printf("     known defect %s: %s (%s%s)\n", TerminalSafe(k.ID), TerminalSafe(k.Summary), affectedText(k), consistentText(k))
 		}
 		if s.Exhaustion != nil {
-			ew.printf("     leaks %s/s; its pool runs out in %s at the growth observed (the projection's figure)\n", signedBytes(s.LeakRate), humanSeconds(*s.Exhaustion))
+			if s.ProjectionSeries != "" {
+				ew.printf("     leaks %s/s, %.0f%% of the growth of %s, which runs out in %s", signedBytes(s.LeakRate),
+					100*s.ShareOfPoolGrowth, TerminalSafe(s.ProjectionSeries), humanSeconds(*s.Exhaustion))
+			} else {
+				ew.printf("     leaks %s/s; its pool runs out in %s", signedBytes(s.LeakRate), humanSeconds(*s.Exhaustion))
+			}
+			if s.ExhaustedAt != nil {
+				ew.printf(", at %s UTC", s.ExhaustedAt.Format(tableTimeLayout))
+			}
+			ew.printf(" (the projection's figure)\n")
 		}
 		if len(s.Indistinguishable) > 0 {
 			ew.printf("     indistinguishable from: %s\n", Truncate(TerminalSafe(strings.Join(s.Indistinguishable, "; ")), offenderTextWidth))
@@ -170,9 +181,9 @@ func writeProjections(ew *errWriter, d offenderDoc) {
 	}
 }
 
-func writeRemediation(ew *errWriter, steps []remedyDoc) {
+func writeRemediation(ew *errWriter, steps []remedyDoc, suspects []suspectDoc) {
 	if len(steps) == 0 {
-		ew.printf("  nothing to change: no suspect\n")
+		ew.printf("  %s\n", noRemedyText(suspects))
 		return
 	}
 	for _, s := range steps {
@@ -320,4 +331,30 @@ func humanSeconds(s float64) string {
 		return fmt.Sprintf("%dm %ds", mn, sec)
 	}
 	return fmt.Sprintf("%.1fs", s)
+}
+
+// noRemedyText says why there is no kamailio.cfg step: no suspect, or
+// suspects whose rule no sanity setting reaches.
+func noRemedyText(suspects []suspectDoc) string {
+	if len(suspects) == 0 {
+		return "nothing to change: no suspect"
+	}
+	unknown, core := 0, 0
+	for _, s := range suspects {
+		switch {
+		case s.FirstRule&correlate.RuleUnknown != 0:
+			unknown++
+		case s.FirstRule&correlate.RuleCoreDrop != 0:
+			core++
+		}
+	}
+	switch {
+	case unknown == len(suspects):
+		return fmt.Sprintf("no change derived for %d suspect(s): their log lines do not say which sanity check failed; "+
+			"judge a capture of their traffic (sipcorr analyze) to name the rule and the modparam that stops it", len(suspects))
+	case unknown+core == len(suspects):
+		return fmt.Sprintf("no change derived for %d suspect(s): the core drops their messages before sanity runs "+
+			"(or the log does not name the check); no sanity setting reaches them", len(suspects))
+	}
+	return fmt.Sprintf("no change derived for %d suspect(s): no sanity setting covers their rule", len(suspects))
 }

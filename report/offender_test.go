@@ -36,7 +36,8 @@ func offenderFixture() *Offenders {
 			Tokens:     []correlate.TokenCount{{Token: "sip.mysipproxy.com", Count: 600}},
 			Example:    correlate.Example{Ref: 17, Time: start.Add(1500 * time.Millisecond), Header: "Proxy-Require: sip.mysipproxy.com"},
 			Evidence:   "600 malformed messages (rule 512) from 3 source(s): 408 B/message",
-			Projection: 9 * 24 * time.Hour,
+			Projection: 9 * 24 * time.Hour, ProjectionAt: start.Add(9*24*time.Hour + time.Hour),
+			PoolSeries: "shm real_used", PoolShare: 0.97,
 		}},
 		MalformedWithoutImpact: []correlate.Bystander{
 			{UA: "Grandstream GXP2160 1.0.11.3", Device: correlate.UAInfo{Vendor: "Grandstream", Model: "GXP2160", Firmware: "1.0.11.3"},
@@ -175,5 +176,30 @@ func TestOffenderTableCapsBystanders(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "ua-24") {
 		t.Error("CSV must list every UA without impact")
+	}
+}
+
+// TestNoRemedyText: without a remediation step the table says why, and
+// never "no suspect" when there is one (issue 13: a log-only suspect got
+// "nothing to change: no suspect").
+func TestNoRemedyText(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rules []uint32
+		want  string
+	}{
+		{"none", nil, "no suspect"},
+		{"log only", []uint32{correlate.RuleUnknown}, "do not say which sanity check failed"},
+		{"core drop", []uint32{correlate.RuleCoreDrop, correlate.RuleUnknown}, "core drops"},
+		{"sanity rule", []uint32{512}, "no sanity setting covers"},
+	} {
+		var ss []suspectDoc
+		for _, r := range tc.rules {
+			ss = append(ss, suspectDoc{FirstRule: r})
+		}
+		got := noRemedyText(ss)
+		if !strings.Contains(got, tc.want) || len(ss) > 0 && strings.Contains(got, "no suspect") {
+			t.Errorf("%s: %q, want it to say %q", tc.name, got, tc.want)
+		}
 	}
 }
