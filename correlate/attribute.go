@@ -57,9 +57,9 @@ type Options struct {
 	// device's few messages can land on noise and test significant while
 	// explaining 1 % of the growth; it is listed with its estimate, not
 	// as a suspect.
-	MinShare float64
-	MaxBystanders      int // UAs listed without impact [100]
-	Growth             GrowthOptions
+	MinShare      float64
+	MaxBystanders int // UAs listed without impact [100]
+	Growth        GrowthOptions
 	// Sanity, Version and Defects feed Remediate and the known-defect
 	// labels; Version is the running Kamailio, e.g. "5.2.3".
 	Sanity  SanityConfig

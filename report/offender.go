@@ -327,7 +327,7 @@ func newSuspectDoc(rank int, s *correlate.Suspect) suspectDoc {
 		PartialR2: s.PartialR2, Share: s.Share, Lift: s.Lift, LagBuckets: s.Lag, LeakRate: s.Rate,
 		Exhaustion: seconds(s.Projection), ProjectionSeries: s.PoolSeries, ShareOfPoolGrowth: s.PoolShare,
 		Indistinguishable: nonNil(s.Indistinguishable),
-		Tokens: []tokenDoc{}, Example: newExampleDoc(s.Example), Evidence: s.Evidence}
+		Tokens:            []tokenDoc{}, Example: newExampleDoc(s.Example), Evidence: s.Evidence}
 	if s.Projection > 0 {
 		sd.ExhaustedAt = timePtr(s.ProjectionAt)
 	}
