@@ -65,11 +65,20 @@ func PkgTruth(ctx context.Context, c *memstat.Client) (sum uint64, receivers int
 // the recording in set: at every sample, the process with the least pkg
 // free memory (min_free) and its real_used (min_used). Which process that
 // is changes from sample to sample, as it does in Munin.
-func WriteMuninCSV(w io.Writer, set *memstat.Set) error {
+//
+// receivers > 0 keeps only the UDP receivers, ranks 1..receivers: on an
+// edge that has leaked for days they are the weakest processes (the leak
+// is in them), so that is what Munin shows; a replay of a minute or two
+// cannot get them past processes that start with more pkg in use (the
+// RPC worker, timers), whose flat line Munin would show at first.
+func WriteMuninCSV(w io.Writer, set *memstat.Set, receivers int) error {
 	type pt struct{ free, used float64 }
 	byTime := map[int64]map[string]*pt{}
 	for _, m := range []memstat.Metric{memstat.PkgFree, memstat.PkgRealUsed} {
 		for _, s := range set.Select(m, memstat.ScopeProcess) {
+			if receivers > 0 && (s.Process.Rank < 1 || s.Process.Rank > receivers) {
+				continue
+			}
 			for _, p := range s.Points {
 				at := byTime[p.Time.UnixNano()]
 				if at == nil {
