@@ -118,7 +118,7 @@ func (r *logRun) begin(ctx context.Context, off *offenderCollector, captures int
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
 		return
 	}
-	exp, err := newExportSink(ctx, r.e, r.client, r.f.esExport, r.f.agent(), r.f.esRetries)
+	exp, err := newExportSink(ctx, r.e, r.client, r.f.esExport, r.f.agent(), r.f.esRetries, r.f.exportForce)
 	if err != nil {
 		r.fail(fmt.Sprintf("--es-export %s: %v", r.f.esExport, err))
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
