@@ -315,6 +315,7 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 		}
 	}
 	r.sig.Notes = append(r.sig.Notes, tallyNotes(t, st)...)
+	r.sig.Notes = append(r.sig.Notes, zeroNotes(ctx, r.client, q, t)...)
 	// The query window is the logs' coverage, hits or not.
 	r.cover(from, to.Add(-time.Nanosecond))
 }
