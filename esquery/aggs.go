@@ -201,7 +201,8 @@ func Collect(ctx context.Context, s Searcher, q Query, t *Tally) (Stats, error) 
 			buckets = h.Histogram
 		}
 		bs, err := buckets(ctx, q, agg, func(b Bucket) error { t.AddBucket(b); return nil })
-		st.Aggregated, st.Pages, st.FoldedUAs = bs.Aggregated, bs.Pages, bs.FoldedUAs
+		st.Aggregated, st.Pages = bs.Aggregated, bs.Pages
+		st.FoldedUAs, st.FoldedHits = bs.FoldedUAs, bs.FoldedHits
 		st.FailedShards, st.Partial = bs.FailedShards, bs.Partial
 		if err != nil {
 			return st, err

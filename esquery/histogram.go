@@ -3,8 +3,11 @@ package esquery
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/olivere/elastic/v7"
@@ -33,8 +36,8 @@ const histBucketsPerRequest = 20000
 //  3. the other UAs together get one date_histogram (emitted with
 //     Overflow set), so what is folded is still counted per bucket.
 //
-// Stats.Aggregated counts the documents, Stats.FoldedUAs the UAs counted
-// together. Each document is visited once per pass; the composite path
+// Stats.Aggregated counts the documents, Stats.FoldedUAs and FoldedHits
+// the UAs counted together and their documents. Each document is visited once per pass; the composite path
 // (Buckets) walks all of them again for every page of 1000 buckets.
 func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit func(Bucket) error) (Stats, error) {
 	var st Stats
@@ -72,16 +75,8 @@ func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit f
 			if err != nil {
 				return st, err
 			}
-			terms, ok := res.Aggregations.Terms("by")
-			if !ok {
-				return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: fmt.Errorf("response without the terms aggregation")}
-			}
-			for _, tb := range terms.Buckets {
-				ua, ok := tb.Key.(string)
-				if !ok {
-					return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: fmt.Errorf("terms key %T, not a string", tb.Key)}
-				}
-				if err := emitHistogram(tb.Aggregations, Bucket{UA: TruncateUA(ua), HasUA: true}, &st, emit); err != nil {
+			for _, tb := range res.Aggregations.By.Buckets {
+				if err := emitHistogram(tb.T, Bucket{UA: TruncateUA(tb.Key), HasUA: true}, &st, emit); err != nil {
 					return st, err
 				}
 			}
@@ -92,7 +87,7 @@ func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit f
 		for i, k := range kept {
 			vals[i] = k.ua
 		}
-		st.FoldedUAs = others.uas
+		st.FoldedUAs, st.FoldedHits = others.uas, others.docs
 		n := (nb + limit - 1) / limit
 		for _, sl := range q.timeSlices(int(n)) {
 			query := elastic.NewBoolQuery().Filter(base, sl.query(q.fields().time))
@@ -103,7 +98,7 @@ func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit f
 			if err != nil {
 				return st, err
 			}
-			if err := emitHistogram(res.Aggregations, Bucket{Overflow: true}, &st, emit); err != nil {
+			if err := emitHistogram(res.Aggregations.T, Bucket{Overflow: true}, &st, emit); err != nil {
 				return st, err
 			}
 		}
@@ -116,38 +111,69 @@ func (q *Query) dateHistogram() *elastic.DateHistogramAggregation {
 		FixedInterval(fmt.Sprintf("%dms", q.Bucket.Milliseconds())).MinDocCount(1)
 }
 
+// histResponse is the part of a histogram search response Histogram
+// reads, decoded into plain types: olivere's generic aggregation decoding
+// keeps a raw message and a map per bucket, several times the response.
+type histResponse struct {
+	Shards       *elastic.ShardsInfo `json:"_shards"`
+	Aggregations struct {
+		By struct {
+			Buckets []struct {
+				Key string  `json:"key"`
+				T   histAgg `json:"t"`
+			} `json:"buckets"`
+		} `json:"by"`
+		T histAgg `json:"t"`
+	} `json:"aggregations"`
+}
+
+type histAgg struct {
+	Buckets []struct {
+		Key      int64 `json:"key"`
+		DocCount int64 `json:"doc_count"`
+	} `json:"buckets"`
+}
+
 // aggSearch runs one size-0 search with agg under the name "by" ("t" for a
-// bare date_histogram: emitHistogram reads "t").
-func (c *Client) aggSearch(ctx context.Context, q Query, query elastic.Query, agg elastic.Aggregation, st *Stats) (*elastic.SearchResult, error) {
+// bare date_histogram).
+func (c *Client) aggSearch(ctx context.Context, q Query, query elastic.Query, agg elastic.Aggregation, st *Stats) (*histResponse, error) {
 	name := "by"
 	if _, ok := agg.(*elastic.DateHistogramAggregation); ok {
 		name = "t"
 	}
+	body, err := elastic.NewSearchSource().Query(query).Size(0).TrackTotalHits(false).Aggregation(name, agg).Source()
+	if err != nil {
+		return nil, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrQuery, Err: err}
+	}
+	idx := q.indexList()
+	for i, s := range idx {
+		idx[i] = url.PathEscape(s)
+	}
 	cctx, cancel := c.call(ctx)
 	defer cancel()
-	res, err := c.es.Search().Index(q.indexList()...).Query(query).Size(0).TrackTotalHits(false).
-		Aggregation(name, agg).Do(cctx)
+	res, err := c.es.PerformRequest(cctx, elastic.PerformRequestOptions{Method: "POST",
+		Path: "/" + strings.Join(idx, ",") + "/_search", Body: body})
 	if err != nil {
 		return nil, classify("aggregate", q.Indices, err)
 	}
-	if err := checkShards("aggregate", q.Indices, res.Shards, c.partial, st); err != nil {
+	var r histResponse
+	if err := json.Unmarshal(res.Body, &r); err != nil {
+		return nil, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrServer, Err: fmt.Errorf("undecodable response: %w", err)}
+	}
+	if err := checkShards("aggregate", q.Indices, r.Shards, c.partial, st); err != nil {
 		return nil, err
 	}
 	st.Pages++
 	if q.Progress != nil {
 		q.Progress(Progress{Phase: "aggregate", Pages: st.Pages, Docs: st.Aggregated})
 	}
-	return res, nil
+	return &r, nil
 }
 
-func emitHistogram(a elastic.Aggregations, tmpl Bucket, st *Stats, emit func(Bucket) error) error {
-	h, ok := a.DateHistogram("t")
-	if !ok {
-		return fmt.Errorf("esquery: response without the date_histogram")
-	}
+func emitHistogram(h histAgg, tmpl Bucket, st *Stats, emit func(Bucket) error) error {
 	for _, hb := range h.Buckets {
 		b := tmpl
-		b.Start, b.Count = time.UnixMilli(int64(hb.Key)).UTC(), hb.DocCount
+		b.Start, b.Count = time.UnixMilli(hb.Key).UTC(), hb.DocCount
 		st.Aggregated += b.Count
 		if err := emit(b); err != nil {
 			return err

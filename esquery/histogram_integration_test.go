@@ -78,7 +78,11 @@ func TestNodeHistogram(t *testing.T) {
 			}
 			diffCounts(t, "kept", got, want)
 			diffCounts(t, "overflow", gotOther, other)
-			if st.Aggregated != int64(len(docs)) || st.FoldedUAs != light-2 {
+			var folded int64
+			for _, n := range other {
+				folded += n
+			}
+			if st.Aggregated != int64(len(docs)) || st.FoldedUAs != light-2 || st.FoldedHits != folded {
 				t.Errorf("stats %+v, want %d aggregated and %d folded", st, len(docs), light-2)
 			}
 			t.Logf("%d requests", st.Pages)

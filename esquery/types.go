@@ -150,6 +150,6 @@ type Stats struct {
 	Partial      []string
 	// FoldedUAs counts the UAs the histogram path counted together
 	// (Overflow buckets) because they were not among the Query.TopUAs
-	// heaviest.
-	FoldedUAs int64
+	// heaviest; FoldedHits their documents.
+	FoldedUAs, FoldedHits int64
 }

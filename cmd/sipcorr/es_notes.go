@@ -36,14 +36,15 @@ func esErrText(err error) string {
 // but not the pattern (counted, attributed to no UA).
 func tallyNotes(t *esquery.Tally, st esquery.Stats) []string {
 	var out []string
-	if t.OverflowHits > 0 {
+	// Hits the server folded (Stats.FoldedHits) have their own note.
+	if t.OverflowHits > st.FoldedHits {
 		n, exact := t.FoldedKeys()
 		about := ""
 		if !exact {
 			about = "about "
 		}
 		out = append(out, fmt.Sprintf("more than %d distinct UAs or sources in the logs: the %s%d lightest, %d hits, counted together (the heaviest are kept apart)",
-			esquery.DefaultMaxKeys, about, n, t.OverflowHits))
+			esquery.DefaultMaxKeys, about, n, t.OverflowHits-st.FoldedHits))
 	}
 	if t.Unattributed > 0 {
 		out = append(out, fmt.Sprintf("%d log hit(s) matched the phrase but not the UA/source pattern (%d unparsed, %d without a usable source): counted, attributed to no UA; check --es-pattern",
