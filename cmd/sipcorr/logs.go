@@ -396,9 +396,7 @@ func (r *logRun) addKey(k logKey, t time.Time, src netip.AddrPort, n int64, attr
 		// again from the logs would count each message twice there.
 		r.ev.Src = src
 	}
-	for range n {
-		r.tl.Add(&r.ev)
-	}
+	r.tl.AddN(&r.ev, uint64(n)) // one aggregated bucket: n identical events
 }
 
 // addOverflow counts log hits of UAs beyond the log tally's cap as one
