@@ -17,6 +17,9 @@ import (
 // Query.TopUAs is zero: the offender timeline's own default bound.
 const DefaultTopUAs = 1000
 
+// maxTopUAs bounds Query.TopUAs below index.max_terms_count.
+const maxTopUAs = 50000
+
 // histBucketsPerRequest bounds the buckets one histogram request returns
 // (Elasticsearch refuses more than search.max_buckets, 65535 by default),
 // and so the response held in memory at once.
@@ -52,6 +55,10 @@ func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit f
 	if top <= 0 {
 		top = DefaultTopUAs
 	}
+	// The kept UAs are listed in one terms query (must_not, for the
+	// others); Elasticsearch refuses more than index.max_terms_count
+	// (65536 by default).
+	top = min(top, maxTopUAs)
 	kept, others, err := c.topUAs(ctx, q, aggField, top, &st)
 	if err != nil {
 		return st, err
