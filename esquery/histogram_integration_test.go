@@ -116,3 +116,54 @@ func TestTimeSlices(t *testing.T) {
 		}
 	}
 }
+
+// TestPackGroups: no group holds more estimated buckets than the limit,
+// every UA is in exactly one group, and a UA above the limit alone gets
+// enough time slices that none can exceed it.
+func TestPackGroups(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		counts []int64
+		nb     int64
+		limit  int64
+		groups int
+	}{
+		{"all in one", []int64{50, 30, 20}, 1000, 200, 1},
+		{"packed", []int64{150, 100, 60, 40, 30}, 1000, 200, 3},
+		{"heavy alone, sliced by window", []int64{100000, 5, 5}, 20160, 5000, 2},
+		{"count above window buckets", []int64{300, 300}, 100, 150, 2},
+		{"none", nil, 100, 10, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var uas []uaCount
+			for i, n := range tc.counts {
+				uas = append(uas, uaCount{ua: fmt.Sprint("ua", i), n: n})
+			}
+			gs := packGroups(uas, tc.nb, tc.limit)
+			if len(gs) != tc.groups {
+				t.Errorf("%d groups, want %d: %+v", len(gs), tc.groups, gs)
+			}
+			seen := map[string]int{}
+			for _, g := range gs {
+				var load int64
+				for _, u := range g.uas {
+					seen[u]++
+					for _, x := range uas {
+						if x.ua == u {
+							load += min(x.n, tc.nb)
+						}
+					}
+				}
+				perSlice := (tc.nb + int64(g.slices) - 1) / int64(g.slices)
+				if load > tc.limit && (len(g.uas) != 1 || perSlice > tc.limit) {
+					t.Errorf("group %+v: %d buckets estimated, %d per slice, limit %d", g, load, perSlice, tc.limit)
+				}
+			}
+			for _, u := range uas {
+				if seen[u.ua] != 1 {
+					t.Errorf("%s in %d groups", u.ua, seen[u.ua])
+				}
+			}
+		})
+	}
+}
