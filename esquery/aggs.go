@@ -157,6 +157,11 @@ func compositeBucket(key map[string]any, n int64) (Bucket, error) {
 	return Bucket{Start: time.UnixMilli(ms).UTC(), UA: TruncateUA(ua), HasUA: true, Count: n}, nil
 }
 
+// histogrammer is the optional two-pass aggregation (Client.Histogram).
+type histogrammer interface {
+	Histogram(ctx context.Context, q Query, aggField string, emit func(Bucket) error) (Stats, error)
+}
+
 // Collect counts the malformed-SIP log documents of q into t: documents
 // with an aggregatable UA field are counted by the server (unless q.Mode is
 // ModeHits), all others are paged through and parsed. Every matched
@@ -189,8 +194,15 @@ func Collect(ctx context.Context, s Searcher, q Query, t *Tally) (Stats, error) 
 		st.Reason = sh.Reason
 	}
 	if agg != "" {
-		bs, err := s.Buckets(ctx, q, agg, func(b Bucket) error { t.AddBucket(b); return nil })
+		// The two-pass histogram where the searcher has one: work per
+		// document, not per page of UA × bucket keys.
+		buckets := s.Buckets
+		if h, ok := s.(histogrammer); ok {
+			buckets = h.Histogram
+		}
+		bs, err := buckets(ctx, q, agg, func(b Bucket) error { t.AddBucket(b); return nil })
 		st.Aggregated, st.Pages = bs.Aggregated, bs.Pages
+		st.FoldedUAs, st.FoldedHits = bs.FoldedUAs, bs.FoldedHits
 		st.FailedShards, st.Partial = bs.FailedShards, bs.Partial
 		if err != nil {
 			return st, err

@@ -77,7 +77,7 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(")")
 	} else if e.Err != nil {
-		fmt.Fprintf(&b, ": %s", sanitize(e.Err.Error(), 300))
+		fmt.Fprintf(&b, ": %s", sanitize(e.Err.Error(), 1000))
 	}
 	return b.String()
 }

@@ -39,6 +39,9 @@ type ExportOptions struct {
 	// OnRetry, if set, is called from the sending goroutine before each
 	// re-send, so the user sees that Elasticsearch pushes back.
 	OnRetry func(Retry)
+	// Force replaces an index template and writes into indices that
+	// sipcorr did not create (without it: ErrNotOwned, nothing changed).
+	Force bool
 }
 
 // Retry describes one re-send of refused documents.
@@ -107,9 +110,11 @@ type Exporter struct {
 	firstKind error // kind of the first rejection, for the summary error
 }
 
-// NewExporter installs the index template, checks that existing indices map
-// the key fields as the template does (ErrMappingConflict otherwise, before
-// anything is written) and starts the sender. ctx bounds the whole export.
+// NewExporter checks that an existing template of that name and existing
+// indices are sipcorr's (ErrNotOwned otherwise, unless opts.Force) and map
+// the key fields as the template does (ErrMappingConflict otherwise), all
+// before anything is written; then it installs the index template and
+// starts the sender. ctx bounds the whole export.
 func (c *Client) NewExporter(ctx context.Context, opts ExportOptions) (*Exporter, error) {
 	if err := validIndexName(opts.Index); err != nil {
 		return nil, &Error{Op: "export", Target: opts.Index, Kind: ErrQuery, Err: err}
@@ -121,7 +126,7 @@ func (c *Client) NewExporter(ctx context.Context, opts ExportOptions) (*Exporter
 	setDefault(&opts.Backoff, 250*time.Millisecond)
 	setDefault(&opts.Rollup, time.Minute)
 	setDefault(&opts.Lateness, 2*time.Minute)
-	if err := c.installTemplate(ctx, opts.Index); err != nil {
+	if err := c.installTemplate(ctx, opts.Index, opts.Force); err != nil {
 		return nil, err
 	}
 	e := &Exporter{c: c, ctx: ctx, opts: opts, work: make(chan []item, 1), done: make(chan struct{}),
@@ -136,61 +141,38 @@ func setDefault[T int | time.Duration](v *T, def T) {
 	}
 }
 
-func (c *Client) installTemplate(ctx context.Context, index string) error {
+// installTemplate checks everything before it changes anything: a foreign
+// template of the same name and foreign or conflicting existing indices
+// are refused; then it installs sipcorr's template and makes sure indices
+// still to be created will come from it.
+func (c *Client) installTemplate(ctx context.Context, index string, force bool) error {
+	if err := c.guardTemplate(ctx, index, force); err != nil {
+		return err
+	}
+	var missing []string
+	for _, idx := range []string{index, index + rollupSuffix} {
+		exists, err := c.checkIndex(ctx, idx, force)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			missing = append(missing, idx)
+		}
+	}
 	cctx, cancel := c.call(ctx)
 	defer cancel()
 	if _, err := c.es.IndexPutIndexTemplate(index).BodyJson(templateBody(index)).Do(cctx); err != nil {
 		return classify("install template", index, err)
 	}
-	for _, idx := range []string{index, index + rollupSuffix} {
-		res, err := c.es.GetMapping().Index(idx).Do(cctx)
-		if err != nil {
-			cerr := classify("get mapping", idx, err)
-			if errors.Is(cerr, ErrIndexNotFound) {
-				continue // the template will create it
-			}
-			return cerr
-		}
-		types := map[string]string{}
-		for _, m := range res {
-			if props, ok := dig(m, "mappings", "properties"); ok {
-				flattenMapping(props, "", types)
-			}
-		}
-		for field, want := range wantTypes {
-			if got, ok := types[field]; ok && !slices.Contains(want, got) {
-				return &Error{Op: "check mapping", Target: idx, Kind: ErrMappingConflict,
-					Err: fmt.Errorf("existing index maps %s as %s, sipcorr writes %s", field, got, want[0])}
-			}
+	if force {
+		return nil
+	}
+	for _, idx := range missing {
+		if err := c.guardResolved(ctx, idx); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-func dig(v any, path ...string) (map[string]any, bool) {
-	m, ok := v.(map[string]any)
-	for _, p := range path {
-		if !ok {
-			return nil, false
-		}
-		m, ok = m[p].(map[string]any)
-	}
-	return m, ok
-}
-
-func flattenMapping(props map[string]any, prefix string, out map[string]string) {
-	for name, v := range props {
-		f, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		if t, ok := f["type"].(string); ok {
-			out[prefix+name] = t
-		}
-		if sub, ok := f["properties"].(map[string]any); ok {
-			flattenMapping(sub, prefix+name+".", out)
-		}
-	}
 }
 
 // Add queues one verdict and counts it into its rollup. It returns the

@@ -19,9 +19,9 @@ import (
 	"time"
 )
 
-// fakeBulk is an Elasticsearch double for the export path: it accepts the
-// template, reports no existing index, and answers _bulk with respond,
-// recording every document it stored.
+// fakeBulk is an Elasticsearch double for the export path: it has no
+// template, accepts sipcorr's, reports no existing index, and answers
+// _bulk with respond, recording every document it stored.
 type fakeBulk struct {
 	mu      sync.Mutex
 	calls   int
@@ -31,6 +31,10 @@ type fakeBulk struct {
 
 func (f *fakeBulk) handler(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case strings.HasPrefix(r.URL.Path, "/_index_template/_simulate_index/"):
+		w.Write([]byte(`{"template":{"mappings":{"_meta":{"managed_by":"sipcorr"}}},"overlapping":[]}`))
+	case strings.HasPrefix(r.URL.Path, "/_index_template/") && r.Method == http.MethodGet:
+		esError(w, 404, "resource_not_found_exception", "index template matching [x] not found")
 	case strings.HasPrefix(r.URL.Path, "/_index_template/"):
 		w.Write([]byte(`{"acknowledged":true}`))
 	case strings.Contains(r.URL.Path, "/_mapping"):

@@ -168,14 +168,15 @@ func TestNodeExportMappingConflict(t *testing.T) {
 
 	index := testIndex(t, c)
 	createIndex(t, c, index, `{"properties":{"source":{"properties":{"ip":{"type":"keyword"}}}}}`)
-	_, err := c.NewExporter(ctx, ExportOptions{Index: index})
+	// Force: the test made these indices, not sipcorr (TestNodeExportGuard).
+	_, err := c.NewExporter(ctx, ExportOptions{Index: index, Force: true})
 	if !errors.Is(err, ErrMappingConflict) || !strings.Contains(err.Error(), "source.ip as keyword") {
 		t.Fatalf("err = %v, want ErrMappingConflict naming source.ip", err)
 	}
 
 	index2 := testIndex(t, c)
 	createIndex(t, c, index2, `{"properties":{"sipcorr":{"properties":{"packet":{"type":"ip"}}}}}`)
-	ex, err := c.NewExporter(ctx, ExportOptions{Index: index2, BatchDocs: 16, Refresh: true})
+	ex, err := c.NewExporter(ctx, ExportOptions{Index: index2, BatchDocs: 16, Refresh: true, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestNodeBulk429(t *testing.T) {
 			}
 		}
 		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 10 * time.Millisecond,
-			MaxRetries: 3, Refresh: true, OnRetry: onRetry})
+			MaxRetries: 3, Refresh: true, OnRetry: onRetry, Force: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +279,7 @@ func TestNodeBulk429(t *testing.T) {
 		createIndex(t, c, index, "")
 		setFloodBlock(t, c, index, true)
 		defer setFloodBlock(t, c, index, false)
-		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 10 * time.Millisecond, MaxRetries: 2})
+		ex, err := c.NewExporter(ctx, ExportOptions{Index: index, BatchDocs: 50, Backoff: 10 * time.Millisecond, MaxRetries: 2, Force: true})
 		if err != nil {
 			t.Fatal(err)
 		}

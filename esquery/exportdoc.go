@@ -167,8 +167,8 @@ func fromESDoc(d *esDoc) (VerdictDoc, error) {
 func templateBody(index string) map[string]any {
 	return map[string]any{
 		"index_patterns": []string{index, index + rollupSuffix},
-		"priority":       200,
-		"_meta":          map[string]any{"managed_by": "sipcorr", "version": 1},
+		"priority":       templatePriority,
+		"_meta":          map[string]any{"managed_by": managedBy, "version": 1},
 		"template": map[string]any{
 			"settings": map[string]any{"number_of_shards": 1},
 			"mappings": json.RawMessage(mappingBody),
@@ -176,10 +176,15 @@ func templateBody(index string) map[string]any {
 	}
 }
 
+// templatePriority is the priority of sipcorr's template: above the
+// stock ones (logs-*, metrics-* have 100), so they do not take its indices.
+const templatePriority = 200
+
 // rollupSuffix names the rollup index after the verdict index.
 const rollupSuffix = "-rollup"
 
-const mappingBody = `{"dynamic":"strict","properties":{` +
+// The mapping's _meta marks the indices as sipcorr's (guardIndex).
+const mappingBody = `{"dynamic":"strict","_meta":{"managed_by":"sipcorr"},"properties":{` +
 	`"@timestamp":{"type":"date_nanos"},` +
 	`"event":{"properties":{"kind":{"type":"keyword"},"dataset":{"type":"keyword"}}},` +
 	`"source":{"properties":{"ip":{"type":"ip"},"port":{"type":"integer"}}},` +

@@ -194,7 +194,13 @@ func (t *Tally) Total() int64 {
 // Buckets returns the counts ordered by start, then UA-less last, UA,
 // source.
 func (t *Tally) Buckets() []Bucket {
-	out := make([]Bucket, 0, len(t.overflow))
+	// Sized exactly: at operator scale (issue 15) this is hundreds of
+	// thousands of buckets, and growing by doubling allocated 5× them.
+	n := len(t.overflow)
+	if t.sum != nil {
+		t.sum.All(func(it *heavy.Item[*idCounts]) { n += len(it.Val.counts) })
+	}
+	out := make([]Bucket, 0, n)
 	for start, c := range t.overflow {
 		out = append(out, Bucket{Start: time.UnixMilli(start).UTC(), Overflow: true, Count: c})
 	}

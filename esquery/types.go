@@ -112,6 +112,11 @@ type Query struct {
 	PortField    string        // structured source port field (DefaultPortField)
 	Mode         Mode
 	PageSize     int // DefaultPageSize
+	// TopUAs bounds the UAs the server-side histogram path keeps apart
+	// (DefaultTopUAs); the others are counted together per bucket.
+	TopUAs int
+	// bucketsPerRequest overrides histBucketsPerRequest (tests).
+	bucketsPerRequest int
 	// ExcludeField makes Hits skip documents that have this field; Collect
 	// sets it to the field it aggregated on, so no document counts twice.
 	ExcludeField string
@@ -143,4 +148,8 @@ type Stats struct {
 	// Partial names them (index[shard] and the reason), at most 20 notes.
 	FailedShards int64
 	Partial      []string
+	// FoldedUAs counts the UAs the histogram path counted together
+	// (Overflow buckets) because they were not among the Query.TopUAs
+	// heaviest; FoldedHits their documents.
+	FoldedUAs, FoldedHits int64
 }

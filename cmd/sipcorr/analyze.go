@@ -118,6 +118,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	a.TopSources = *topSources
 	if lr != nil {
 		memFrom, memTo := offIn.span()
+		lr.memStep = offIn.step()
 		lr.finish(ctx, a, memFrom, memTo)
 		faulty = faulty || lr.faulty
 	}

@@ -17,12 +17,14 @@ type liveExportFlags struct {
 	index   string
 	agent   string
 	retries int
+	force   bool
 }
 
 func (f *liveExportFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.index, "es-export", "", "bulk-index one document per malformed message and per-minute per-UA rollups into this index (and INDEX-rollup); server from --es or $"+esquery.EnvURL)
 	fs.StringVar(&f.agent, "es-agent", "", "observer.name of the exported documents (default: the host name)")
 	fs.IntVar(&f.retries, "es-retries", 6, "re-sends of export documents Elasticsearch refuses with 429 or 5xx before they count as rejected")
+	fs.BoolVar(&f.force, "es-export-force", false, "let --es-export overwrite an index template or write into an index that sipcorr did not create")
 }
 
 // startLiveExport connects to Elasticsearch and plugs an export sink into r.
@@ -51,7 +53,7 @@ func startLiveExport(ctx context.Context, e *env, r *liveRun, f *liveExportFlags
 	if err != nil {
 		return nil, err
 	}
-	sink, err := newExportSink(ctx, e, c, f.index, agent, f.retries)
+	sink, err := newExportSink(ctx, e, c, f.index, agent, f.retries, f.force)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("--es-export %s: %w", f.index, err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 
 	"github.com/sipcorr/sipcorr/correlate"
@@ -30,12 +32,17 @@ type exportSink struct {
 	names              map[sipparse.Check][]string // failed masks → check names
 }
 
-func newExportSink(ctx context.Context, e *env, c *esquery.Client, index, agent string, retries int) (*exportSink, error) {
+// newExportSink starts the export into index. force (--es-export-force)
+// lets it replace a template or write into an index sipcorr did not create.
+func newExportSink(ctx context.Context, e *env, c *esquery.Client, index, agent string, retries int, force bool) (*exportSink, error) {
 	s := &exportSink{index: index, agent: agent, e: e, names: map[sipparse.Check][]string{}}
 	// Refresh: what the run exported is searchable when it ends, so a
 	// --from-es right after it sees everything.
 	exp, err := c.NewExporter(ctx, esquery.ExportOptions{Index: index, Agent: agent, Refresh: true, MaxRetries: retries,
-		OnRetry: s.pushback.onRetry})
+		OnRetry: s.pushback.onRetry, Force: force})
+	if errors.Is(err, esquery.ErrNotOwned) {
+		return nil, fmt.Errorf("%w (choose another --es-export name, or add --es-export-force to override)", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -327,6 +327,8 @@ func TestNodeFailures(t *testing.T) {
 
 	conflict := esTestIndex(t, base, "conflict")
 	esSeed(t, base, conflict, `{"properties":{"user_agent":{"properties":{"original":{"type":"long"}}}}}`, nil)
+	foreign := esTestIndex(t, base, "foreign")
+	esSeed(t, base, foreign, ecsMapping, []map[string]any{{"@timestamp": "2026-11-29T10:00:00Z", "message": "an operator's log line"}})
 
 	for _, tc := range []struct {
 		name string
@@ -337,7 +339,9 @@ func TestNodeFailures(t *testing.T) {
 		{"wrong password export", []string{"--es", wrong.String(), "--es-export", "x", pcap}, []string{u.Host, "authentication failed"}},
 		{"server down", []string{"--es", down, "--memory", mem}, []string{down, "unreachable"}},
 		{"missing index", []string{"--es", base, "--es-index", "sipcorr-no-such-index-*", "--memory", mem}, []string{"sipcorr-no-such-index-*", "no such index"}},
-		{"mapping conflict", []string{"--es", base, "--es-export", conflict, pcap}, []string{conflict, "mapping conflict", "user_agent.original"}},
+		{"mapping conflict", []string{"--es", base, "--es-export", conflict, "--es-export-force", pcap}, []string{conflict, "mapping conflict", "user_agent.original"}},
+		// Issue 15: exporting into an operator's log index is refused.
+		{"foreign index", []string{"--es", base, "--es-export", foreign, pcap}, []string{foreign, "sipcorr did not create it", "another --es-export name", "--es-export-force"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runCmd(t, append([]string{"analyze", "--format", "json"}, tc.args...)...)
@@ -364,6 +368,9 @@ func TestNodeFailures(t *testing.T) {
 			}
 		})
 	}
+	if code, res := esCall(t, base, "GET", "/"+foreign+"/_count", ""); code != 200 || !strings.Contains(res, `"count":1,`) {
+		t.Errorf("the refused export touched the operator's index: %d %s", code, res)
+	}
 
 	// 429: the flood-stage block makes the node refuse every bulk item with
 	// TOO_MANY_REQUESTS; the export retries, then reports every document as
@@ -377,7 +384,7 @@ func TestNodeFailures(t *testing.T) {
 				t.Fatalf("block %s: %d %s", ix, code, res)
 			}
 		}
-		code, stdout, stderr := runCmd(t, "analyze", "--es", base, "--es-export", index, "--es-retries", "1", "--format", "json", pcap)
+		code, stdout, stderr := runCmd(t, "analyze", "--es", base, "--es-export", index, "--es-export-force", "--es-retries", "1", "--format", "json", pcap)
 		if code != exitInput || !strings.Contains(stderr, "429") || !strings.Contains(stderr, index) || !strings.Contains(stderr, "pushes back") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}

@@ -32,6 +32,9 @@ type logRun struct {
 	cfg    esquery.Config
 	client *esquery.Client
 	exp    *exportSink
+	// memStep is the memory history's poll interval (0 without one): log
+	// buckets finer than it carry nothing the correlation can use.
+	memStep time.Duration
 
 	// tl receives the events: the offender collector's timeline, or one of
 	// our own when only the cross-check needs them (nil when nothing does).
@@ -118,7 +121,7 @@ func (r *logRun) begin(ctx context.Context, off *offenderCollector, captures int
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
 		return
 	}
-	exp, err := newExportSink(ctx, r.e, r.client, r.f.esExport, r.f.agent(), r.f.esRetries)
+	exp, err := newExportSink(ctx, r.e, r.client, r.f.esExport, r.f.agent(), r.f.esRetries, r.f.exportForce)
 	if err != nil {
 		r.fail(fmt.Sprintf("--es-export %s: %v", r.f.esExport, err))
 		r.sig.Export = &report.ExportSummary{Index: r.f.esExport, Agent: r.f.agent(), Error: err.Error()}
@@ -291,7 +294,8 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 	}
 	q := r.f.query()
 	q.From, q.To = from, to
-	q.Bucket = esBucket(from, to)
+	q.Bucket = max(esBucket(from, to), r.memStep.Truncate(time.Second))
+	q.TopUAs = r.f.timelineUAs
 	q.Progress = esProgress(r.e, "Elasticsearch "+r.f.esIndex)
 	t := &esquery.Tally{Bucket: q.Bucket}
 	st, err := esquery.Collect(ctx, r.client, q, t)
@@ -303,6 +307,10 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 		return // a partial count would look like a drop in the logs
 	}
 	r.sig.Notes = append(r.sig.Notes, esNotes(st)...)
+	if st.FoldedUAs > 0 {
+		r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("Elasticsearch %s: %d lighter UAs beyond the %d heaviest (--max-uas), %d hits, counted together per %v bucket, without their names",
+			r.f.esIndex, st.FoldedUAs, q.TopUAs, st.FoldedHits, q.Bucket))
+	}
 	in.Hits = t.Total()
 	r.sig.Hits += uint64(t.Total())
 	r.where, r.whereID = "Elasticsearch "+r.f.esIndex, ""
@@ -315,6 +323,7 @@ func (r *logRun) queryES(ctx context.Context, from, to time.Time) {
 		}
 	}
 	r.sig.Notes = append(r.sig.Notes, tallyNotes(t, st)...)
+	r.sig.Notes = append(r.sig.Notes, zeroNotes(ctx, r.client, q, t)...)
 	// The query window is the logs' coverage, hits or not.
 	r.cover(from, to.Add(-time.Nanosecond))
 }
@@ -387,9 +396,7 @@ func (r *logRun) addKey(k logKey, t time.Time, src netip.AddrPort, n int64, attr
 		// again from the logs would count each message twice there.
 		r.ev.Src = src
 	}
-	for range n {
-		r.tl.Add(&r.ev)
-	}
+	r.tl.AddN(&r.ev, uint64(n)) // one aggregated bucket: n identical events
 }
 
 // addOverflow counts log hits of UAs beyond the log tally's cap as one

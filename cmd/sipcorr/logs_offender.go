@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sipcorr/sipcorr/correlate"
@@ -58,6 +59,26 @@ func (in *offenderInput) span() (from, to time.Time) {
 		return time.Time{}, time.Time{}
 	}
 	return seriesSpan(offenderSeries(in.set, nil))
+}
+
+// step is the memory history's median poll interval; 0 without one.
+func (in *offenderInput) step() time.Duration {
+	if in == nil || in.set == nil {
+		return 0
+	}
+	var steps []time.Duration
+	for _, s := range offenderSeries(in.set, nil) {
+		for i := 1; i < len(s.Points); i++ {
+			if d := s.Points[i].Time.Sub(s.Points[i-1].Time); d > 0 {
+				steps = append(steps, d)
+			}
+		}
+	}
+	if len(steps) == 0 {
+		return 0
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2]
 }
 
 // seriesSpan is the time the memory series cover.
