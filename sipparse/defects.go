@@ -91,6 +91,29 @@ func KnownDefects(v Version) []KnownDefect {
 	return out
 }
 
+// FixedDefects lists the defects of the reference table that affect an
+// earlier release of v's branch but not v: what an upgrade to v fixed, so
+// that a report on v can say why traffic that leaked before does not now.
+// Empty for a version without patch level or for master.
+func FixedDefects(v Version) []KnownDefect {
+	if v.PatchGuessed || v.Master {
+		return nil
+	}
+	var out []KnownDefect
+	for _, d := range knownDefects {
+		if d.affects(v) {
+			continue
+		}
+		for p := 0; p < v.Patch; p++ {
+			if d.affects(Version{Major: v.Major, Minor: v.Minor, Patch: p}) {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // forVersion reports whether d affects v and returns d as it applies: for an
 // exact release d itself; for a bare branch (v.PatchGuessed) d affects the
 // branch if it affects any of its releases, and Title and Affected then name

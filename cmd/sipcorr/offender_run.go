@@ -154,7 +154,42 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 	}
 	rep := correlate.Attribute(c.tl, mem, in.options(correlate.SourceCapture, j, sf, fs))
 	o.Attribution = &rep
+	o.Notes = append(o.Notes, fixedDefectNotes(in.running, &rep)...)
 	return o
+}
+
+// fixedDefectNotes says, for a server whose version fixed a known leak,
+// that the traffic which triggered it in earlier releases is not expected
+// to leak here: an operator who upgraded from 5.2.3 to 5.2.4 sees the
+// Proxy-Require failures without a suspect and should know why.
+func fixedDefectNotes(running string, rep *correlate.Report) []report.Note {
+	v, err := sipparse.ParseVersion(running)
+	if running == "" || err != nil {
+		return nil
+	}
+	var out []report.Note
+	for _, d := range sipparse.FixedDefects(v) {
+		if d.Check == 0 {
+			continue
+		}
+		var n uint64
+		for _, s := range rep.Suspects {
+			if s.Rules&uint32(d.Check) != 0 {
+				n += s.Count
+			}
+		}
+		for _, b := range rep.MalformedWithoutImpact {
+			if b.Rules&uint32(d.Check) != 0 {
+				n += b.Count
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		out = append(out, report.Note{Kind: "known defect", Text: fmt.Sprintf("%s (%s) is fixed in this version, Kamailio %s (affected: %s): the %d malformed messages failing check %d (%s) are not expected to leak",
+			d.ID, d.Title, v, d.Affected, n, d.Check, sipparse.RuleName(uint32(d.Check)))})
+	}
+	return out
 }
 
 // options are the attribution options of the run: the flags, whose counts

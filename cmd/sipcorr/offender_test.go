@@ -376,3 +376,25 @@ func TestRegressionOffenderEmptyProxyRequireToken(t *testing.T) {
 		t.Errorf("event token %q (nil %v), want the empty token", c.ev.Token, c.ev.Token == nil)
 	}
 }
+
+// TestRealDemoGolden: the README's demo, recorded on the real Kamailio
+// 5.2.3 by TestRealLeakProof -record-real-demo, from the memwatch
+// recording and from the Munin CSV of the least-free receiver.
+func TestRealDemoGolden(t *testing.T) {
+	dir := repo("testdata", "demo", "gh1990")
+	for _, tc := range []struct{ name, mem string }{
+		{"gh1990", "mem.jsonl.gz"},
+		{"gh1990-munin", "munin-min.csv"},
+	} {
+		for _, format := range []string{"table", "json"} {
+			t.Run(tc.name+"."+format, func(t *testing.T) {
+				code, stdout, stderr := runCmd(t, "analyze", "--format", format, "--memory", filepath.Join(dir, tc.mem),
+					"--kamailio-cfg", filepath.Join(dir, "kamailio.cfg"), "--kamailio-version", "5.2.3", filepath.Join(dir, "edge.pcapng.gz"))
+				if code != exitOK {
+					t.Fatalf("exit %d: %s", code, stderr)
+				}
+				golden(t, tc.name+"."+format, []byte(stdout))
+			})
+		}
+	}
+}

@@ -68,6 +68,7 @@ func TestRealLeakProof(t *testing.T) {
 		if r.Leaking < 100 || r.Truth < 50 {
 			t.Fatalf("5.2.3 did not leak as kamailio#1990 does: %d leaking messages, %.1f B/message", r.Leaking, r.Truth)
 		}
+		estimates := map[string]float64{}
 		for _, in := range []struct {
 			name  string
 			args  []string
@@ -82,6 +83,7 @@ func TestRealLeakProof(t *testing.T) {
 				continue
 			}
 			top := rep.Suspects[0]
+			estimates[in.name] = top.BytesPerMessage
 			relErr := (top.BytesPerMessage - r.Truth) / r.Truth
 			t.Logf("%s: #1 %q rule %d on %s: %.1f B/message [%.1f, %.1f], truth %.1f (%+.1f%%); %d suspect(s)",
 				in.name, top.UA, top.FirstRule, top.Series, top.BytesPerMessage, top.CI.Low, top.CI.High, r.Truth, 100*relErr, len(rep.Suspects))
@@ -105,6 +107,9 @@ func TestRealLeakProof(t *testing.T) {
 				t.Errorf("%s: remediation lacks default_checks 2535 or the upgrade to 5.2.4: %+v", in.name, rep.Steps)
 			}
 		}
+		if *recordRealDemo != "" && !t.Failed() {
+			writeRealDemo(t, *recordRealDemo, r, estimates)
+		}
 	})
 	t.Run("5.2.4", func(t *testing.T) {
 		r := replayReal(t, "5.2.4", 4, 7, 14)
@@ -126,7 +131,13 @@ func TestRealLeakProof(t *testing.T) {
 		if !strings.Contains(out, leaktest.LeakerUA) {
 			t.Errorf("5.2.4: the Yealink is not listed at all")
 		}
-		t.Logf("5.2.4: notes %v", rep.Notes)
+		fixed := false
+		for _, n := range rep.Notes {
+			fixed = fixed || n.Kind == "known defect" && strings.Contains(n.Text, "GH1990") && strings.Contains(n.Text, "fixed in this version")
+		}
+		if !fixed {
+			t.Errorf("5.2.4: no note that GH1990 is fixed in this version: %+v", rep.Notes)
+		}
 	})
 }
 
