@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/report"
+)
+
+// defaultHEPPort is where Homer collectors, heplify and siptrace configs
+// send HEP.
+const defaultHEPPort = "9060"
+
+// hepFlags are the HEP input flags: --hep-ports for capture files
+// (analyze), --hep listeners for capture, --hep-password for both.
+type hepFlags struct {
+	ports    string
+	password string
+	listen   listFlag
+}
+
+// registerFile adds the flags of HEP inside capture files.
+func (h *hepFlags) registerFile(fs *flag.FlagSet) {
+	fs.StringVar(&h.ports, "hep-ports", defaultHEPPort, "UDP ports whose HEP (Homer encapsulation from siptrace, heplify) is decoded and its SIP judged; \"\" or none: off")
+	h.registerPassword(fs)
+}
+
+// registerLive adds the flags of HEP listeners.
+func (h *hepFlags) registerLive(fs *flag.FlagSet) {
+	fs.Var(&h.listen, "hep", "receive HEP (siptrace, heplify) on `udp:ADDR:PORT` and judge its SIP with the original time and addresses; may be repeated, with or without -i")
+	h.registerPassword(fs)
+}
+
+func (h *hepFlags) registerPassword(fs *flag.FlagSet) {
+	fs.StringVar(&h.password, "hep-password", "", "HEP auth key (siptrace hep_capture_password, heplify -hi): messages without it are counted and skipped")
+}
+
+// fileOptions sets the HEP options of capture-file decoding.
+func (h *hepFlags) fileOptions(o *capture.Options) error {
+	if s := strings.TrimSpace(h.ports); s != "" && s != "none" {
+		ports, err := parsePorts(s)
+		if err != nil {
+			return fmt.Errorf("--hep-ports: %w", err)
+		}
+		o.HEPPorts = ports
+	}
+	o.HEP = capture.HEPOptions{Password: h.password}
+	return nil
+}
+
+// hepCounters are the report counters of HEP decoding.
+func hepCounters(st capture.HEPStats) []report.Counter {
+	var out []report.Counter
+	for _, c := range st.Counters() {
+		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: c.Skip})
+	}
+	return out
+}
