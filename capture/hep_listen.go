@@ -1,0 +1,315 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// HEPFeed receives HEP from the network (Kamailio's siptrace, heplify,
+// captagent) for the live pipeline. Each listener's goroutine only reads
+// datagrams and queues copies; decoding, duplicate detection and the
+// counters happen on the consumer's goroutine (Poll), so that one
+// HEPReader sees the whole feed and nothing is locked per message. When
+// the queue is full (the pipeline fell behind) a datagram is dropped and
+// counted, never waited for: the kernel socket buffer holds the burst
+// before that, and a reader that never blocks keeps that buffer drained.
+type HEPFeed struct {
+	opts   HEPFeedOptions
+	reader *HEPReader
+	queue  chan hepDatagram
+	free   chan []byte
+	held   atomic.Int64 // bytes in queued datagrams
+	// pend is a datagram Wait took from the queue for Poll.
+	pend    hepDatagram
+	pending bool
+	packets uint64 // datagrams decoded, numbering them 1, 2, ...
+
+	received, drops, readErrors atomic.Uint64
+
+	mu       sync.Mutex
+	conns    []net.PacketConn
+	addrs    []string
+	wg       sync.WaitGroup
+	closed   bool
+	closeErr error // of a listener closed by its context
+}
+
+// HEPFeedOptions tune a HEPFeed; the zero value is usable.
+type HEPFeedOptions struct {
+	// HEP tunes decoding (password, duplicate window).
+	HEP HEPOptions
+	// QueueLen bounds the datagrams queued for the pipeline. Default
+	// 8192: 0.4 s of a 20 000 messages/s feed.
+	QueueLen int
+	// MaxQueueBytes bounds the bytes of queued datagrams, so that a
+	// flood of large datagrams cannot take QueueLen × 64 KiB. Default
+	// 16 MiB.
+	MaxQueueBytes int
+	// ReadBuffer is the socket receive buffer asked for (SO_RCVBUF; Linux
+	// caps it at net.core.rmem_max). Default 4 MiB.
+	ReadBuffer int
+}
+
+// HEPListenStats count what a feed's listeners received and dropped.
+type HEPListenStats struct {
+	Datagrams  uint64 `json:"hep_datagrams" desc:"HEP datagrams received by the listeners" kind:"info"`
+	Drops      uint64 `json:"hep_queue_drops" desc:"HEP datagrams dropped because the pipeline fell behind (queue full): their SIP was never judged"`
+	ReadErrors uint64 `json:"hep_read_errors" desc:"HEP listener socket errors"`
+}
+
+// HEPFeedStats are a feed's counters: what the listeners received and
+// dropped, and what the HEPReader made of the rest.
+type HEPFeedStats struct {
+	HEPListenStats
+	HEP HEPStats
+}
+
+// Counters lists the non-zero counters, the listeners' then the
+// decoder's, named as Stats.Counters names its own.
+func (s HEPFeedStats) Counters() []Counter {
+	return append(countersOf(reflect.ValueOf(s.HEPListenStats)), s.HEP.Counters()...)
+}
+
+// hepDatagram is one queued datagram; buf[:n] is owned by the queue
+// until Poll hands it back to the free list.
+type hepDatagram struct {
+	buf  []byte
+	n    int
+	recv time.Time
+}
+
+// Buffers up to recycleSize are kept for reuse; larger ones (a SIP
+// message over TCP traced as one HEP message) are left to the GC, so
+// that the free list holds at most freeLen × recycleSize bytes.
+const (
+	recycleSize = 8 << 10
+	freeLen     = 1024
+	maxUDP      = 64 << 10
+)
+
+// NewHEPFeed returns a feed without listeners; add them with Listen.
+func NewHEPFeed(opts HEPFeedOptions) *HEPFeed {
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 8192
+	}
+	if opts.MaxQueueBytes <= 0 {
+		opts.MaxQueueBytes = 16 << 20
+	}
+	if opts.ReadBuffer <= 0 {
+		opts.ReadBuffer = 4 << 20
+	}
+	return &HEPFeed{opts: opts, reader: NewHEPReader(opts.HEP),
+		queue: make(chan hepDatagram, opts.QueueLen), free: make(chan []byte, freeLen)}
+}
+
+// ParseHEPListen splits a listener spec "udp:ADDR:PORT" (ADDR may be a
+// bracketed IPv6 address or empty for every address) into network and
+// address.
+func ParseHEPListen(spec string) (network, addr string, err error) {
+	network, addr, ok := strings.Cut(spec, ":")
+	if !ok || network != "udp" {
+		return "", "", fmt.Errorf("HEP listener %q: want udp:ADDR:PORT", spec)
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", "", fmt.Errorf("HEP listener %q: %w", spec, err)
+	}
+	return network, addr, nil
+}
+
+// Listen starts a listener on spec (see ParseHEPListen) and returns its
+// bound address (useful with port 0). Cancelling ctx closes it, as Close
+// does.
+func (f *HEPFeed) Listen(ctx context.Context, spec string) (net.Addr, error) {
+	network, addr, err := ParseHEPListen(spec)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("HEP listener %s: %w", spec, err)
+	}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		// best effort: a smaller buffer only means drops sooner, and
+		// those are counted
+		if err := uc.SetReadBuffer(f.opts.ReadBuffer); err != nil {
+			f.readErrors.Add(1)
+		}
+	}
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, errors.Join(errors.New("HEP feed closed"), pc.Close())
+	}
+	f.conns = append(f.conns, pc)
+	f.addrs = append(f.addrs, network+":"+pc.LocalAddr().String())
+	f.wg.Add(1)
+	f.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { f.closeConn(pc) })
+	go func() {
+		defer f.wg.Done()
+		defer stop()
+		f.readLoop(pc)
+	}()
+	return pc.LocalAddr(), nil
+}
+
+// closeConn closes a listener whose context ended and keeps the error
+// for Close.
+func (f *HEPFeed) closeConn(pc net.PacketConn) {
+	if err := pc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		f.mu.Lock()
+		f.closeErr = errors.Join(f.closeErr, err)
+		f.mu.Unlock()
+	}
+}
+
+// Listeners names the bound listeners ("udp:127.0.0.1:9060").
+func (f *HEPFeed) Listeners() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.addrs...)
+}
+
+// readLoop queues every datagram of pc until pc is closed.
+func (f *HEPFeed) readLoop(pc net.PacketConn) {
+	scratch := make([]byte, maxUDP)
+	for {
+		n, _, err := pc.ReadFrom(scratch)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			f.readErrors.Add(1)
+			time.Sleep(time.Millisecond) // a persistent error must not spin a CPU
+			continue
+		}
+		f.received.Add(1)
+		f.enqueue(scratch[:n])
+	}
+}
+
+// enqueue copies b into a queue slot, or counts a drop when the queue
+// is full by count or bytes.
+func (f *HEPFeed) enqueue(b []byte) {
+	if f.held.Add(int64(len(b))) > int64(f.opts.MaxQueueBytes) {
+		f.held.Add(-int64(len(b)))
+		f.drops.Add(1)
+		return
+	}
+	var buf []byte
+	select {
+	case buf = <-f.free:
+	default:
+	}
+	if cap(buf) < len(b) {
+		buf = make([]byte, max(len(b), 2048))
+	}
+	buf = buf[:cap(buf)]
+	n := copy(buf, b)
+	select {
+	case f.queue <- hepDatagram{buf: buf, n: n, recv: time.Now()}:
+	default:
+		f.held.Add(-int64(n))
+		f.drops.Add(1)
+		f.recycle(buf)
+	}
+}
+
+func (f *HEPFeed) recycle(buf []byte) {
+	if cap(buf) > recycleSize {
+		return
+	}
+	select {
+	case f.free <- buf:
+	default:
+	}
+}
+
+// Wait blocks until a datagram is queued or timeout passes, and says
+// whether one is. Only the consumer's goroutine may call it.
+func (f *HEPFeed) Wait(timeout time.Duration) bool {
+	if f.pending {
+		return true
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case f.pend = <-f.queue:
+		f.pending = true
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Poll decodes up to max queued datagrams without waiting and hands
+// every SIP message to emit, with the HEP capture time and addresses;
+// it returns the datagrams taken. Only the consumer's goroutine may call
+// it.
+func (f *HEPFeed) Poll(limit int, emit func(*Datagram)) int {
+	n := 0
+	for ; n < limit; n++ {
+		var d hepDatagram
+		if f.pending {
+			d, f.pending = f.pend, false
+		} else {
+			select {
+			case d = <-f.queue:
+			default:
+				return n
+			}
+		}
+		f.decode(d, emit)
+	}
+	return n
+}
+
+// decode runs one datagram through the reader and frees its slot.
+func (f *HEPFeed) decode(d hepDatagram, emit func(*Datagram)) {
+	defer f.recycle(d.buf)
+	defer f.held.Add(-int64(d.n))
+	f.packets++
+	if _, err := f.reader.Decode(d.buf[:d.n], d.recv, f.packets, emit); err != nil {
+		return // counted in HEPStats under its reason
+	}
+}
+
+// Stats returns the counters so far. Only the consumer's goroutine may
+// call it (the decoder's counters are its own).
+func (f *HEPFeed) Stats() HEPFeedStats {
+	return HEPFeedStats{HEPListenStats: HEPListenStats{Datagrams: f.received.Load(), Drops: f.drops.Load(),
+		ReadErrors: f.readErrors.Load()}, HEP: f.reader.Stats()}
+}
+
+// Message returns the HEP message being emitted (capture id, node name),
+// valid during the emit call only.
+func (f *HEPFeed) Message() *HEPMessage { return f.reader.Message() }
+
+// Close stops every listener and waits for their goroutines. Datagrams
+// still queued stay there for Poll.
+func (f *HEPFeed) Close() error {
+	f.mu.Lock()
+	f.closed = true
+	conns := f.conns
+	f.conns = nil
+	f.mu.Unlock()
+	var errs []error
+	for _, c := range conns {
+		if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	f.wg.Wait()
+	f.mu.Lock()
+	errs = append(errs, f.closeErr)
+	f.mu.Unlock()
+	return errors.Join(errs...)
+}
