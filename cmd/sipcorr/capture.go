@@ -282,8 +282,7 @@ func writeFinalReport(e *env, r *liveRun, out string, f report.Format) int {
 	st := r.srcStats
 	hep := ""
 	if r.hep != nil {
-		hs := r.hep.Stats()
-		hep = fmt.Sprintf("; HEP: %d datagrams, %d dropped", hs.Datagrams, hs.Drops)
+		hep = fmt.Sprintf("; HEP: %d datagrams, %d dropped", r.hep.Stats().Datagrams, r.hepLost())
 	}
 	fmt.Fprintf(e.stderr, "sipcorr capture: %d packets, %d SIP messages, %d malformed; kernel: %d accepted, %d dropped%s\n",
 		r.p.decoder.Stats().Packets, r.p.totals.SIPMessages, r.p.totals.Malformed, st.KernelPackets, st.KernelDrops, hep)

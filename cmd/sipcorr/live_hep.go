@@ -66,11 +66,17 @@ func (r *liveRun) hepSummary() report.FileSummary {
 // hepNote never lets a HEP drop go unsaid.
 func (r *liveRun) hepNote() string {
 	st := r.hep.Stats()
-	if st.Drops == 0 {
+	if st.Drops == 0 && st.SocketDrops == 0 {
 		return fmt.Sprintf("no HEP datagram dropped (%d received, %d SIP messages in them)", st.Datagrams, st.HEP.SIP)
 	}
-	return fmt.Sprintf("%d of %d HEP datagrams were dropped because the pipeline fell behind (queue full): their SIP was never judged, every count is a lower bound",
-		st.Drops, st.Datagrams)
+	return fmt.Sprintf("%d HEP datagrams were dropped because the pipeline fell behind (%d of %d received: queue full; %d before they were read: socket buffer full): their SIP was never judged, every count is a lower bound",
+		st.Drops+st.SocketDrops, st.Drops, st.Datagrams, st.SocketDrops)
+}
+
+// hepLost is every HEP datagram dropped, by the queue or the socket.
+func (r *liveRun) hepLost() uint64 {
+	st := r.hep.Stats()
+	return st.Drops + st.SocketDrops
 }
 
 // hepSource stands in for -i when only HEP listeners run: it has no

@@ -83,7 +83,7 @@ func (r *liveRun) doc(final bool) (*captureDoc, error) {
 	c.Stats, c.Drops = r.srcStats, r.srcStats.Drops()
 	if r.hep != nil {
 		c.HEPListeners = r.hep.Listeners()
-		c.HEPDatagrams, c.HEPDrops = r.hep.Stats().Datagrams, r.hep.Stats().Drops
+		c.HEPDatagrams, c.HEPDrops = r.hep.Stats().Datagrams, r.hepLost()
 		c.Drops += c.HEPDrops
 	}
 	if r.statsErr != nil {
