@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"reflect"
 	"strings"
@@ -32,12 +33,15 @@ type HEPFeed struct {
 	packets uint64 // datagrams decoded, numbering them 1, 2, ...
 
 	received, drops, readErrors atomic.Uint64
+	// connsRefused and streamErrors count TCP connections over the limit
+	// and TCP streams given up (not HEPv3, bad length, cut message).
+	connsRefused, streamErrors atomic.Uint64
 	// socketDrops sums, over the listeners, the datagrams the kernel
 	// dropped because a socket buffer was full (the reader fell behind).
 	socketDrops atomic.Uint64
 
 	mu       sync.Mutex
-	conns    []net.PacketConn
+	conns    map[io.Closer]struct{} // listeners and TCP connections open
 	addrs    []string
 	wg       sync.WaitGroup
 	closed   bool
@@ -72,6 +76,9 @@ type HEPListenStats struct {
 	// before the listener read them; elsewhere 0 (unknown).
 	SocketDrops uint64 `json:"hep_socket_drops" desc:"HEP datagrams the kernel dropped because the socket buffer was full (listener behind): their SIP was never judged"`
 	ReadErrors  uint64 `json:"hep_read_errors" desc:"HEP listener socket errors"`
+	// TCPRefused and TCPStreamErrors are the TCP listeners'.
+	TCPRefused      uint64 `json:"hep_tcp_refused" desc:"HEP TCP connections closed at once: over the connection limit"`
+	TCPStreamErrors uint64 `json:"hep_tcp_stream_errors" desc:"HEP TCP streams given up: not HEPv3, impossible length or a message cut by the close"`
 }
 
 // HEPFeedStats are a feed's counters: what the listeners received and
@@ -119,13 +126,13 @@ func NewHEPFeed(opts HEPFeedOptions) *HEPFeed {
 		queue: make(chan hepDatagram, opts.QueueLen), free: make(chan []byte, freeLen)}
 }
 
-// ParseHEPListen splits a listener spec "udp:ADDR:PORT" (ADDR may be a
-// bracketed IPv6 address or empty for every address) into network and
-// address.
+// ParseHEPListen splits a listener spec "udp:ADDR:PORT" or
+// "tcp:ADDR:PORT" (ADDR may be a bracketed IPv6 address or empty for
+// every address) into network and address.
 func ParseHEPListen(spec string) (network, addr string, err error) {
 	network, addr, ok := strings.Cut(spec, ":")
-	if !ok || network != "udp" {
-		return "", "", fmt.Errorf("HEP listener %q: want udp:ADDR:PORT", spec)
+	if !ok || (network != "udp" && network != "tcp") {
+		return "", "", fmt.Errorf("HEP listener %q: want udp:ADDR:PORT or tcp:ADDR:PORT", spec)
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return "", "", fmt.Errorf("HEP listener %q: %w", spec, err)
@@ -141,6 +148,9 @@ func (f *HEPFeed) Listen(ctx context.Context, spec string) (net.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if network == "tcp" {
+		return f.listenTCP(ctx, addr)
+	}
 	var lc net.ListenConfig
 	pc, err := lc.ListenPacket(ctx, network, addr)
 	if err != nil {
@@ -155,15 +165,9 @@ func (f *HEPFeed) Listen(ctx context.Context, spec string) (net.Addr, error) {
 	if err := tuneHEPSocket(uc, f.opts.ReadBuffer); err != nil {
 		f.readErrors.Add(1)
 	}
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
+	if !f.track(pc, network+":"+pc.LocalAddr().String()) {
 		return nil, errors.Join(errors.New("HEP feed closed"), pc.Close())
 	}
-	f.conns = append(f.conns, pc)
-	f.addrs = append(f.addrs, network+":"+pc.LocalAddr().String())
-	f.wg.Add(1)
-	f.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { f.closeConn(pc) })
 	go func() {
 		defer f.wg.Done()
@@ -173,10 +177,33 @@ func (f *HEPFeed) Listen(ctx context.Context, spec string) (net.Addr, error) {
 	return pc.LocalAddr(), nil
 }
 
-// closeConn closes a listener whose context ended and keeps the error
-// for Close.
-func (f *HEPFeed) closeConn(pc net.PacketConn) {
-	if err := pc.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+// track registers c for Close (and name, when not empty, as a listener)
+// and adds its goroutine to the wait group; false when the feed is
+// closed.
+func (f *HEPFeed) track(c io.Closer, name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	if f.conns == nil {
+		f.conns = map[io.Closer]struct{}{}
+	}
+	f.conns[c] = struct{}{}
+	if name != "" {
+		f.addrs = append(f.addrs, name)
+	}
+	f.wg.Add(1)
+	return true
+}
+
+// closeConn closes a listener or connection (its context ended, or it is
+// done) and keeps an error for Close.
+func (f *HEPFeed) closeConn(c io.Closer) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+	if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		f.mu.Lock()
 		f.closeErr = errors.Join(f.closeErr, err)
 		f.mu.Unlock()
@@ -305,7 +332,8 @@ func (f *HEPFeed) decode(d hepDatagram, emit func(*Datagram)) {
 // call it (the decoder's counters are its own).
 func (f *HEPFeed) Stats() HEPFeedStats {
 	return HEPFeedStats{HEPListenStats: HEPListenStats{Datagrams: f.received.Load(), Drops: f.drops.Load(),
-		SocketDrops: f.socketDrops.Load(), ReadErrors: f.readErrors.Load()}, HEP: f.reader.Stats()}
+		SocketDrops: f.socketDrops.Load(), ReadErrors: f.readErrors.Load(), TCPRefused: f.connsRefused.Load(),
+		TCPStreamErrors: f.streamErrors.Load()}, HEP: f.reader.Stats()}
 }
 
 // Message returns the HEP message being emitted (capture id, node name),
@@ -320,8 +348,10 @@ func (f *HEPFeed) Close() error {
 	conns := f.conns
 	f.conns = nil
 	f.mu.Unlock()
+	// a TCP connection's goroutine may be closing its own at the same
+	// time: net.ErrClosed is expected then
 	var errs []error
-	for _, c := range conns {
+	for c := range conns {
 		if err := c.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}

@@ -83,7 +83,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	ef.register(fs)
 	hf.registerLive(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: sipcorr capture -i IFACE [--hep udp:ADDR:PORT]... [flags]\n       sipcorr capture --hep udp:ADDR:PORT... [flags]\n\nCaptures SIP on a live interface, judges every message as Kamailio's sanity\nmodule would, and reports per User-Agent until SIGINT/SIGTERM, when it writes\nthe final report and exits 0. Kernel drops are always reported.\n\nflags:")
+		fmt.Fprintln(e.stderr, "usage: sipcorr capture -i IFACE [--hep udp|tcp:ADDR:PORT]... [flags]\n       sipcorr capture --hep udp|tcp:ADDR:PORT... [flags]\n\nCaptures SIP on a live interface, judges every message as Kamailio's sanity\nmodule would, and reports per User-Agent until SIGINT/SIGTERM, when it writes\nthe final report and exits 0. Kernel drops are always reported.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -95,7 +95,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	}
 	if *iface == "" && len(hf.listen) == 0 {
 		fs.Usage()
-		return usageErr("no interface given (-i IFACE) and no HEP listener (--hep udp:ADDR:PORT)")
+		return usageErr("no interface given (-i IFACE) and no HEP listener (--hep udp:ADDR:PORT or tcp:ADDR:PORT)")
 	}
 	for _, spec := range hf.listen {
 		if _, _, err := capture.ParseHEPListen(spec); err != nil {

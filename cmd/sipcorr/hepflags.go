@@ -29,7 +29,7 @@ func (h *hepFlags) registerFile(fs *flag.FlagSet) {
 
 // registerLive adds the flags of HEP listeners.
 func (h *hepFlags) registerLive(fs *flag.FlagSet) {
-	fs.Var(&h.listen, "hep", "receive HEP (siptrace, heplify) on `udp:ADDR:PORT` and judge its SIP with the original time and addresses; may be repeated, with or without -i")
+	fs.Var(&h.listen, "hep", "receive HEP (siptrace, heplify) on `udp:ADDR:PORT` or tcp:ADDR:PORT (HEPv3) and judge its SIP with the original time and addresses; may be repeated or a comma list, with or without -i")
 	h.registerPassword(fs)
 }
 

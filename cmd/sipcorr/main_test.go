@@ -41,7 +41,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"analyze", "--checks", "0", "x.pcap"},
 		{"analyze", "--hep-ports", "9060,x", "x.pcap"},
 		{"capture"},
-		{"capture", "--hep", "tcp:127.0.0.1:9060"},
+		{"capture", "--hep", "sctp:127.0.0.1:9060"},
 		{"capture", "--hep", "udp:127.0.0.1"},
 		{"check"},
 	} {
