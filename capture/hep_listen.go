@@ -31,6 +31,8 @@ type HEPFeed struct {
 	pend    hepDatagram
 	pending bool
 	packets uint64 // datagrams decoded, numbering them 1, 2, ...
+	// lastTook is when Poll last took a datagram (Wait naps while recent)
+	lastTook time.Time
 
 	received, drops, readErrors atomic.Uint64
 	// connsRefused and streamErrors count TCP connections over the limit
@@ -282,7 +284,7 @@ func (f *HEPFeed) recycle(buf []byte) {
 // While HEP flows, Wait naps hepNap at a time instead of waking on each
 // datagram: one wake-up per batch, like a capture ring's block timeout,
 // rather than a futex wake and a park per message, which halved the
-// drop-free rate. After hepBusy without a datagram it blocks on the
+// drop-free rate. hepBusy after the last datagram taken it blocks on the
 // queue, so an idle feed costs no CPU.
 const (
 	hepNap  = 500 * time.Microsecond
@@ -296,7 +298,7 @@ func (f *HEPFeed) Wait(timeout time.Duration) bool {
 		return true
 	}
 	start := time.Now()
-	for time.Since(start) < min(hepBusy, timeout) {
+	for time.Since(f.lastTook) < hepBusy && time.Since(start) < timeout {
 		time.Sleep(hepNap)
 		if len(f.queue) > 0 {
 			return true
@@ -323,6 +325,11 @@ func (f *HEPFeed) Wait(timeout time.Duration) bool {
 // it.
 func (f *HEPFeed) Poll(limit int, emit func(*Datagram)) int {
 	n := 0
+	defer func() {
+		if n > 0 {
+			f.lastTook = time.Now()
+		}
+	}()
 	for ; n < limit; n++ {
 		var d hepDatagram
 		if f.pending {
