@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -56,6 +58,44 @@ func sendHEPLive(addr string, n int, t0 time.Time, key string) error {
 	return nil
 }
 
+// recordHEP writes a pcap of messages 0..n-1 as HEP datagrams from a
+// siptrace agent to a collector on 9060, recorded a second after their
+// HEP times, and returns its path.
+func recordHEP(t *testing.T, n int, t0 time.Time) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hep-feed.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := synth.NewPcapCapture(f, synth.LinkEthernet, synth.PcapOptions{}, t0.Add(time.Second), 50*time.Microsecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, collector := netip.MustParseAddrPort("192.0.2.250:5060"), netip.MustParseAddrPort("192.0.2.251:9060")
+	for i := range n {
+		m := hepLiveMessage(i, t0)
+		ip, err := c.Packer().UDP(agent, collector, m.AppendHEP3(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Packet(ip, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// firstDiff is the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
 // runLiveUntil runs r's loop until stop says so (or 20 s), then returns.
 func runLiveUntil(t *testing.T, r *liveRun, stop func() bool) {
 	t.Helper()
@@ -85,13 +125,24 @@ func uasOf(t *testing.T, r *liveRun) []byte {
 	if err := json.Unmarshal(buf.Bytes(), &d); err != nil {
 		t.Fatal(err)
 	}
-	return d.Analysis.UAs
+	return compactJSON(t, d.Analysis.UAs)
+}
+
+// compactJSON drops the indentation, which depends on the nesting.
+func compactJSON(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // TestLiveHEPSameAsFrames: the same messages, once as frames of an
 // interface and once as HEP to a listener on 127.0.0.1, give the same
 // per-UA report (messages, verdicts, sources, first and last seen: the
-// HEP times and addresses, not the arrival's).
+// HEP times and addresses, not the arrival's); the HEP datagrams recorded
+// to a pcap and read by analyze give that report too.
 func TestLiveHEPSameAsFrames(t *testing.T) {
 	const n = 3000
 	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
@@ -123,8 +174,16 @@ func TestLiveHEPSameAsFrames(t *testing.T) {
 	if !ht.First.Equal(t0) || !ht.Last.Equal(t0.Add((n-1)*50*time.Microsecond)) {
 		t.Errorf("HEP first/last %v %v, want the HEP times from %v", ht.First, ht.Last, t0)
 	}
-	if h, p := uasOf(t, hep), uasOf(t, plain); !bytes.Equal(h, p) {
-		t.Errorf("per-UA report differs:\nHEP:   %.800s\nplain: %.800s", h, p)
+	hepUAs := uasOf(t, hep)
+	if p := uasOf(t, plain); !bytes.Equal(hepUAs, p) {
+		t.Errorf("per-UA report differs:\nHEP:   %.800s\nplain: %.800s", hepUAs, p)
+	}
+	// the same feed recorded to a pcap (as tcpdump on the collector would)
+	// and read by analyze gives the same report
+	rec := recordHEP(t, n, t0)
+	if got := compactJSON(t, analyzeJSON(t, "--server", "none", rec).UAs); !bytes.Equal(got, hepUAs) {
+		i := firstDiff(got, hepUAs)
+		t.Errorf("analyze of the recorded feed differs from the live HEP run at byte %d:\nanalyze: %s\nlive:    %s", i, got[max(0, i-300):min(len(got), i+100)], hepUAs[max(0, i-300):min(len(hepUAs), i+100)])
 	}
 	st := feed.Stats()
 	if st.Datagrams != n || st.Drops != 0 || st.HEP.SIP != n {
