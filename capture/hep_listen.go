@@ -364,6 +364,10 @@ func (f *HEPFeed) Stats() HEPFeedStats {
 		TCPStreamErrors: f.streamErrors.Load()}, HEP: f.reader.Stats()}
 }
 
+// Agents returns the capture agents of the feed (see HEPReader.Agents).
+// Only the consumer's goroutine may call it.
+func (f *HEPFeed) Agents() ([]HEPAgent, uint64) { return f.reader.Agents() }
+
 // Message returns the HEP message being emitted (capture id, node name),
 // valid during the emit call only.
 func (f *HEPFeed) Message() *HEPMessage { return f.reader.Message() }

@@ -105,6 +105,14 @@ func TestHEPFeedHostile(t *testing.T) {
 	if st.HEP.Unknown != 2*each || st.HEP.Duplicates != each-1 || st.Drops+st.SocketDrops != 0 || sip != ids+1 || st.HEP.SIP != uint64(sip) {
 		t.Errorf("unknown chunks %d (want %d), duplicates %d, %d SIP messages (want %d); stats %+v", st.HEP.Unknown, 2*each, st.HEP.Duplicates, sip, ids+1, st)
 	}
+	agents, other := f.Agents()
+	total := other
+	for _, a := range agents {
+		total += a.Messages
+	}
+	if len(agents) != maxHEPAgents || total != uint64(sip) {
+		t.Errorf("%d agents told apart, %d messages counted (%d folded), %d sent", len(agents), total, other, sip)
+	}
 	if grow := int64(after.HeapInuse) - int64(before.HeapInuse); grow > 8<<20 {
 		t.Errorf("heap grew %d bytes over %d capture ids", grow, ids)
 	}

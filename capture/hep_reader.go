@@ -41,7 +41,9 @@ type HEPReader struct {
 	msg   HEPMessage
 	seed  maphash.Seed
 	ring  [dupRing]dupEntry
-	next  int
+	// agents counts the SIP messages by capture agent (bounded).
+	agents hepAgents
+	next   int
 }
 
 // NewHEPReader returns a HEPReader with opts.
@@ -54,6 +56,11 @@ func NewHEPReader(opts HEPOptions) *HEPReader {
 
 // Stats returns the counters so far.
 func (r *HEPReader) Stats() HEPStats { return r.stats }
+
+// Agents returns the capture agents (capture id, node name) of the SIP
+// messages handed on, most messages first, and the messages of agents
+// beyond the first 64 told apart.
+func (r *HEPReader) Agents() ([]HEPAgent, uint64) { return r.agents.list() }
 
 // Message returns the last message decoded (labels: capture id, node
 // name); valid during the emit call only.
@@ -107,6 +114,7 @@ func (r *HEPReader) Decode(buf []byte, recv time.Time, packetNo uint64, emit fun
 	}
 	m.Datagram.Packet = packetNo
 	r.stats.SIP++
+	r.agents.add(m.CaptureID, m.NodeName)
 	emit(&m.Datagram)
 	return n, nil
 }

@@ -247,6 +247,7 @@ func analyzeFilesOn(ctx context.Context, judges int, e *env, paths []string, opt
 	a.Counters = append(counters(st), hepCounters(p.decoder.HEPStats())...)
 	a.Defects = defects.list()
 	a.Notes = append(a.Notes, foldNotes(inv, limits)...)
+	a.Notes = append(a.Notes, hepAgentsNote(p.decoder.HEPAgents())...)
 	return a, faulty
 }
 

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sipcorr/sipcorr/internal/synth"
@@ -50,7 +52,8 @@ type hepAnalyzeDoc struct {
 		FromServer  uint64            `json:"from_server"`
 		Counters    map[string]uint64 `json:"counters"`
 	} `json:"summary"`
-	UAs json.RawMessage `json:"uas"`
+	UAs   json.RawMessage `json:"uas"`
+	Notes []string        `json:"notes"`
 }
 
 func analyzeJSON(t *testing.T, args ...string) hepAnalyzeDoc {
@@ -106,6 +109,9 @@ func TestAnalyzeHEPSameVerdicts(t *testing.T) {
 					t.Errorf("%d SIP messages without HEP decoding, plain has %d", got.Summary.SIPMessages, want.Summary.SIPMessages)
 				}
 				return
+			}
+			if note := fmt.Sprintf(`2001 "edge1": %d`, wrapped); !strings.Contains(strings.Join(got.Notes, "\n"), note) {
+				t.Errorf("no note naming the capture agent (%s): %q", note, got.Notes)
 			}
 			if got.Summary.SIPMessages != want.Summary.SIPMessages || got.Summary.Malformed != want.Summary.Malformed || got.Summary.FromServer != want.Summary.FromServer {
 				t.Errorf("summary %+v, plain %+v", got.Summary, want.Summary)

@@ -86,6 +86,9 @@ modparam("siptrace", "duplicate_uri", "sip:%s")`, addr),
 	if st.HEP.SIP != traced || st.HEP.Malformed() != 0 || st.HEP.Duplicates != 0 || st.Drops+st.SocketDrops != 0 {
 		t.Fatalf("HEP stats %+v, want %d SIP messages\n%s", st, traced, srv.Log())
 	}
+	if agents, other := feed.Agents(); len(agents) != 1 || agents[0].CaptureID != 2001 || agents[0].Messages != traced || other != 0 {
+		t.Errorf("capture agents %+v (%d folded), want hep_capture_id 2001 with %d messages", agents, other, traced)
+	}
 	if wrongDst != 0 {
 		t.Errorf("%d messages without Kamailio's address %v as destination", wrongDst, kamAddr)
 	}

@@ -58,3 +58,31 @@ func hepCounters(st capture.HEPStats) []report.Counter {
 	}
 	return out
 }
+
+// hepAgentsNote names the HEP capture agents that fed the run (at most
+// 5, then how many more), or nothing without HEP.
+func hepAgentsNote(agents []capture.HEPAgent, other uint64) []string {
+	if len(agents) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("HEP capture agents (capture id, node name: SIP messages): ")
+	for i, a := range agents {
+		if i == 5 {
+			fmt.Fprintf(&b, "; %d more", len(agents)-5)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%d", a.CaptureID)
+		if a.Node != "" {
+			fmt.Fprintf(&b, " %q", a.Node)
+		}
+		fmt.Fprintf(&b, ": %d", a.Messages)
+	}
+	if other > 0 {
+		fmt.Fprintf(&b, "; %d messages of agents beyond the first 64 (not told apart)", other)
+	}
+	return []string{report.TerminalSafe(b.String())}
+}

@@ -290,6 +290,7 @@ func (r *liveRun) captureNotes(final bool) []string {
 	}
 	if r.hep != nil {
 		notes = append(notes, r.hepNote())
+		notes = append(notes, hepAgentsNote(r.hep.Agents())...)
 	}
 	if final && r.statsErr == nil && st.KernelPackets > st.KernelDrops+st.Received {
 		notes = append(notes, fmt.Sprintf("%d packets reached the capture ring after the stop and were not analysed",
