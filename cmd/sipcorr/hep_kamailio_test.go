@@ -20,7 +20,9 @@ import (
 // Kamailio's as source and destination and a capture time of the run.
 // Messages Kamailio's core drops before the script (the bad SIP version
 // kind) are never traced, and so never seen: sipcorr judges what the
-// server traced.
+// server traced. As root, a packet capture on lo of the same run sees
+// every request, and every traced one with a capture time close to its
+// HEP time.
 func TestKamailioSiptraceHEP(t *testing.T) {
 	feed := capture.NewHEPFeed(capture.HEPFeedOptions{})
 	addr, err := feed.Listen(context.Background(), "udp:127.0.0.1:0")
@@ -41,13 +43,16 @@ modparam("siptrace", "duplicate_uri", "sip:%s")`, addr),
 	defer r.src.Close()
 	kamAddr := netip.MustParseAddrPort(srv.SIPAddr)
 	wrongDst := 0
+	hepTimes := map[string]time.Time{}
 	judge := r.emit
 	r.emit = func(dg *capture.Datagram) {
 		if dg.Dst != kamAddr || dg.Transport != capture.TransportUDP {
 			wrongDst++
 		}
+		hepTimes[string(dg.Payload)] = dg.Time
 		judge(dg)
 	}
+	stopCapture := loCapture(t, kamAddr.Port())
 
 	client, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -117,4 +122,18 @@ modparam("siptrace", "duplicate_uri", "sip:%s")`, addr),
 		}
 	}
 	t.Logf("%d requests sent, %d traced by siptrace and judged, %d malformed; first %v, last %v", rounds*len(kinds), traced, tot.Malformed, tot.First, tot.Last)
+	if stopCapture == nil {
+		return
+	}
+	captured := stopCapture()
+	if len(captured) != rounds*len(kinds) {
+		t.Errorf("the packet capture saw %d requests, %d were sent", len(captured), rounds*len(kinds))
+	}
+	median, largest := compareHEPTimes(t, hepTimes, captured)
+	// siptrace stamps a message when its worker runs sip_trace(), after the
+	// kernel's capture time: a loaded machine delays the worker
+	if largest > 200*time.Millisecond {
+		t.Errorf("HEP times differ from the packet capture's by up to %v (median %v)", largest, median)
+	}
+	t.Logf("packet capture: %d requests (the %d core-dropped ones too); HEP time minus capture time: median %v, largest %v", len(captured), rounds*len(kinds)-int(traced), median, largest)
 }
