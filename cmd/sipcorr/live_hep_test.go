@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,80 @@ func TestCaptureCommandHEP(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "HEP: 507 datagrams, 0 dropped") {
 		t.Errorf("no HEP summary line:\n%s", stderr.String())
+	}
+}
+
+// TestCaptureInterfaceAndHEP runs `sipcorr capture -i lo --hep ...` (as
+// root): plain SIP to a port on lo and HEP to the listener are judged in
+// one run, both inputs listed, the HEP counters beside the kernel's.
+func TestCaptureInterfaceAndHEP(t *testing.T) {
+	livetest.RequireRoot(t)
+	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	sipAddr := sink.LocalAddr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: &stdout, stderr: &stderr}, []string{"capture", "-i", "lo",
+			"--ports", strconv.Itoa(sink.LocalAddr().(*net.UDPAddr).Port), "--hep", "udp:127.0.0.1:0", "--format", "json"})
+	}()
+	re := regexp.MustCompile(`HEP on udp:(127\.0\.0\.1:\d+)`)
+	var hepAddr string
+	for deadline := time.Now().Add(10 * time.Second); hepAddr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			hepAddr = m[1]
+		}
+	}
+	if hepAddr == "" {
+		cancel()
+		t.Fatalf("no start line:\n%s", stderr.String())
+	}
+	const plain, hep = 200, 300
+	c, err := net.Dial("udp", sipAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	t0 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for i := range plain {
+		if _, err := c.Write(hepLiveMessage(i, t0).Payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sendHEPLive(hepAddr, hep, t0, ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	var d struct {
+		Capture struct {
+			KernelPackets uint64 `json:"kernel_packets"`
+			HEPDatagrams  uint64 `json:"hep_datagrams"`
+		} `json:"capture"`
+		Analysis struct {
+			Summary struct {
+				SIPMessages uint64 `json:"sip_messages"`
+				Files       []struct {
+					Path    string `json:"path"`
+					Packets uint64 `json:"packets"`
+				} `json:"files"`
+			} `json:"summary"`
+		} `json:"analysis"`
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &d); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	s := d.Analysis.Summary
+	if s.SIPMessages != plain+hep || d.Capture.KernelPackets < plain || d.Capture.HEPDatagrams != hep || len(s.Files) != 2 ||
+		s.Files[0].Path != "live:lo" || s.Files[1].Path != "hep:udp:"+hepAddr || s.Files[1].Packets != hep {
+		t.Errorf("capture %+v, summary %+v", d.Capture, s)
 	}
 }
