@@ -338,3 +338,31 @@ func TestCaptureInterfaceAndHEP(t *testing.T) {
 		t.Errorf("capture %+v, summary %+v", d.Capture, s)
 	}
 }
+
+// TestLiveHEPDropWarning: HEP drops get the kernel drops' treatment: a
+// warning on the log with the count, and a note in the report.
+func TestLiveHEPDropWarning(t *testing.T) {
+	feed := capture.NewHEPFeed(capture.HEPFeedOptions{QueueLen: 5})
+	addr, err := feed.Listen(context.Background(), "udp:127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newLiveRun(testConfig(), hepSource{feed: feed, timeout: 20 * time.Millisecond}, defaultJudge(t))
+	r.hep = feed
+	defer r.src.Close()
+	log := &lockedBuffer{}
+	r.out = &liveOutputs{log: log, refresh: time.Second, logEvery: time.Hour}
+	if err := sendHEPLive(addr.String(), 50, time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC), ""); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); feed.Stats().Datagrams < 50 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.out.tick(r, time.Now())
+	if !strings.Contains(log.String(), "WARNING 45 HEP datagrams dropped") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if notes := strings.Join(r.analysis(true).Notes, "\n"); !strings.Contains(notes, "45 HEP datagrams were dropped because the pipeline fell behind (45 of 50 received: queue full") {
+		t.Errorf("notes:\n%s", notes)
+	}
+}
