@@ -340,7 +340,8 @@ func TestCaptureInterfaceAndHEP(t *testing.T) {
 }
 
 // TestLiveHEPDropWarning: HEP drops get the kernel drops' treatment: a
-// warning on the log with the count, and a note in the report.
+// warning on the log with the count, a note in the report, and a metric
+// (decode_skipped_total by reason, with the other HEP counters).
 func TestLiveHEPDropWarning(t *testing.T) {
 	feed := capture.NewHEPFeed(capture.HEPFeedOptions{QueueLen: 5})
 	addr, err := feed.Listen(context.Background(), "udp:127.0.0.1:0")
@@ -364,5 +365,12 @@ func TestLiveHEPDropWarning(t *testing.T) {
 	}
 	if notes := strings.Join(r.analysis(true).Notes, "\n"); !strings.Contains(notes, "45 HEP datagrams were dropped because the pipeline fell behind (45 of 50 received: queue full") {
 		t.Errorf("notes:\n%s", notes)
+	}
+	found := false
+	for _, c := range r.metricsSnapshot(5).Skipped {
+		found = found || (c.Label == "hep_queue_drops" && c.Value == 45)
+	}
+	if !found {
+		t.Errorf("metrics lack decode_skipped_total{reason=\"hep_queue_drops\"} 45: %+v", r.metricsSnapshot(5).Skipped)
 	}
 }
