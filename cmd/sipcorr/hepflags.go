@@ -23,7 +23,7 @@ type hepFlags struct {
 
 // registerFile adds the flags of HEP inside capture files.
 func (h *hepFlags) registerFile(fs *flag.FlagSet) {
-	fs.StringVar(&h.ports, "hep-ports", defaultHEPPort, "UDP ports whose HEP (Homer encapsulation from siptrace, heplify) is decoded and its SIP judged; \"\" or none: off")
+	fs.StringVar(&h.ports, "hep-ports", defaultHEPPort, "UDP and TCP ports whose HEP (Homer encapsulation from siptrace, heplify) is decoded and its SIP judged with the HEP time and addresses; \"\" or none: off")
 	h.registerPassword(fs)
 }
 
