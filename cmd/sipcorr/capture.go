@@ -44,7 +44,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		sf           sanityFlags
 		ef           liveExportFlags
 		hf           hepFlags // --hep listeners (live_hep.go)
-		iface        = fs.String("i", "", "network interface to capture on (required)")
+		iface        = fs.String("i", "", "network interface to capture on (required unless --hep is given)")
 		netns        = fs.String("netns", "", "capture inside this network namespace (a name under /run/netns, or a path)")
 		sourceKind   = fs.String("source", "afpacket", "packet source: afpacket (Linux) or pcap (builds with -tags pcap)")
 		ports        = fs.String("ports", "5060", "SIP ports for the kernel filter and the decoder; empty: any port")

@@ -15,7 +15,7 @@ import (
 
 // TestKamailioSiptraceHEP: Debian's Kamailio 5.6.3 with siptrace
 // (hep_mode_on=1, hep_version=3, duplicate_uri to a sipcorr HEP listener,
-// trace_on=1) traces every request that reaches its script; the listener
+// trace_on=1, auth_key checked by the listener) traces every request that reaches its script; the listener
 // must see exactly those, per User-Agent, with the sender's address and
 // Kamailio's as source and destination and a capture time of the run.
 // Messages Kamailio's core drops before the script (the bad SIP version
@@ -24,7 +24,8 @@ import (
 // every request, and every traced one with a capture time close to its
 // HEP time.
 func TestKamailioSiptraceHEP(t *testing.T) {
-	feed := capture.NewHEPFeed(capture.HEPFeedOptions{})
+	// the listener checks the auth key siptrace sends (chunk 14)
+	feed := capture.NewHEPFeed(capture.HEPFeedOptions{HEP: capture.HEPOptions{Password: "k4m-s3cret"}})
 	addr, err := feed.Listen(context.Background(), "udp:127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +37,7 @@ modparam("siptrace", "trace_to_database", 0)
 modparam("siptrace", "hep_mode_on", 1)
 modparam("siptrace", "hep_version", 3)
 modparam("siptrace", "hep_capture_id", 2001)
+modparam("siptrace", "auth_key", "k4m-s3cret")
 modparam("siptrace", "duplicate_uri", "sip:%s")`, addr),
 		Route: `sip_trace(); sl_send_reply("200", "OK"); exit;`})
 	r := newLiveRun(testConfig(), hepSource{feed: feed, timeout: 20 * time.Millisecond}, defaultJudge(t))

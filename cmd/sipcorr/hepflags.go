@@ -34,7 +34,7 @@ func (h *hepFlags) registerLive(fs *flag.FlagSet) {
 }
 
 func (h *hepFlags) registerPassword(fs *flag.FlagSet) {
-	fs.StringVar(&h.password, "hep-password", "", "HEP auth key (siptrace hep_capture_password, heplify -hi): messages without it are counted and skipped")
+	fs.StringVar(&h.password, "hep-password", "", "HEP auth key (chunk 14: siptrace modparam auth_key, heplify's HEP password): messages without it are counted and skipped")
 }
 
 // fileOptions sets the HEP options of capture-file decoding.
