@@ -87,9 +87,10 @@ type Options struct {
 	// from one source address, so that one sender cannot take the whole
 	// MaxFragmentDatagrams. Default 1024.
 	MaxFragmentDatagramsPerSource int
-	// HEPPorts are the UDP ports whose HEP payloads are decoded (HEP
-	// from siptrace or heplify recorded in the capture) instead of being
-	// counted as non-SIP. Empty: none.
+	// HEPPorts are the UDP and TCP ports whose HEP is decoded (HEP from
+	// siptrace or heplify recorded in the capture; on TCP a stream of
+	// HEPv3 messages, hep_tcp.go) instead of being taken for non-SIP.
+	// Packets to or from them pass Ports. Empty: none.
 	HEPPorts []uint16
 	// HEP tunes HEP decoding (password, duplicate window).
 	HEP HEPOptions

@@ -22,6 +22,7 @@ type framer struct {
 	budget   *bufferBudget // shared by all framers of a Decoder; nil: unlimited
 	held     int           // bytes of budget this framer holds (cap of buf)
 	skipping bool          // inside a run of non-SIP bytes
+	hep      bool          // a HEP stream: framed by frameHEP (hep_tcp.go)
 }
 
 // bufferBudget bounds the bytes all framers of a Decoder hold for partial
@@ -115,6 +116,9 @@ func (f *framer) consume(n int) {
 // With final set, nothing more will come: a partial message goes out as
 // incomplete and everything is used.
 func (f *framer) frame(b []byte, final bool, out frameOut) int {
+	if f.hep {
+		return f.frameHEP(b, final, out)
+	}
 	off := 0
 	for off < len(b) {
 		if c := b[off]; c == '\r' || c == '\n' {

@@ -21,3 +21,11 @@ func (d *Decoder) HEPStats() HEPStats {
 	}
 	return d.hep.Stats()
 }
+
+// HEPAgents returns the HEP capture agents seen (see HEPReader.Agents).
+func (d *Decoder) HEPAgents() ([]HEPAgent, uint64) {
+	if d.hep == nil {
+		return nil, 0
+	}
+	return d.hep.Agents()
+}

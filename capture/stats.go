@@ -74,8 +74,11 @@ type Counter struct {
 
 // Counters lists the non-zero counters in declaration order, for run
 // summaries.
-func (s Stats) Counters() []Counter {
-	v := reflect.ValueOf(s)
+func (s Stats) Counters() []Counter { return countersOf(reflect.ValueOf(s)) }
+
+// countersOf lists the non-zero uint64 fields of the struct v with their
+// json, desc and kind tags.
+func countersOf(v reflect.Value) []Counter {
 	t := v.Type()
 	var out []Counter
 	for i := 0; i < t.NumField(); i++ {
@@ -90,9 +93,10 @@ func (s Stats) Counters() []Counter {
 }
 
 // Add adds o's counters to s, for totals over several decoders.
-func (s *Stats) Add(o Stats) {
-	a := reflect.ValueOf(s).Elem()
-	b := reflect.ValueOf(o)
+func (s *Stats) Add(o Stats) { addCounters(reflect.ValueOf(s).Elem(), reflect.ValueOf(o)) }
+
+// addCounters adds every uint64 field of b to the same field of a.
+func addCounters(a, b reflect.Value) {
 	for i := 0; i < a.NumField(); i++ {
 		a.Field(i).SetUint(a.Field(i).Uint() + b.Field(i).Uint())
 	}

@@ -84,7 +84,7 @@ func (d *Decoder) tcpPacket(src, dst netip.Addr, b []byte, emit func(*Datagram))
 		return
 	}
 	d.markTruncated()
-	if !d.ports.match(uint16(tcp.SrcPort), uint16(tcp.DstPort)) {
+	if sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort); !d.ports.match(sp, dp) && (d.hep == nil || !d.hepPorts.match(sp, dp)) {
 		d.stats.PortFiltered++
 		return
 	}
@@ -210,6 +210,9 @@ func (h *streamHalf) init(s *sipStream, src, dst netip.AddrPort) {
 	h.s, h.src, h.dst = s, src, dst
 	h.f = newFramer(s.t.d.opts.MaxMessageSize, &s.t.d.stats, &s.t.budget)
 	h.out = h.emit
+	if d := s.t.d; d.hep != nil && d.hepPorts.match(src.Port(), dst.Port()) {
+		h.f.hep, h.out = true, h.emitHEP
+	}
 }
 
 func dirIndex(dir reassembly.TCPFlowDirection) int {

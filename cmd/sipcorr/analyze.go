@@ -22,6 +22,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		sf         sanityFlags
 		of         offenderFlags // offender report (offender*.go)
 		lf         logFlags      // server logs, Elasticsearch export and read-back (esflags.go, logs*.go)
+		hf         hepFlags      // HEP inside the captures (hepflags.go)
 		format     = fs.String("format", "table", "output format: table, json, csv or html (one self-contained file with plots; use with -o)")
 		out        = fs.String("o", "", "write the report to this file instead of stdout")
 		ports      = fs.String("ports", "", "only SIP on these ports, e.g. 5060,5080 (default: any port)")
@@ -36,6 +37,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	sf.register(fs)
 	of.register(fs)
 	lf.register(fs)
+	hf.registerFile(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: sipcorr analyze [flags] CAPTURE...\n       sipcorr analyze --logs FILE | --es URL | --from-es INDEX [--memory FILE] [flags] [CAPTURE...]\n\nReads pcap/pcapng files (gzip-compressed or not) and reports, per User-Agent,\nwhat it sent and which Kamailio sanity checks it failed. With --memory (a\n'sipcorr memwatch' recording or a CSV export) it also names the devices whose\nmalformed SIP makes the server's memory grow: the offender report.\n\nflags:")
 		fs.PrintDefaults()
@@ -66,6 +68,11 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr analyze: --ports: %v\n", err)
 		return exitUsage
 	}
+	copts := capture.Options{Ports: portList}
+	if err := hf.fileOptions(&copts); err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr analyze: %v\n", err)
+		return exitUsage
+	}
 	// Offender report: the memory history is read first, so that the
 	// version the server reported can set the judge's version.
 	var offIn *offenderInput
@@ -87,7 +94,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	}
 	serverNote := "given with --server"
 	if autoServer && fs.NArg() > 0 {
-		servers, serverNote = guessServer(ctx, fs.Args(), capture.Options{Ports: portList})
+		servers, serverNote = guessServer(ctx, fs.Args(), copts)
 	}
 
 	if *cpuProfile != "" {
@@ -110,7 +117,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) int {
 	defer lr.close()
 	lr.begin(ctx, off, fs.NArg())
 	extras := newAnalyzeExtras(f, *evidencePath, *evidencePerRule) // HTML, sparkline, --evidence
-	a, faulty := analyzeFiles(ctx, e, fs.Args(), capture.Options{Ports: portList}, j, servers,
+	a, faulty := analyzeFiles(ctx, e, fs.Args(), copts, j, servers,
 		correlate.InventoryLimits{MaxUAs: *maxUAs}, off, lr.sink(), extras.sink())
 	if fs.NArg() > 0 { // without captures there is no server to find
 		a.Notes = append([]string{serverSummary(servers, serverNote, a.Totals.FromServer)}, a.Notes...)
@@ -238,9 +245,10 @@ func analyzeFilesOn(ctx context.Context, judges int, e *env, paths []string, opt
 	st := p.decoder.Stats()
 	a.Totals = p.totals
 	a.Totals.Packets, a.Totals.Bytes = st.Packets, st.Bytes
-	a.Counters = counters(st)
+	a.Counters = append(counters(st), hepCounters(p.decoder.HEPStats())...)
 	a.Defects = defects.list()
 	a.Notes = append(a.Notes, foldNotes(inv, limits)...)
+	a.Notes = append(a.Notes, hepAgentsNote(p.decoder.HEPAgents())...)
 	return a, faulty
 }
 

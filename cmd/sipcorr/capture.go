@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/capture/live"
 	"github.com/sipcorr/sipcorr/correlate"
 	"github.com/sipcorr/sipcorr/esquery"
@@ -42,7 +43,8 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	var (
 		sf           sanityFlags
 		ef           liveExportFlags
-		iface        = fs.String("i", "", "network interface to capture on (required)")
+		hf           hepFlags // --hep listeners (live_hep.go)
+		iface        = fs.String("i", "", "network interface to capture on (required unless --hep is given)")
 		netns        = fs.String("netns", "", "capture inside this network namespace (a name under /run/netns, or a path)")
 		sourceKind   = fs.String("source", "afpacket", "packet source: afpacket (Linux) or pcap (builds with -tags pcap)")
 		ports        = fs.String("ports", "5060", "SIP ports for the kernel filter and the decoder; empty: any port")
@@ -79,8 +81,9 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	)
 	sf.register(fs)
 	ef.register(fs)
+	hf.registerLive(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: sipcorr capture -i IFACE [flags]\n\nCaptures SIP on a live interface, judges every message as Kamailio's sanity\nmodule would, and reports per User-Agent until SIGINT/SIGTERM, when it writes\nthe final report and exits 0. Kernel drops are always reported.\n\nflags:")
+		fmt.Fprintln(e.stderr, "usage: sipcorr capture -i IFACE [--hep udp|tcp:ADDR:PORT]... [flags]\n       sipcorr capture --hep udp|tcp:ADDR:PORT... [flags]\n\nCaptures SIP on a live interface, judges every message as Kamailio's sanity\nmodule would, and reports per User-Agent until SIGINT/SIGTERM, when it writes\nthe final report and exits 0. Kernel drops are always reported.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -90,9 +93,14 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sipcorr capture: "+format+"\n", a...)
 		return exitUsage
 	}
-	if *iface == "" {
+	if *iface == "" && len(hf.listen) == 0 {
 		fs.Usage()
-		return usageErr("no interface given (-i IFACE)")
+		return usageErr("no interface given (-i IFACE) and no HEP listener (--hep udp:ADDR:PORT or tcp:ADDR:PORT)")
+	}
+	for _, spec := range hf.listen {
+		if _, _, err := capture.ParseHEPListen(spec); err != nil {
+			return usageErr("--hep: %v", err)
+		}
 	}
 	if err := checkMaxUAs(*maxUAs); err != nil {
 		return usageErr("%v", err)
@@ -141,7 +149,24 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		defer stopProfile()
 	}
 
-	src, openErr := openSource(opts, *sourceKind, *bpfFlag, &cfg)
+	feed, err := startHEP(ctx, &hf)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr capture: %s\n", report.TerminalSafe(err.Error()))
+		return exitInput
+	}
+	var src live.Source
+	var openErr error
+	switch {
+	case *iface == "":
+		src = hepSource{feed: feed, timeout: live.DefaultPollTimeout}
+		cfg.sourceName, cfg.filterDesc = "hep", "none (HEP listeners)"
+	case feed != nil:
+		opts.PollTimeout = hepPollTimeout
+		defer closeHEP(e, feed)
+		fallthrough
+	default:
+		src, openErr = openSource(opts, *sourceKind, *bpfFlag, &cfg)
+	}
 	if openErr != nil {
 		var le *live.Error
 		if !errors.As(openErr, &le) {
@@ -158,6 +183,7 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 	defer src.Close()
 
 	r := newLiveRun(cfg, src, j)
+	r.hep = feed
 	if ef.index != "" {
 		esc, err := startLiveExport(ctx, e, r, &ef, *esURL)
 		if err != nil {
@@ -219,8 +245,12 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 		q := esquery.Query{Indices: *esIndex, Bucket: max(*rpcInterval, time.Second).Truncate(time.Second)}
 		r.es = startESPoller(pollCtx, es, q, *esEvery, *esLag, time.Now())
 	}
-	fmt.Fprintf(e.stderr, "sipcorr capture: capturing on %s (%s, filter: %s); SIGINT or SIGTERM ends it with the final report\n",
-		report.TerminalSafe(src.Interface()), cfg.sourceName, cfg.filterDesc)
+	hepOn := ""
+	if feed != nil && *iface != "" {
+		hepOn = ", HEP on " + strings.Join(feed.Listeners(), ",")
+	}
+	fmt.Fprintf(e.stderr, "sipcorr capture: capturing on %s (%s, filter: %s%s); SIGINT or SIGTERM ends it with the final report\n",
+		report.TerminalSafe(src.Interface()), cfg.sourceName, cfg.filterDesc, hepOn)
 	r.out.start(time.Now())
 	r.loop(ctx, func(now time.Time) { r.out.tick(r, now) })
 	stopPolling()
@@ -250,13 +280,25 @@ func runCapture(ctx context.Context, e *env, args []string) int {
 // writeFinalReport writes the report and a one-line summary on stderr.
 func writeFinalReport(e *env, r *liveRun, out string, f report.Format) int {
 	st := r.srcStats
-	fmt.Fprintf(e.stderr, "sipcorr capture: %d packets, %d SIP messages, %d malformed; kernel: %d accepted, %d dropped\n",
-		r.p.decoder.Stats().Packets, r.p.totals.SIPMessages, r.p.totals.Malformed, st.KernelPackets, st.KernelDrops)
+	hep := ""
+	if r.hep != nil {
+		hep = fmt.Sprintf("; HEP: %d datagrams, %d dropped", r.hep.Stats().Datagrams, r.hepLost())
+	}
+	fmt.Fprintf(e.stderr, "sipcorr capture: %d packets, %d SIP messages, %d malformed; kernel: %d accepted, %d dropped%s\n",
+		r.p.decoder.Stats().Packets, r.p.totals.SIPMessages, r.p.totals.Malformed, st.KernelPackets, st.KernelDrops, hep)
 	if err := writeOutput(e, out, func(w io.Writer) error { return r.writeFinal(w, f) }); err != nil {
 		fmt.Fprintf(e.stderr, "sipcorr capture: writing the report: %v\n", err)
 		return exitInput
 	}
 	return exitOK
+}
+
+// closeHEP closes the HEP listeners that run beside -i (alone, they are
+// the source and close with it).
+func closeHEP(e *env, f *capture.HEPFeed) {
+	if err := f.Close(); err != nil {
+		fmt.Fprintf(e.stderr, "sipcorr capture: HEP listeners: %v\n", err)
+	}
 }
 
 // openSource opens the chosen source with the filter from --bpf or the

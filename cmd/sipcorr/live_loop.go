@@ -50,6 +50,9 @@ type liveRun struct {
 	emit func(*capture.Datagram) // made once: the Decoder keeps it
 	add  func(*judged)
 
+	hep   *capture.HEPFeed // --hep listeners, nil without (live_hep.go)
+	inHEP bool             // the message being judged came from HEP: no frame for evidence
+
 	export    *exportSink           // --es-export, nil without (capture_export.go)
 	exportSum *report.ExportSummary // its summary once closed
 
@@ -117,7 +120,7 @@ func (r *liveRun) judged(m *judged) {
 	for f := uint32(v.Failed); f != 0; f &= f - 1 {
 		r.rules.failed[bitIndex(f&-f)]++
 	}
-	if r.evid != nil && r.evErr == nil && !r.evDone {
+	if r.evid != nil && r.evErr == nil && !r.evDone && !r.inHEP {
 		r.offerEvidence(m, rule)
 	}
 }
@@ -174,18 +177,22 @@ func (r *liveRun) loop(ctx context.Context, tick func(now time.Time)) {
 	if r.cfg.duration > 0 {
 		deadline = r.started.Add(r.cfg.duration)
 	}
-	const checkEvery = 256
 	n := 0
 	for {
+		got := r.hepIn(checkEvery) // HEP queued while the interface was read
 		data, ci, err := r.src.ReadPacket()
 		if err == nil {
 			r.frameIn(data, ci)
-			if n++; n%checkEvery != 0 {
-				continue
-			}
+			got++
 		} else if !errors.Is(err, live.ErrTimeout) {
 			r.fatal = err
 			break
+		}
+		if got > 0 {
+			if n += got; n < checkEvery {
+				continue
+			}
+			n = 0
 		}
 		now := time.Now()
 		if ctx.Err() != nil || (!deadline.IsZero() && !now.Before(deadline)) {
@@ -204,15 +211,28 @@ func (r *liveRun) loop(ctx context.Context, tick func(now time.Time)) {
 func (r *liveRun) drain() {
 	end := time.Now().Add(2 * time.Second)
 	for time.Now().Before(end) {
+		got := r.hepIn(checkEvery)
 		data, ci, err := r.src.ReadPacket()
-		if err != nil {
-			if !errors.Is(err, live.ErrTimeout) {
-				r.fatal = err
-			}
+		switch {
+		case err == nil:
+			r.frameIn(data, ci)
+		case !errors.Is(err, live.ErrTimeout):
+			r.fatal = err
 			return
+		case got == 0 && r.hepIn(checkEvery) == 0:
+			return // both empty
 		}
-		r.frameIn(data, ci)
 	}
+}
+
+// checkEvery is how many packets or HEP datagrams the loop takes between
+// looks at its context, clocks and periodic work.
+const checkEvery = 256
+
+// hepOnly says whether HEP listeners are the only input (no -i).
+func (r *liveRun) hepOnly() bool {
+	_, ok := r.src.(hepSource)
+	return ok
 }
 
 func (r *liveRun) readStats() {
@@ -231,13 +251,21 @@ func (r *liveRun) analysis(final bool) *report.Analysis {
 	a := &report.Analysis{Inventory: r.inv, Sanity: sanityConfig(r.p.judge), TopSources: r.cfg.topSources}
 	a.Totals = r.p.totals
 	a.Totals.Packets, a.Totals.Bytes = st.Packets, st.Bytes
-	a.Counters = counters(st)
+	a.Counters = append(counters(st), r.hepCountersOf()...)
 	a.Defects = r.defects.list()
 	fs := report.FileSummary{Path: "live:" + r.src.Interface(), Packets: st.Packets}
 	if r.fatal != nil {
 		fs.Error = report.TerminalSafe(r.fatal.Error())
 	}
-	a.Files = []report.FileSummary{fs}
+	switch {
+	case r.hepOnly():
+		fs.Packets = r.hep.Stats().Datagrams
+		a.Files = []report.FileSummary{fs}
+	case r.hep != nil:
+		a.Files = []report.FileSummary{fs, r.hepSummary()}
+	default:
+		a.Files = []report.FileSummary{fs}
+	}
 	a.Notes = append(a.Notes, r.captureNotes(final)...)
 	a.Notes = append(a.Notes, foldNotes(r.inv, r.limits)...)
 	if r.exportSum != nil {
@@ -251,6 +279,7 @@ func (r *liveRun) captureNotes(final bool) []string {
 	var notes []string
 	st := r.srcStats
 	switch {
+	case r.hepOnly(): // no kernel ring
 	case r.statsErr != nil:
 		notes = append(notes, fmt.Sprintf("kernel drop counters could not be read (%v): drops unknown", r.statsErr))
 	case st.KernelDrops > 0:
@@ -258,6 +287,10 @@ func (r *liveRun) captureNotes(final bool) []string {
 			st.KernelDrops, st.KernelPackets, st.QueueFreezes))
 	default:
 		notes = append(notes, fmt.Sprintf("no packet dropped by the kernel (%d accepted by the filter)", st.KernelPackets))
+	}
+	if r.hep != nil {
+		notes = append(notes, r.hepNote())
+		notes = append(notes, hepAgentsNote(r.hep.Agents())...)
 	}
 	if final && r.statsErr == nil && st.KernelPackets > st.KernelDrops+st.Received {
 		notes = append(notes, fmt.Sprintf("%d packets reached the capture ring after the stop and were not analysed",

@@ -41,19 +41,26 @@ type captureInfoDoc struct {
 	Running   bool       `json:"running"`
 	Error     string     `json:"error,omitempty"`
 	live.Stats
-	Drops         uint64 `json:"drops"`
-	StatsError    string `json:"stats_error,omitempty"`
-	Evidence      string `json:"evidence_file,omitempty"`
-	EvidenceKept  uint64 `json:"evidence_packets"`
-	EvidenceSkip  uint64 `json:"evidence_skipped"`
-	MemoryPolls   uint64 `json:"memory_polls"`
-	MemoryErrors  uint64 `json:"memory_poll_errors"`
-	LogHits       int64  `json:"log_hits"`
-	LogUnattrib   int64  `json:"log_hits_unattributed"`
-	ESPolls       uint64 `json:"es_polls"`
-	ESErrors      uint64 `json:"es_poll_errors"`
-	Generations   int    `json:"timeline_rotations"`
-	WindowSeconds int64  `json:"correlation_window_s"`
+	// Drops is every drop known: the kernel's and the HEP queue's.
+	Drops uint64 `json:"drops"`
+	// HEPListeners are the --hep listeners, with what they received and
+	// dropped (queue full); the HEP decoder's counters are in the
+	// analysis counters.
+	HEPListeners  []string `json:"hep_listeners,omitempty"`
+	HEPDatagrams  uint64   `json:"hep_datagrams,omitempty"`
+	HEPDrops      uint64   `json:"hep_drops,omitempty"`
+	StatsError    string   `json:"stats_error,omitempty"`
+	Evidence      string   `json:"evidence_file,omitempty"`
+	EvidenceKept  uint64   `json:"evidence_packets"`
+	EvidenceSkip  uint64   `json:"evidence_skipped"`
+	MemoryPolls   uint64   `json:"memory_polls"`
+	MemoryErrors  uint64   `json:"memory_poll_errors"`
+	LogHits       int64    `json:"log_hits"`
+	LogUnattrib   int64    `json:"log_hits_unattributed"`
+	ESPolls       uint64   `json:"es_polls"`
+	ESErrors      uint64   `json:"es_poll_errors"`
+	Generations   int      `json:"timeline_rotations"`
+	WindowSeconds int64    `json:"correlation_window_s"`
 }
 
 // doc builds the capture document. final marks the report written at exit.
@@ -74,6 +81,11 @@ func (r *liveRun) doc(final bool) (*captureDoc, error) {
 		c.Error = r.fatal.Error()
 	}
 	c.Stats, c.Drops = r.srcStats, r.srcStats.Drops()
+	if r.hep != nil {
+		c.HEPListeners = r.hep.Listeners()
+		c.HEPDatagrams, c.HEPDrops = r.hep.Stats().Datagrams, r.hepLost()
+		c.Drops += c.HEPDrops
+	}
 	if r.statsErr != nil {
 		c.StatsError = r.statsErr.Error()
 	}
@@ -144,8 +156,13 @@ func (r *liveRun) writeCaptureSummary(w io.Writer) error {
 	dur := r.stopped.Sub(r.started).Round(time.Millisecond)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "live capture on %s (%s), %v\n", report.TerminalSafe(r.src.Interface()), r.cfg.sourceName, dur)
-	fmt.Fprintf(&b, "  packets read %d, accepted by the kernel filter %d, dropped by the kernel %d (ring freezes %d)\n",
-		st.Received, st.KernelPackets, st.KernelDrops, st.QueueFreezes)
+	if !r.hepOnly() {
+		fmt.Fprintf(&b, "  packets read %d, accepted by the kernel filter %d, dropped by the kernel %d (ring freezes %d)\n",
+			st.Received, st.KernelPackets, st.KernelDrops, st.QueueFreezes)
+	}
+	if r.hep != nil {
+		fmt.Fprintf(&b, "  %s\n", r.hepNote())
+	}
 	if r.fatal != nil {
 		fmt.Fprintf(&b, "  stopped early: %s\n", report.TerminalSafe(r.fatal.Error()))
 	}
@@ -213,7 +230,7 @@ func (r *liveRun) metricsSnapshot(top int) metrics.Snapshot {
 		SIPMessages: t.SIPMessages, Malformed: t.Malformed, Unparsable: t.Unparsable, Incomplete: t.Incomplete,
 		UAsFolded: r.inv.Folded.UAMessages, DistinctUAs: r.inv.Len(),
 	}
-	for _, c := range counters(st) {
+	for _, c := range append(counters(st), r.hepCountersOf()...) {
 		if c.Skip {
 			s.Skipped = append(s.Skipped, metrics.Count{Label: c.Key, Value: c.Value})
 		}

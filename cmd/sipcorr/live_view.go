@@ -31,6 +31,7 @@ type liveOutputs struct {
 	prevMessages uint64
 	prevBytes    uint64
 	prevDrops    uint64
+	prevHEPDrops uint64 // HEP datagrams dropped (queue or socket) at the last warning
 	prevUA       map[string]uint64
 }
 
@@ -64,6 +65,13 @@ func (o *liveOutputs) tick(r *liveRun, now time.Time) {
 		fmt.Fprintf(o.log, "%s sipcorr capture: WARNING the kernel dropped %d packets (capture ring full; %d in all): raise --ring-size or lower the load\n",
 			now.UTC().Format(time.RFC3339), d-o.prevDrops, d)
 		o.prevDrops = d
+	}
+	if r.hep != nil {
+		if d := r.hepLost(); d > o.prevHEPDrops {
+			fmt.Fprintf(o.log, "%s sipcorr capture: WARNING %d HEP datagrams dropped (the pipeline fell behind; %d in all): their SIP was never judged\n",
+				now.UTC().Format(time.RFC3339), d-o.prevHEPDrops, d)
+			o.prevHEPDrops = d
+		}
 	}
 	if o.attributeEvery > 0 && r.mem != nil && !now.Before(o.nextAttrib) {
 		o.nextAttrib = now.Add(o.attributeEvery)

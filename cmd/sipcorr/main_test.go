@@ -39,6 +39,10 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"analyze", "--no-such-flag", "x.pcap"},
 		{"analyze", "--kamailio-version", "4.x", "x.pcap"},
 		{"analyze", "--checks", "0", "x.pcap"},
+		{"analyze", "--hep-ports", "9060,x", "x.pcap"},
+		{"capture"},
+		{"capture", "--hep", "sctp:127.0.0.1:9060"},
+		{"capture", "--hep", "udp:127.0.0.1"},
 		{"check"},
 	} {
 		if code, _, _ := runCmd(t, args...); code != exitUsage {

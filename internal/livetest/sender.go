@@ -25,6 +25,12 @@ type Plan struct {
 	MaxDuration time.Duration
 	// Batch is the number of messages per sendmmsg call (default 32).
 	Batch int
+	// Wrap, when set, turns every message into what is sent, e.g. a HEP
+	// encapsulation stamped with its own capture time: it appends to dst
+	// (a buffer per batch slot, reused) the wrapping of msg, the seq-th
+	// message sent. It runs in the send loop, so its cost is measured.
+	// Bytes count what is sent.
+	Wrap func(dst, msg []byte, seq uint64) []byte
 }
 
 // Result is what the sender did: every message it counts as sent was
@@ -92,6 +98,7 @@ func Send(ctx context.Context, conn *net.UDPConn, dst *net.UDPAddr, plan Plan) (
 		pc = ipv6.NewPacketConn(conn)
 	}
 	batch := make([]ipv4.Message, plan.Batch)
+	wrapped := make([][]byte, plan.Batch)
 	which := make([]int, plan.Batch)
 	res := Result{Sent: map[string]int{}, ByUA: map[string]int{}}
 	ctx, cancel := context.WithTimeout(ctx, plan.MaxDuration)
@@ -115,7 +122,12 @@ func Send(ctx context.Context, conn *net.UDPConn, dst *net.UDPAddr, plan Plan) (
 		for i := 0; i < n; i++ {
 			k := sched[int(seq%uint64(len(sched)))]
 			which[i] = k
-			batch[i] = ipv4.Message{Buffers: [][]byte{msgs[k][(seq/uint64(len(sched)))%variants]}, Addr: dst}
+			msg := msgs[k][(seq/uint64(len(sched)))%variants]
+			if plan.Wrap != nil {
+				wrapped[i] = plan.Wrap(wrapped[i][:0], msg, seq)
+				msg = wrapped[i]
+			}
+			batch[i] = ipv4.Message{Buffers: [][]byte{msg}, Addr: dst}
 			seq++
 		}
 		sent := 0
