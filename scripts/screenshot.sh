@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/report.png, the README's screenshot of the HTML report:
-# runs `sipcorr analyze --format html` on the bundled demo (the leak demo
-# with its memory recording when present, else the edge capture alone) and
+# runs `sipcorr analyze --format html` on the bundled demo (the real 5.2.3
+# leak, else the 5.6.3 leak demo, else the edge capture alone) and
 # has headless Chromium photograph the page. Needs Go and chromium.
 #
 #   scripts/screenshot.sh [OUT.png]      (default docs/report.png)
@@ -26,7 +26,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [ -f testdata/demo/leak/mem.jsonl ]; then
+if [ -f testdata/demo/gh1990/mem.jsonl.gz ]; then
+  # The README's demo: the real Kamailio 5.2.3 leak (kamailio#1990).
+  demo=(--memory testdata/demo/gh1990/mem.jsonl.gz --kamailio-cfg testdata/demo/gh1990/kamailio.cfg
+    testdata/demo/gh1990/edge.pcapng.gz)
+elif [ -f testdata/demo/leak/mem.jsonl ]; then
   # No --kamailio-cfg: its first sanity_check call tests 512 only, but a
   # second one tests 3047; the default mask gives the replies the demo
   # server sent (420 to the Yealink, 400 to the Grandstream; run.json).

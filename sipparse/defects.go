@@ -34,9 +34,11 @@ var knownDefects = []KnownDefect{
 		Check: CheckProxyRequire, Affected: "4.4.x, 5.0.x, 5.1.0-5.1.8, 5.2.0-5.2.3",
 		FixedIn: "5.1.9, 5.2.4, 5.3.0", Ref: "kamailio#1990; ffa2aa438e, bf5e1698e5, 6a47560d75",
 		// Measured on the real 5.2.3 (default q_malloc, 4 UDP receivers,
-		// 4000 messages after 400 warm-up ones): the reference's 24 B / 128 B
-		// are the bare strl; the process grows more.
-		LeakUsedBytes: 24, LeakRealUsedBytes: 128, PerToken: true, // reference figures; measured ones in Measured (the demo story in cmd/sipcorr still synthesises 128 B: to be moved to the measured 154 B)
+		// 4000 messages after 400 warm-up ones; internal/kamtest
+		// TestGH1990Leak): the reference's 24 B used / 128 B real_used are
+		// the bare strl, the process grows more. The measured figures are
+		// what a report's estimate is held against.
+		LeakUsedBytes: 50, LeakRealUsedBytes: 154, PerToken: true,
 		Measured: "5.2.3: pkg real_used +154.3 B and used +50.2 B per message and Proxy-Require token " +
 			"(1 and 3 tokens alike, summed over 4 UDP receivers via pkg.stats, after warm-up; a 2-minute run " +
 			"from start gives ~165.5 B/message because it includes ~16 KB of start-up growth); " +

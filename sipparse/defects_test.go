@@ -50,7 +50,7 @@ func TestDefectsForYealinkOn523(t *testing.T) {
 	if !ok || len(ds) != 1 {
 		t.Fatalf("defects = %v, want GH1990 only", ds)
 	}
-	if d.LeakUsedBytes != 24 || d.LeakRealUsedBytes != 128 || !d.PerToken || d.FixedIn == "" {
+	if d.LeakUsedBytes != 50 || d.LeakRealUsedBytes != 154 || !d.PerToken || d.FixedIn == "" {
 		t.Errorf("GH1990 = %+v", d)
 	}
 	if got := v.Detail(); got != `Proxy-Require token "sip.mysipproxy.com" is not in proxy_require (empty list)` {
