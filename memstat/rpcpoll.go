@@ -1,0 +1,124 @@
+package memstat
+
+import (
+	"fmt"
+	"time"
+)
+
+// poll is the answers of one cron run: at most one of each kind.
+type poll struct {
+	t    time.Time
+	has  [kindCount]bool
+	s    Sample
+	line int
+}
+
+// add merges p into the poll. Shared memory from stats.get_statistics wins
+// over core.shmmem, whose values are truncated for pools of 4 GiB or more
+// before Kamailio 5.8.
+func (pl *poll) add(p rpcPart) {
+	if pl.line == 0 {
+		pl.line = p.line
+	}
+	pl.has[p.kind] = true
+	switch p.kind {
+	case kindPkg:
+		pl.s.Pkg = p.pkg
+	case kindStats:
+		pl.s.Shm, pl.s.ShmSource = p.shm, "stats"
+	case kindShmmem:
+		if pl.s.ShmSource != "stats" {
+			pl.s.Shm, pl.s.ShmSource = p.shm, "core.shmmem"
+		}
+	case kindVersion:
+		pl.s.Version = p.version
+	}
+}
+
+// polls groups the answers. Timed answers of the same time and different
+// kinds are one poll. Without times, a poll ends where a kind repeats: a
+// loop that asks pkg.stats then stats.get_statistics gives pairs.
+func groupPolls(parts []rpcPart, timed bool) []*poll {
+	var out []*poll
+	var cur *poll
+	for _, p := range parts {
+		if timed && p.t.IsZero() {
+			continue
+		}
+		if cur == nil || cur.has[p.kind] || (timed && !p.t.Equal(cur.t)) {
+			cur = &poll{t: p.t}
+			out = append(out, cur)
+		}
+		cur.add(p)
+	}
+	return out
+}
+
+func (rl *rpcLog) finish() (*Set, error) {
+	set := rl.set
+	timedParts := len(rl.parts) - rl.untimed
+	if len(rl.parts) == 0 {
+		first := ""
+		for _, n := range set.Notes {
+			if n.Kind == NoteSkipped || n.Kind == NoteGap || n.Kind == NotePartial || n.Kind == NoteIgnored {
+				first = "; first problem: " + n.String()
+				break
+			}
+		}
+		return nil, fmt.Errorf("%w: %s: no usable JSON-RPC answer (%d answers)%s", ErrNoData, rl.name, rl.answers, first)
+	}
+	var polls []*poll
+	if timedParts == 0 {
+		if rl.opts.Interval <= 0 {
+			return nil, fmt.Errorf("%w: %s: the %d answers carry no time (no time, ts or timestamp field, no time before them): give the loop's interval (CSVOptions.Interval) to space them, or add the time, e.g. curl ... | jq -c '. + {time: now}' >> file", ErrNoData, rl.name, len(rl.parts))
+		}
+		if rl.opts.End.IsZero() {
+			return nil, fmt.Errorf("%w: %s: the answers carry no time and the end time is unknown (CSVOptions.End; ReadFile takes the file's modification time)", ErrNoData, rl.name)
+		}
+		polls = groupPolls(rl.parts, false)
+		end := rl.opts.End.UTC()
+		for i, pl := range polls {
+			pl.t = end.Add(-time.Duration(len(polls)-1-i) * rl.opts.Interval)
+		}
+		set.note(NoteInfo, 0, time.Time{}, "the answers carry no time: %d polls spaced by %s, the last at %s (the given end: the file's modification time for ReadFile); the times are assumed, not measured",
+			len(polls), rl.opts.Interval, end.Format(time.RFC3339))
+	} else {
+		if rl.untimed > 0 {
+			set.note(NoteSkipped, 0, time.Time{}, "%d answers without a time among %d with one: left out", rl.untimed, timedParts)
+		}
+		polls = groupPolls(rl.parts, true)
+	}
+	if rl.zonless {
+		set.note(NoteInfo, 0, time.Time{}, "times carry no zone: read as %s", rl.opts.Location)
+	}
+	samples := make([]Sample, 0, len(polls))
+	shmOnly := true
+	for _, pl := range polls {
+		if len(pl.s.Pkg) == 0 && pl.s.Shm == (ShmStat{}) {
+			if pl.s.Version != "" && set.Version == "" {
+				set.Version = pl.s.Version
+			}
+			continue // core.version alone has no values
+		}
+		if len(pl.s.Pkg) > 0 {
+			shmOnly = false
+		}
+		pl.s.Time = pl.t
+		samples = append(samples, pl.s)
+	}
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("%w: %s: the answers hold no memory values (only core.version)", ErrNoData, rl.name)
+	}
+	b := newBuilder(set)
+	b.add(samples)
+	set.Sort()
+	dropAboveTotal(set)
+	if shmOnly {
+		SplitRestarts(set, rl.opts.Split) // no pids: infer restarts from drops
+	}
+	set.closeNotes()
+	if len(set.Series) == 0 {
+		return nil, fmt.Errorf("%w: %s: no usable values (every value is above its pool size)", ErrNoData, rl.name)
+	}
+	return set, nil
+}
