@@ -325,20 +325,6 @@ func (im *importer) useColumn(h, what string) *column {
 	return &c
 }
 
-// fileNameColumn maps the only column of an export from the Munin file
-// name (rrdtool names Munin's data source "42"); nil when the name says
-// nothing either.
-func (im *importer) fileNameColumn(h string) *column {
-	c, _, ok := mapColumn(fileField(im.name), im.opts.BinaryPrefixes)
-	if !ok {
-		return nil
-	}
-	c.label = cleanSnippet([]byte(h), 80) + " (field from file name)"
-	im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
-	im.set.note(NoteColumns, 0, time.Time{}, "%q -> %s (%s), field taken from the file name", cleanSnippet([]byte(h), 80), c.metric, c.scope)
-	return &c
-}
-
 func countUsed(cols []*column) int {
 	n := 0
 	for _, c := range cols {

@@ -108,6 +108,9 @@ func detect(br *bufio.Reader, loc *time.Location) format {
 		loc = time.UTC
 	}
 	first, rest, _ := bytes.Cut(t, []byte("\n"))
+	for bytes.HasPrefix(first, []byte("#")) && len(rest) > 0 { // comments, e.g. the cron line
+		first, rest, _ = bytes.Cut(bytes.TrimLeft(rest, " \t\r\n"), []byte("\n"))
+	}
 	if i := bytes.IndexByte(first, '{'); i > 0 {
 		_, _, ok := parseTime(string(first[:i]), loc)
 		return pick(ok, formatRPC)

@@ -29,8 +29,11 @@ type rpcPart struct {
 	pkg     []PkgStat
 	shm     ShmStat
 	version string
-	line    int
-	off     int64
+	// absent lists the optional shm fields (max_used, fragments) the
+	// answer did not have: the parsers leave them 0, which is no reading.
+	absent []Metric
+	line   int
+	off    int64
 }
 
 // rpcAnswer is the envelope of one JSON-RPC answer; Time, TS and Timestamp
@@ -102,6 +105,20 @@ func classifyResult(result json.RawMessage) (p rpcPart, why string) {
 	}
 	if err != nil {
 		return p, err.Error()
+	}
+	if p.kind == kindStats || p.kind == kindShmmem {
+		for _, f := range []struct {
+			m           Metric
+			stats, core string
+		}{{ShmMaxUsed, "max_used_size", `"max_used"`}, {ShmFragments, "fragments", `"fragments"`}} {
+			has := bytes.Contains(t, []byte(f.core))
+			if p.kind == kindStats {
+				has = bytes.Contains(t, []byte("shmem:"+f.stats)) || bytes.Contains(t, []byte("shmem."+f.stats))
+			}
+			if !has {
+				p.absent = append(p.absent, f.m)
+			}
+		}
 	}
 	return p, ""
 }

@@ -85,6 +85,9 @@ func (rl *rpcLog) skip(k NoteKind, line int, off int64, format string, args ...a
 func (rl *rpcLog) item(it docItem) error {
 	if !it.doc {
 		text := strings.TrimSpace(string(it.data))
+		if strings.HasPrefix(text, "#") {
+			return nil // a comment, e.g. the cron line that wrote the file
+		}
 		if t, zoned, ok := parseTime(text, rl.opts.Location); ok {
 			if rl.pending != nil {
 				rl.skip(NoteSkipped, rl.pendAt, -1, "time line without an answer after it")

@@ -7,10 +7,11 @@ import (
 
 // poll is the answers of one cron run: at most one of each kind.
 type poll struct {
-	t    time.Time
-	has  [kindCount]bool
-	s    Sample
-	line int
+	t      time.Time
+	has    [kindCount]bool
+	s      Sample
+	absent []Metric // optional shm fields the chosen shm answer lacked
+	line   int
 }
 
 // add merges p into the poll. Shared memory from stats.get_statistics wins
@@ -25,10 +26,10 @@ func (pl *poll) add(p rpcPart) {
 	case kindPkg:
 		pl.s.Pkg = p.pkg
 	case kindStats:
-		pl.s.Shm, pl.s.ShmSource = p.shm, "stats"
+		pl.s.Shm, pl.s.ShmSource, pl.absent = p.shm, "stats", p.absent
 	case kindShmmem:
 		if pl.s.ShmSource != "stats" {
-			pl.s.Shm, pl.s.ShmSource = p.shm, "core.shmmem"
+			pl.s.Shm, pl.s.ShmSource, pl.absent = p.shm, "core.shmmem", p.absent
 		}
 	case kindVersion:
 		pl.s.Version = p.version
@@ -93,7 +94,14 @@ func (rl *rpcLog) finish() (*Set, error) {
 	}
 	samples := make([]Sample, 0, len(polls))
 	shmOnly := true
+	absent := map[Metric]map[time.Time]bool{}
 	for _, pl := range polls {
+		for _, m := range pl.absent {
+			if absent[m] == nil {
+				absent[m] = map[time.Time]bool{}
+			}
+			absent[m][pl.t] = true
+		}
 		if len(pl.s.Pkg) == 0 && pl.s.Shm == (ShmStat{}) {
 			if pl.s.Version != "" && set.Version == "" {
 				set.Version = pl.s.Version
@@ -111,6 +119,7 @@ func (rl *rpcLog) finish() (*Set, error) {
 	}
 	b := newBuilder(set)
 	b.add(samples)
+	dropAbsent(set, absent)
 	set.Sort()
 	dropAboveTotal(set)
 	if shmOnly {
@@ -121,4 +130,32 @@ func (rl *rpcLog) finish() (*Set, error) {
 		return nil, fmt.Errorf("%w: %s: no usable values (every value is above its pool size)", ErrNoData, rl.name)
 	}
 	return set, nil
+}
+
+// dropAbsent removes the shm points of fields an answer did not have
+// (core.shmmem or stats.fetch without max_used or fragments): their 0 is
+// not a reading, and would look like a restart to SplitRestarts.
+func dropAbsent(set *Set, absent map[Metric]map[time.Time]bool) {
+	if len(absent) == 0 {
+		return
+	}
+	out := set.Series[:0]
+	for _, x := range set.Series {
+		if miss := absent[x.Metric]; miss != nil && x.Scope == ScopeShared {
+			kept := x.Points[:0]
+			for _, p := range x.Points {
+				if !miss[p.Time] {
+					kept = append(kept, p)
+				}
+			}
+			x.Points = kept
+		}
+		if len(x.Points) > 0 {
+			out = append(out, x)
+		}
+	}
+	for i := len(out); i < len(set.Series); i++ {
+		set.Series[i] = nil
+	}
+	set.Series = out
 }

@@ -105,8 +105,10 @@ func (d *docScanner) next() (docItem, error) {
 			text, textOff = text[:0], -1
 			continue
 		case '{', '[':
-			d.bol = false
-			return d.document(c, bytes.TrimSpace(text), d.line, off)
+			if !bytes.HasPrefix(bytes.TrimSpace(text), []byte("#")) { // not in a comment
+				d.bol = false
+				return d.document(c, bytes.TrimSpace(text), d.line, off)
+			}
 		}
 		d.bol = false
 		if len(text) < maxText {
@@ -147,7 +149,6 @@ func (d *docScanner) scanDoc(st *docState) (docItem, error) {
 		it.data = append(it.data, c)
 	}
 	for {
-		off := d.offset()
 		c, err := d.readByte()
 		if err == io.EOF {
 			return *it, nil // cut off by the end of the input
@@ -180,16 +181,19 @@ func (d *docScanner) scanDoc(st *docState) (docItem, error) {
 			if st.inStr {
 				st.strStart = len(it.data)
 			} else if !it.tooLong && st.open == '{' && string(it.data[st.strStart:len(it.data)-1]) == "jsonrpc" {
-				if st.jsonrpcKeys++; st.jsonrpcKeys > 1 && st.lastOpen > 0 {
-					return d.splitAt(st), nil
+				// Kamailio writes "jsonrpc" first: the new answer began at
+				// the last '{' before it (even one swallowed by a cut-off
+				// string of the broken answer).
+				if st.jsonrpcKeys++; st.jsonrpcKeys > 1 {
+					if at := bytes.LastIndexByte(it.data[:st.strStart-1], '{'); at > 0 {
+						st.lastOpen = at
+						return d.splitAt(st), nil
+					}
 				}
 			}
 		case st.inStr:
 		case c == '{' || c == '[':
 			st.depth++
-			if c == '{' && !it.tooLong {
-				st.lastOpen, st.lastLine, st.lastOff = len(it.data)-1, d.line, off
-			}
 		case c == '}' || c == ']':
 			st.depth--
 			if st.depth == 0 {
@@ -223,7 +227,9 @@ func (d *docScanner) splitAt(st *docState) docItem {
 			depth--
 		}
 	}
+	// The new answer's line and offset: count back from where the scan is.
+	line := d.line - bytes.Count(rest, []byte("\n"))
 	d.resume = &docState{open: '{', depth: max(depth, 1), jsonrpcKeys: 1,
-		it: docItem{doc: true, data: rest, line: st.lastLine, off: st.lastOff}}
+		it: docItem{doc: true, data: rest, line: line, off: d.offset() - int64(len(rest))}}
 	return broken
 }
