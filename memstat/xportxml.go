@@ -82,9 +82,18 @@ func (x *xportSink) readXML() error {
 			if len(path) == 0 && name != "xport" {
 				return x.tokenError("root element <%s> is not <xport>", cleanSnippet([]byte(name), 40))
 			}
-			if selfClosing {
-				if name == "v" || strings.HasPrefix(name, "v") && len(path) > 0 && path[len(path)-1] == "row" {
-					cells = append(cells, "")
+			if selfClosing { // an empty value or legend entry
+				parent := ""
+				if len(path) > 0 {
+					parent = path[len(path)-1]
+				}
+				switch {
+				case parent == "row" && strings.HasPrefix(name, "v"):
+					if err := x.xmlValue(name, "", &cells); err != nil {
+						return err
+					}
+				case parent == "legend" && name == "entry":
+					x.meta.legend = append(x.meta.legend, "")
 				}
 				continue
 			}
