@@ -61,7 +61,7 @@ func (x *xportSink) readXML() error {
 				x.meta.legend = append(x.meta.legend, val)
 			case parent == "row" && name == "t":
 				tcell = val
-			case parent == "row" && name[0] == 'v':
+			case parent == "row" && strings.HasPrefix(name, "v"):
 				if err := x.xmlValue(name, val, &cells); err != nil {
 					return err
 				}
@@ -79,6 +79,9 @@ func (x *xportSink) readXML() error {
 			selfClosing := strings.HasSuffix(tag, "/")
 			name, _, _ := strings.Cut(strings.TrimSuffix(tag, "/"), " ")
 			name = strings.TrimSpace(name)
+			if name == "" {
+				return x.tokenError("an element without a name")
+			}
 			if len(path) == 0 && name != "xport" {
 				return x.tokenError("root element <%s> is not <xport>", cleanSnippet([]byte(name), 40))
 			}
