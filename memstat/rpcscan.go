@@ -171,6 +171,9 @@ func (d *docScanner) scanDoc(st *docState) (docItem, error) {
 			st.inStr, st.esc = false, false // JSON strings hold no raw newline
 		}
 		keep(c)
+		if c == '{' && !it.tooLong {
+			st.lastOpen = len(it.data) - 1 // in a string too: a cut-off string may hold the next answer's '{'
+		}
 		switch {
 		case st.esc:
 			st.esc = false
@@ -184,11 +187,8 @@ func (d *docScanner) scanDoc(st *docState) (docItem, error) {
 				// Kamailio writes "jsonrpc" first: the new answer began at
 				// the last '{' before it (even one swallowed by a cut-off
 				// string of the broken answer).
-				if st.jsonrpcKeys++; st.jsonrpcKeys > 1 {
-					if at := bytes.LastIndexByte(it.data[:st.strStart-1], '{'); at > 0 {
-						st.lastOpen = at
-						return d.splitAt(st), nil
-					}
+				if st.jsonrpcKeys++; st.jsonrpcKeys > 1 && st.lastOpen > 0 && st.lastOpen < st.strStart {
+					return d.splitAt(st), nil
 				}
 			}
 		case st.inStr:
