@@ -25,7 +25,6 @@ const (
 type rpcPart struct {
 	kind    rpcKind
 	t       time.Time // zero when the answer carries no time
-	zoned   bool
 	pkg     []PkgStat
 	shm     ShmStat
 	version string

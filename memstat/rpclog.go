@@ -21,7 +21,8 @@ import (
 // The time of an answer is its top-level "time", "ts" or "timestamp"
 // field (RFC 3339 or Unix seconds, e.g. from `jq -c '. + {time: now}'`),
 // else a time written before it on its line ("1765152000 {...}", from
-// `echo -n "$(date +%s) "`) or on the line before. Answers of one time (or,
+// `echo -n "$(date +%s) "`), else the last time alone on a line before it
+// (`{ date +%s; curl ...; curl ...; } >> file`). Answers of one time (or,
 // without times, consecutive answers of different methods) are one poll.
 // When no answer has a time, opts.Interval spaces the polls, the last one
 // at opts.End (ReadFile: the file's modification time), with a note; with
@@ -62,18 +63,23 @@ func ReadRPCLog(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 }
 
 type rpcLog struct {
-	set     *Set
-	name    string
-	opts    CSVOptions
-	budget  pointBudget
-	maxDoc  int
-	parts   []rpcPart
-	pending *time.Time // a time line waiting for its answer
-	pendAt  int
-	untimed int // answers without a time
-	bad     int // unusable answers and lines
-	zonless bool
-	answers int // JSON-RPC answers seen (usable or not)
+	set    *Set
+	name   string
+	opts   CSVOptions
+	budget pointBudget
+	maxDoc int
+	parts  []rpcPart
+	// pending is the time of the last time line: it times the answers
+	// after it (`{ date +%s; curl ...; curl ...; } >> file`) up to the
+	// next time line.
+	pending     *time.Time
+	pendAt      int
+	pendOff     int64
+	pendingUsed bool
+	untimed     int // answers without a time
+	bad         int // unusable answers and lines
+	zonless     bool
+	answers     int // JSON-RPC answers seen (usable or not)
 }
 
 // skip notes an unusable line or answer.
@@ -89,17 +95,16 @@ func (rl *rpcLog) item(it docItem) error {
 			return nil // a comment, e.g. the cron line that wrote the file
 		}
 		if t, zoned, ok := parseTime(text, rl.opts.Location); ok {
-			if rl.pending != nil {
-				rl.skip(NoteSkipped, rl.pendAt, -1, "time line without an answer after it")
+			if rl.pending != nil && !rl.pendingUsed {
+				rl.skip(NoteSkipped, rl.pendAt, rl.pendOff, "time line without an answer after it")
 			}
-			rl.pending, rl.pendAt, rl.zonless = &t, it.line, rl.zonless || !zoned
+			rl.pending, rl.pendAt, rl.pendOff, rl.pendingUsed = &t, it.line, it.off, false
+			rl.zonless = rl.zonless || !zoned
 			return nil
 		}
 		rl.skip(NoteSkipped, it.line, it.off, "not a JSON-RPC answer: %q", cleanSnippet(it.data, 60))
 		return nil
 	}
-	pending := rl.pending
-	rl.pending = nil
 	switch {
 	case it.tooLong:
 		rl.skip(NoteSkipped, it.line, it.off, "answer longer than %d bytes", rl.maxDoc)
@@ -117,8 +122,8 @@ func (rl *rpcLog) item(it docItem) error {
 		} else {
 			rl.skip(NoteSkipped, it.line, it.off, "text before the answer is not a time: %q", cleanSnippet(it.prefix, 60))
 		}
-	} else if pending != nil {
-		t, timed = *pending, true
+	} else if rl.pending != nil {
+		t, timed, rl.pendingUsed = *rl.pending, true, true
 	}
 	var answers []json.RawMessage
 	if it.data[0] == '[' {

@@ -60,6 +60,7 @@ func compact(t *testing.T, name string) string {
 const (
 	shmA = `{"jsonrpc":"2.0","result":["shmem:fragments = 1","shmem:free_size = 66460856","shmem:max_used_size = 648008","shmem:real_used_size = 648008","shmem:total_size = 67108864","shmem:used_size = 407656"],"id":1`
 	shmB = `{"jsonrpc":"2.0","result":{"shmem.free_size":"66459856","shmem.real_used_size":"649008","shmem.total_size":"67108864","shmem.used_size":"408656"},"id":1`
+	pkgA = `{"jsonrpc":"2.0","result":[{"entry":0,"pid":7,"rank":0,"used":1,"free":7,"real_used":2,"total_size":9,"total_frags":1}],"id":1}`
 	shmC = `{"jsonrpc":"2.0","result":{"total":67108864,"free":66458856,"used":409656,"real_used":650008},"id":1`
 )
 
@@ -129,6 +130,12 @@ var rpcCases = []struct {
 		want:  map[string][]float64{"shm.real_used": {650008}},
 		notes: []string{"line 1: skipped: byte offset 0: the time field of the answer is not a time", `line 2: skipped: byte offset 230: text before the answer is not a time: "now"`, `line 3: skipped: byte offset 384: not a JSON-RPC answer: "hello"`, `line 4: 2026-12-08T00:00:00Z gap: byte offset 401: the RPC failed: error 500 "No such pid"`},
 		err:   "",
+	},
+	{
+		name:  "a date line times every answer after it: one poll per run",
+		in:    "1796688000\n" + pkgA + "\n" + shmA + "}\n1796688060\n" + strings.Replace(pkgA, `"real_used":2`, `"real_used":3`, 1) + shmB + "}\n1796688120\n",
+		want:  map[string][]float64{"pkg.real_used/entry=0": {2, 3}, "shm.real_used": {648008, 649008}},
+		notes: []string{"line 6: skipped: byte offset 638: time line without an answer after it"},
 	},
 	{
 		name:  "zoneless prefix times are in the location",

@@ -11,16 +11,12 @@ type poll struct {
 	has    [kindCount]bool
 	s      Sample
 	absent []Metric // optional shm fields the chosen shm answer lacked
-	line   int
 }
 
 // add merges p into the poll. Shared memory from stats.get_statistics wins
 // over core.shmmem, whose values are truncated for pools of 4 GiB or more
 // before Kamailio 5.8.
 func (pl *poll) add(p rpcPart) {
-	if pl.line == 0 {
-		pl.line = p.line
-	}
 	pl.has[p.kind] = true
 	switch p.kind {
 	case kindPkg:
@@ -57,6 +53,9 @@ func groupPolls(parts []rpcPart, timed bool) []*poll {
 
 func (rl *rpcLog) finish() (*Set, error) {
 	set := rl.set
+	if rl.pending != nil && !rl.pendingUsed {
+		rl.skip(NoteSkipped, rl.pendAt, rl.pendOff, "time line without an answer after it")
+	}
 	timedParts := len(rl.parts) - rl.untimed
 	if len(rl.parts) == 0 {
 		first := ""
