@@ -70,11 +70,13 @@ func classifyResult(result json.RawMessage) (p rpcPart, why string) {
 	var err error
 	switch t[0] {
 	case '[':
-		var elems []json.RawMessage
-		if json.Unmarshal(t, &elems) != nil || len(elems) == 0 {
-			return p, "empty or unreadable result array"
+		// The first element's first byte tells the shapes apart; the
+		// parsers check the rest (no third decoding of a big answer).
+		e := bytes.TrimLeft(t[1:], " \t\r\n")
+		if len(e) == 0 || e[0] == ']' {
+			return p, "empty result array"
 		}
-		if e := bytes.TrimSpace(elems[0]); len(e) > 0 && e[0] == '{' {
+		if e[0] == '{' {
 			p.kind = kindPkg
 			p.pkg, err = ParsePkgStats(t)
 		} else {
