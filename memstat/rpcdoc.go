@@ -93,6 +93,13 @@ func classifyResult(result json.RawMessage) (p rpcPart, why string) {
 			p.shm, err = ParseCoreShmmem(t)
 			break
 		}
+		shmem := false
+		for k := range m {
+			shmem = shmem || strings.HasPrefix(k, "shmem.") || strings.HasPrefix(k, "shmem:")
+		}
+		if !shmem {
+			return p, "an object result that is neither core.shmmem nor stats.fetch of shmem (core.uptime, another module's stats?)"
+		}
 		p.kind = kindStats
 		p.shm, err = ParseShmStatistics(t)
 	case '"':

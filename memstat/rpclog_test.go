@@ -66,13 +66,14 @@ const (
 
 // rpcCases are small files of answers; they double as fuzz seeds.
 var rpcCases = []struct {
-	name  string
-	in    string
-	opts  CSVOptions
-	want  map[string][]float64 // key -> values of segment 0
-	segs  map[string]int
-	notes []string
-	err   string // non-empty: the error must contain it
+	name    string
+	in      string
+	opts    CSVOptions
+	want    map[string][]float64 // key -> values of segment 0
+	segs    map[string]int
+	notes   []string
+	err     string // non-empty: the error must contain it
+	version string // Set.Version, when given
 }{
 	{
 		name: "ts and timestamp fields, RFC 3339 and epoch string, stats then fetch then shmmem",
@@ -111,6 +112,13 @@ var rpcCases = []struct {
 		in:    `1796688000 {"jsonrpc":"2.0","result":["core:rcv_requests = 7"],"id":1}` + "\n",
 		err:   "no usable JSON-RPC answer (1 answers); first problem: line 1: ignored: byte offset 11: answer not used:",
 		notes: nil,
+	},
+	{
+		name:    "core.uptime and other answers are noted, not used",
+		in:      `1796688000 {"jsonrpc":"2.0","result":{"now":"x","uptime":5},"id":1}` + "\n1796688000 " + shmA + "}\n" + `1796688060 {"jsonrpc":"2.0","result":"kamailio 5.2.3 (x86_64/linux) "}` + "\n" + `1796688060 {"jsonrpc":"2.0","result":7}` + "\n",
+		want:    map[string][]float64{"shm.real_used": {648008}},
+		notes:   []string{"line 1: ignored: byte offset 11: answer not used: an object result that is neither core.shmmem nor stats.fetch", "line 4: ignored: byte offset 368: answer not used: result is neither"},
+		version: "kamailio 5.2.3 (x86_64/linux)",
 	},
 	{
 		name: "shared memory only: restarts inferred from the drop",
@@ -164,6 +172,9 @@ func TestReadRPCLogCases(t *testing.T) {
 				t.Error("answers are instantaneous readings: Averaged must be false")
 			}
 			text := notesText(set)
+			if tc.version != "" && set.Version != tc.version {
+				t.Errorf("version %q, want %q", set.Version, tc.version)
+			}
 			for k, want := range tc.want {
 				if got := values(set, k, 0); !equalFloats(got, want) {
 					t.Errorf("%s = %v, want %v\n%s", k, got, want, text)

@@ -125,8 +125,6 @@ type docState struct {
 	inStr, esc  bool
 	strStart    int
 	lastOpen    int // index in it.data of the last '{' (0: none after the first)
-	lastLine    int
-	lastOff     int64
 	jsonrpcKeys int
 }
 
