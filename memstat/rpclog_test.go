@@ -214,6 +214,14 @@ func TestReadRPCLogFiles(t *testing.T) {
 				"2026-12-08T01:00:00Z restart: process entry 1 restarted: pid 9378 -> 9400"},
 		},
 		{
+			// The real Kamailio 5.2.3 (TestKamailioCurlLoop -update): pretty
+			// answers without desc, a date line per run, a restart.
+			file:  "kam523-curl-loop.log",
+			want:  map[string][]float64{"shm.total": {67108864, 67108864}},
+			segs:  map[string]int{"shm.total": 2, "pkg.real_used/entry=1": 2},
+			notes: []string{"2026-12-08T00:02:00Z restart: Kamailio restarted between 2026-12-08T00:01:00.000Z and 2026-12-08T00:02:00.000Z"},
+		},
+		{
 			file: "kam52-jq-time.jsonl",
 			want: map[string][]float64{"pkg.free/entry=2": {2700016, 2700016}, "shm.total": {3221225472, 3221225472}},
 			segs: map[string]int{"pkg.free/entry=2": 2, "shm.total": 2},
