@@ -14,9 +14,10 @@ import (
 
 // ReadXport imports `rrdtool xport` output: the XML form
 // (<xport><meta><start>, <step>, <end>, <rows>, <columns>, <legend><entry>
-// ...</legend></meta><data><row><t>..</t><v>..</v>...</row>...</data>, also
-// without <t> (rrdtool before --showtime was the default: times are
-// start + i*step) and with --enumds's <v0>, <v1>) and the --json form (both
+// ...</legend></meta><data><row><t>..</t><v>..</v>...</row>...</data> as
+// old rrdtool and --showtime print it, also without <t> (rrdtool 1.7's
+// default: times are start + i*step) and with --enumds's <v0>, <v1>) and
+// the --json form (both
 // rrdtool 1.4's JavaScript-like output with unquoted keys and single
 // quotes, and the JSON of later versions, with or without --showtime).
 //

@@ -168,3 +168,44 @@ func TestReadXportBounds(t *testing.T) {
 		t.Errorf("line: %v", err)
 	}
 }
+
+// TestReadXportRrdtool172 reads what the real rrdtool 1.7.2 (Debian 12)
+// exports from two Munin-layout RRDs (DS "42", GAUGE, heartbeat 600, the
+// RRAs of Munin 2) of compass-monitoring's min_used and min_free, updated
+// every 5 minutes from 2026-12-08T00:00Z with a linear growth of 1640 B
+// per update and 15 minutes that munin-update missed: every form gives
+// the same 31 points (35 rows, 4 unknown) on the line of the updates.
+func TestReadXportRrdtool172(t *testing.T) {
+	const s0 = 1796688000
+	for _, file := range []string{"rrdtool172-pkgmem.xml", "rrdtool172-pkgmem-showtime.xml", "rrdtool172-pkgmem-enumds.xml",
+		"rrdtool172-pkgmem.json", "rrdtool172-pkgmem-showtime.json", "edge1-kamailio_pkgmem-min_free-g.xml"} {
+		t.Run(file, func(t *testing.T) {
+			set, err := ReadFile(filepath.Join("testdata", "xport", file), CSVOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSet(t, set)
+			for _, key := range []string{"pkg.real_used/weakest", "pkg.free/weakest"} {
+				if file == "edge1-kamailio_pkgmem-min_free-g.xml" && key == "pkg.real_used/weakest" {
+					continue // one unnamed column: the field comes from the file name
+				}
+				if n := segments(set, key); n != 1 {
+					t.Fatalf("%s: %d segments\n%s", key, n, notesText(set))
+				}
+				pts := set.Select(map[bool]Metric{true: PkgRealUsed, false: PkgFree}[key == "pkg.real_used/weakest"], ScopeWeakest)[0].Points
+				if len(pts) != 31 || pts[0].Time.Unix() != s0+300 || pts[30].Time.Unix() != s0+35*300 {
+					t.Fatalf("%s: %d points from %v to %v", key, len(pts), pts[0].Time, pts[len(pts)-1].Time)
+				}
+				for _, p := range pts {
+					used := 1437832 + float64(p.Time.Unix()-s0)/300*1640
+					if want := map[bool]float64{true: used, false: 8388608 - used}[key == "pkg.real_used/weakest"]; p.Value != want {
+						t.Errorf("%s at %v = %.0f, want %.0f", key, p.Time, p.Value, want)
+					}
+				}
+			}
+			if text := notesText(set); !strings.Contains(text, "4 empty or NaN cells") {
+				t.Errorf("notes:\n%s", text)
+			}
+		})
+	}
+}
