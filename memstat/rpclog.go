@@ -80,6 +80,7 @@ type rpcLog struct {
 	bad         int // unusable answers and lines
 	zonless     bool
 	answers     int // JSON-RPC answers seen (usable or not)
+	failed      int // error answers
 }
 
 // skip notes an unusable line or answer.
@@ -163,6 +164,7 @@ func (rl *rpcLog) answer(raw json.RawMessage, it docItem, t time.Time, timed boo
 	}
 	if len(a.Error) > 0 && string(a.Error) != "null" {
 		rl.bad++
+		rl.failed++
 		rl.set.note(NoteGap, it.line, t, "byte offset %d: the RPC failed: %s", it.off, rpcErrorText(a.Error))
 		return nil
 	}

@@ -101,6 +101,13 @@ var rpcCases = []struct {
 		notes: []string{"info: the answers carry no time: 2 polls spaced by 1m0s, the last at 2026-12-08T01:00:00Z"},
 	},
 	{
+		name:  "no time and a failed run: the shift is said",
+		in:    shmA + "}\n" + `{"jsonrpc":"2.0","error":{"code":500,"message":"x"},"id":1}` + "\n" + shmB + "}\n",
+		opts:  CSVOptions{Interval: time.Minute, End: time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)},
+		want:  map[string][]float64{"shm.real_used": {648008, 649008}},
+		notes: []string{"1 answers were RPC errors and 0 lines or answers unusable: runs without a usable answer are not counted"},
+	},
+	{
 		name: "cut-off answer followed by the next on the same line",
 		in: "1796688000 " + shmA + "}\n" + `1796688060 {"jsonrpc":"2.0","result":["shmem:free_size = 1` +
 			"{\n\t\"jsonrpc\":\t\"2.0\",\n\t\"result\":\t[\"shmem:free_size = 66458856\", \"shmem:real_used_size = 650008\", \"shmem:total_size = 67108864\", \"shmem:used_size = 409656\"],\n\t\"time\": 1796688120\n}",

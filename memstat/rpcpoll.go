@@ -82,6 +82,10 @@ func (rl *rpcLog) finish() (*Set, error) {
 		}
 		set.note(NoteInfo, 0, time.Time{}, "the answers carry no time: %d polls spaced by %s, the last at %s (the given end: the file's modification time for ReadFile); the times are assumed, not measured",
 			len(polls), rl.opts.Interval, end.Format(time.RFC3339))
+		if rl.bad > 0 {
+			set.note(NoteInfo, 0, time.Time{}, "%d answers were RPC errors and %d lines or answers unusable: runs without a usable answer are not counted, so the assumed times before them may be early by as many intervals (add times to the loop)",
+				rl.failed, rl.bad-rl.failed)
+		}
 	} else {
 		if rl.untimed > 0 {
 			set.note(NoteSkipped, 0, time.Time{}, "%d answers without a time among %d with one: left out", rl.untimed, timedParts)
