@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// CSVOptions tune ReadCSV. The zero value detects everything.
+// CSVOptions tune ReadCSV and the readers beside it (ReadRPCLog,
+// ReadXport); Read and ReadFile pass them on. The zero value detects
+// everything.
 type CSVOptions struct {
 	// TimeColumn names the time column; empty detects it (a header such
 	// as Time, timestamp, date, _time, else the first column if it holds
@@ -26,6 +28,13 @@ type CSVOptions struct {
 	BinaryPrefixes bool
 	// Split tunes the restart inference; see SplitRestarts.
 	Split SplitOptions
+	// Interval spaces the polls of a file of JSON-RPC answers that carry
+	// no time (ReadRPCLog): the cron loop's period. Zero makes such a file
+	// an ErrNoData error rather than a series with invented times.
+	Interval time.Duration
+	// End is the time of the last poll of such a file. Read and ReadFile
+	// take the file's modification time when it is zero.
+	End time.Time
 	// Limits bound the reading (line length, bytes after decompression,
 	// values kept); zero fields take DefaultLimits. Read and ReadFile
 	// apply them to recordings too.
@@ -64,8 +73,7 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 	}
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	first, second := firstLines(peek)
-	imp := &importer{set: &Set{Source: name, Averaged: true}, opts: opts, lim: opts.Limits, name: name, series: map[string]*Series{}, missing: map[string]int{},
-		bounded: bounded, budget: pointBudget{name: name, max: opts.Limits.MaxPoints}}
+	imp := newImporter(name, opts, bounded)
 	if isRRDFetch(first, second) {
 		err = imp.readRRD(br)
 	} else {
@@ -81,6 +89,13 @@ func ReadCSV(r io.Reader, name string, opts CSVOptions) (*Set, error) {
 		return nil, err
 	}
 	return imp.finish()
+}
+
+// newImporter starts the Set of an export read through bounded. Exports
+// are consolidated (Averaged).
+func newImporter(name string, opts CSVOptions, bounded *BoundedReader) *importer {
+	return &importer{set: &Set{Source: name, Averaged: true}, opts: opts, lim: opts.Limits, name: name, series: map[string]*Series{}, missing: map[string]int{},
+		bounded: bounded, budget: pointBudget{name: name, max: opts.Limits.MaxPoints}}
 }
 
 // firstLines returns the first two non-empty lines of b.
@@ -249,12 +264,7 @@ func (im *importer) readWide(header []string, next func() ([]string, int, error)
 	}
 	if used := countUsed(cols); used == 0 && len(valueCols) == 1 {
 		// rrdtool/Munin dumps name the data source "42": try the file name.
-		if c, _, ok := mapColumn(fileField(im.name), im.opts.BinaryPrefixes); ok {
-			c.label = cleanSnippet([]byte(header[valueCols[0]]), 80) + " (field from file name)"
-			cols[valueCols[0]] = &c
-			im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
-			im.set.note(NoteColumns, 0, time.Time{}, "%q -> %s (%s), field taken from the file name", header[valueCols[0]], c.metric, c.scope)
-		}
+		cols[valueCols[0]] = im.fileNameColumn(header[valueCols[0]])
 	}
 	if countUsed(cols) == 0 {
 		return fmt.Errorf("%w: %s: no Kamailio memory columns among %s", ErrNoData, im.name, cleanSnippet([]byte(strings.Join(header, ", ")), 200))

@@ -84,6 +84,20 @@ func (im *importer) readLong(header []string, next func() ([]string, int, error)
 	return nil
 }
 
+// fileNameColumn maps the only column of an export from the Munin file
+// name (rrdtool names Munin's data source "42"); nil when the name says
+// nothing either.
+func (im *importer) fileNameColumn(h string) *column {
+	c, _, ok := mapColumn(fileField(im.name), im.opts.BinaryPrefixes)
+	if !ok {
+		return nil
+	}
+	c.label = cleanSnippet([]byte(h), 80) + " (field from file name)"
+	im.series[c.key] = &Series{Key: c.key, Metric: c.metric, Scope: c.scope, Process: c.process, Label: c.label}
+	im.set.note(NoteColumns, 0, time.Time{}, "%q -> %s (%s), field taken from the file name", cleanSnippet([]byte(h), 80), c.metric, c.scope)
+	return &c
+}
+
 // isRRDFetch recognises `rrdtool fetch` output: a line of data source
 // names, then "<epoch>: <value> ..." lines.
 func isRRDFetch(first, second string) bool {

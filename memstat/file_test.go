@@ -109,6 +109,12 @@ func TestReadFileFormats(t *testing.T) {
 		{filepath.Join("testdata", "csv", "grafana-wide.csv"), "shm.real_used", 2},
 		{filepath.Join("testdata", "csv", "grafana-long.csv"), "shm.used{instance=edge1:8080}", 1},
 		{filepath.Join("testdata", "csv", "edge1-kamailio_pkgmem_proxy-min_free-g.rrd.txt"), "pkg.free/weakest", 1},
+		{filepath.Join("testdata", "rpclog", "kam52-jq-time.jsonl"), "shm.total", 2},
+		{filepath.Join("testdata", "rpclog", "kam523-curl-loop.log"), "pkg.real_used/weakest", 2},
+		{filepath.Join("testdata", "rpclog", "kam563-epoch-prefix.log"), "shm.used", 1},
+		{filepath.Join("testdata", "xport", "rrdtool172-pkgmem.xml"), "pkg.free/weakest", 1},
+		{filepath.Join("testdata", "xport", "rrdtool172-pkgmem.json"), "pkg.real_used/weakest", 1},
+		{filepath.Join("testdata", "xport", "edge1-kamailio_pkgmem-xport-14.json"), "pkg.real_used/weakest", 1},
 	} {
 		set, err := ReadFile(tc.path, CSVOptions{})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // checkSet asserts the invariants every reader promises: series in Set
@@ -83,6 +84,65 @@ func FuzzReadCSV(f *testing.F) {
 				continue
 			}
 			checkSet(t, set)
+		}
+	})
+}
+
+// FuzzReadRPCLog reads files of JSON-RPC answers, directly and through
+// Read's format detection. Seeds: rpcCases, testdata/rpclog and
+// testdata/fuzz/FuzzReadRPCLog.
+func FuzzReadRPCLog(f *testing.F) {
+	for _, tc := range rpcCases {
+		f.Add([]byte(tc.in))
+	}
+	addSeeds(f, "rpclog")
+	opts := CSVOptions{Interval: time.Minute, End: time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC), Limits: Limits{MaxLine: 4096}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for i, read := range []func() (*Set, error){
+			func() (*Set, error) { return ReadRPCLog(bytes.NewReader(data), "fuzz.log", opts) },
+			func() (*Set, error) { return Read(bytes.NewReader(data), "fuzz.log", opts) },
+		} {
+			set, err := read()
+			if err != nil {
+				if set != nil {
+					t.Fatal("set with error")
+				}
+				continue
+			}
+			checkSet(t, set)
+			if i == 0 && set.Averaged {
+				t.Fatal("answers are instantaneous readings: Averaged must be false")
+			}
+		}
+	})
+}
+
+// FuzzReadXport reads rrdtool xport output (XML and JSON), directly and
+// through Read. Seeds: xportCases, testdata/xport and
+// testdata/fuzz/FuzzReadXport.
+func FuzzReadXport(f *testing.F) {
+	for _, tc := range xportCases {
+		f.Add([]byte(tc.in))
+	}
+	addSeeds(f, "xport")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for i, read := range []func() (*Set, error){
+			func() (*Set, error) {
+				return ReadXport(bytes.NewReader(data), "edge1-kamailio_pkgmem-min_free-g.xml", CSVOptions{})
+			},
+			func() (*Set, error) { return Read(bytes.NewReader(data), "fuzz.xml", CSVOptions{}) },
+		} {
+			set, err := read()
+			if err != nil {
+				if set != nil {
+					t.Fatal("set with error")
+				}
+				continue
+			}
+			checkSet(t, set)
+			if i == 0 && !set.Averaged {
+				t.Fatal("rrdtool rows are averages: Averaged must be true")
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package memstat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -108,38 +109,47 @@ func ParsePkgStats(result []byte) ([]PkgStat, error) {
 
 // ParseShmStatistics decodes the result of stats.get_statistics: an array
 // of "group:name = value" strings. Only the shmem: group is used; the
-// other groups (when asked for "all") are ignored. All four size values
-// total, free, used and real_used must be present.
+// other groups (when asked for "all") are ignored. It also takes the
+// object form of stats.fetch and stats.fetchn ({"shmem.free_size": "123"}
+// or numbers; "shmem:" keys too), which operators poll for the same
+// values. All four size values total, free, used and real_used must be
+// present.
 func ParseShmStatistics(result []byte) (ShmStat, error) {
-	var lines []string
-	if err := json.Unmarshal(result, &lines); err != nil {
-		return ShmStat{}, fmt.Errorf("%w: stats.get_statistics result is not an array of strings: %v", ErrBadResponse, err)
-	}
 	var s ShmStat
 	dst := map[string]*uint64{
 		"total_size": &s.Total, "free_size": &s.Free, "used_size": &s.Used,
 		"real_used_size": &s.RealUsed, "max_used_size": &s.MaxUsed, "fragments": &s.Fragments,
 	}
 	seen := map[string]bool{}
-	for _, l := range lines {
-		k, v, ok := strings.Cut(l, "=")
-		if !ok {
-			return ShmStat{}, fmt.Errorf("%w: stats.get_statistics line %q has no '='", ErrBadResponse, cleanSnippet([]byte(l), 80))
+	if t := bytes.TrimSpace(result); len(t) > 0 && t[0] == '{' {
+		if err := shmStatisticsObject(t, dst, seen); err != nil {
+			return ShmStat{}, err
 		}
-		k = strings.TrimSpace(k)
-		name, found := strings.CutPrefix(k, "shmem:")
-		if !found {
-			continue
+	} else {
+		var lines []string
+		if err := json.Unmarshal(result, &lines); err != nil {
+			return ShmStat{}, fmt.Errorf("%w: stats.get_statistics result is not an array of strings: %v", ErrBadResponse, err)
 		}
-		p := dst[name]
-		if p == nil {
-			continue
+		for _, l := range lines {
+			k, v, ok := strings.Cut(l, "=")
+			if !ok {
+				return ShmStat{}, fmt.Errorf("%w: stats.get_statistics line %q has no '='", ErrBadResponse, cleanSnippet([]byte(l), 80))
+			}
+			k = strings.TrimSpace(k)
+			name, found := strings.CutPrefix(k, "shmem:")
+			if !found {
+				continue
+			}
+			p := dst[name]
+			if p == nil {
+				continue
+			}
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				return ShmStat{}, fmt.Errorf("%w: stats.get_statistics %s: %v", ErrBadResponse, k, err)
+			}
+			*p, seen[name] = n, true
 		}
-		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return ShmStat{}, fmt.Errorf("%w: stats.get_statistics %s: %v", ErrBadResponse, k, err)
-		}
-		*p, seen[name] = n, true
 	}
 	for _, k := range []string{"total_size", "free_size", "used_size", "real_used_size"} {
 		if !seen[k] {

@@ -2,8 +2,9 @@
 //
 // It polls Kamailio's JSON-RPC interface (kex pkg.stats, stats.get_statistics
 // shmem:, core.shmmem, core.version), records those polls to an append-only
-// JSONL file, and imports recordings and CSV exports (Munin, Grafana,
-// Prometheus). Every source ends up as a Set of Series: plain, sorted,
+// JSONL file, and imports recordings, files of raw JSON-RPC answers (a
+// cron + curl loop), CSV exports (Munin, Grafana, Prometheus) and rrdtool
+// fetch / xport output. Every source ends up as a Set of Series: plain, sorted,
 // per-metric time series that the correlate package consumes. memstat never
 // decides what growth means; it only says what was measured, where processes
 // restarted, and what input it could not use.
