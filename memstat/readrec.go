@@ -13,6 +13,11 @@ import (
 // ErrNoData means an input held nothing memstat could use.
 var ErrNoData = errors.New("memstat: no usable memory data")
 
+// ErrUntimed is wrapped (beside ErrNoData) by a file of JSON-RPC answers
+// that carry no time when no CSVOptions.Interval says how far apart the
+// polls were: a caller can ask its user for the loop's interval.
+var ErrUntimed = errors.New("the answers carry no time")
+
 // ReadRecording reads a JSONL recording written by Watcher. name labels
 // notes and errors (usually the file name).
 //

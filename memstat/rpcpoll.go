@@ -70,7 +70,7 @@ func (rl *rpcLog) finish() (*Set, error) {
 	var polls []*poll
 	if timedParts == 0 {
 		if rl.opts.Interval <= 0 {
-			return nil, fmt.Errorf("%w: %s: the %d answers carry no time (no time, ts or timestamp field, no time before them): give the loop's interval (CSVOptions.Interval) to space them, or add the time, e.g. curl ... | jq -c '. + {time: now}' >> file", ErrNoData, rl.name, len(rl.parts))
+			return nil, fmt.Errorf("%w: %s: %w (%d answers; no time, ts or timestamp field, no time before them): give the loop's interval (CSVOptions.Interval) to space them, or add the time, e.g. curl ... | jq -c '. + {time: now}' >> file", ErrNoData, rl.name, ErrUntimed, len(rl.parts))
 		}
 		if rl.opts.End.IsZero() {
 			return nil, fmt.Errorf("%w: %s: the answers carry no time and the end time is unknown (CSVOptions.End; ReadFile takes the file's modification time)", ErrNoData, rl.name)

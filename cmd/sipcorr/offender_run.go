@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,16 +31,18 @@ type offenderFlags struct {
 	baseline   string
 	minLeak    float64
 	receivers  int
+	interval   time.Duration
 }
 
 func (f *offenderFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.memory, "memory", "", "memory history of the SIP server: a recording of 'sipcorr memwatch' (JSONL) or a CSV/rrdtool export (Munin, Grafana, Prometheus), gzip ok; turns on the offender report")
+	fs.StringVar(&f.memory, "memory", "", "memory history of the SIP server: a recording of 'sipcorr memwatch' (JSONL), a file of raw JSON-RPC answers (pkg.stats, stats.get_statistics, core.shmmem, as a cron + curl loop writes them), or a CSV, rrdtool fetch or rrdtool xport export (Munin, Grafana, Prometheus); gzip ok; turns on the offender report")
 	fs.StringVar(&f.rpc, "rpc", "", "Kamailio JSON-RPC URL: read the current pool sizes and version (for the projection and the known-defect table); record history with 'sipcorr memwatch'")
 	fs.StringVar(&f.rpcUser, "rpc-user", "", "basic-auth user for --rpc; the password is read from $"+memwatchPasswordEnv)
 	fs.DurationVar(&f.rpcTimeout, "rpc-timeout", memstat.DefaultTimeout, "timeout of one --rpc attempt")
 	fs.DurationVar(&f.bucket, "bucket", 0, "analysis bucket of the offender report (default: two memory poll intervals)")
 	fs.Float64Var(&f.minLeak, "min-leak", defaultMinLeak, "smallest leak, in bytes per message, that makes a device a suspect: one leaked allocation costs at least 8 B used (q_malloc), so smaller estimates are noise or not a per-message leak")
 	fs.IntVar(&f.receivers, "receivers", 0, "processes the server's SIP load is spread over (UDP receivers), for a memory series of one process at a time such as Munin's min_used/min_free (default: from --kamailio-cfg, else from pkg.stats of the recording or --rpc; unknown: both the per-process figure and the figure for children=8 are given)")
+	fs.DurationVar(&f.interval, "memory-interval", 0, "for a --memory file of raw JSON-RPC answers without times (a cron + curl loop): the loop's interval; the last answer is taken at the file's modification time")
 	fs.StringVar(&f.baseline, "baseline", "drift", "offender model: 'drift' (memory may drift on its own; a device sending at a constant rate all along cannot be told from it) or 'zero' (memory is flat without the counted messages)")
 }
 
@@ -82,7 +85,10 @@ func loadOffenderInput(ctx context.Context, f *offenderFlags, sf *sanityFlags, l
 		in.notes = append(in.notes, report.Note{Kind: "memory", Text: msg})
 	}
 	if f.memory != "" {
-		set, err := memstat.ReadFile(f.memory, memstat.CSVOptions{})
+		set, err := memstat.ReadFile(f.memory, memstat.CSVOptions{Interval: f.interval})
+		if errors.Is(err, memstat.ErrUntimed) {
+			err = fmt.Errorf("%w; pass the loop's interval with --memory-interval", err)
+		}
 		if err != nil {
 			fail("--memory "+f.memory, err)
 		} else {
