@@ -140,4 +140,3 @@ func TestRealLeakProof(t *testing.T) {
 		}
 	})
 }
-
