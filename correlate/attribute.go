@@ -98,16 +98,15 @@ func (o Options) withDefaults() Options {
 
 // colResult is the estimate for one column in one target.
 type colResult struct {
-	tested   bool
-	beta     float64
-	ci       Interval
-	se, p    float64
-	partial  float64
-	lag      int
-	lift     float64
-	share    float64
-	constant bool
-	target   int // index of the target (flat-baseline estimates)
+	tested  bool
+	beta    float64
+	ci      Interval
+	se, p   float64
+	partial float64
+	lag     int
+	lift    float64
+	share   float64
+	target  int // index of the target (flat-baseline estimates)
 }
 
 // Attribute finds the (UA, rule) cells whose malformed messages explain the

@@ -28,8 +28,7 @@ func groupCollinear(cand, controls []*column, rows []int, thr float64, drift boo
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			i = parent[i]
 		}

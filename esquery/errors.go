@@ -18,7 +18,7 @@ import (
 // says which operation on which index failed.
 var (
 	// ErrUnavailable means no node answered (connection refused, DNS, reset).
-	ErrUnavailable = errors.New("Elasticsearch unreachable")
+	ErrUnavailable = errors.New("elasticsearch unreachable")
 	// ErrTLS means the TLS handshake failed (unknown CA, wrong host name).
 	ErrTLS = errors.New("TLS verification failed")
 	// ErrTimeout means the request outlived Config.Timeout or the context.

@@ -216,7 +216,7 @@ func validIndexName(name string) error {
 	case len(name) > 200:
 		return fmt.Errorf("index name longer than 200 bytes")
 	case strings.ContainsAny(name, `\/*?"<>| ,#:`):
-		return fmt.Errorf(`index name contains one of \/*?"<>| ,#:`)
+		return fmt.Errorf(`index name contains one of the characters \/*?"<>| ,#: (colon included)`)
 	case strings.ToLower(name) != name:
 		return fmt.Errorf("index name must be lowercase")
 	case strings.IndexAny(name[:1], "-_+") == 0:

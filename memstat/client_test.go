@@ -136,7 +136,7 @@ func TestClientErrors(t *testing.T) {
 			name: "503 then success",
 			handler: func(n int32, w http.ResponseWriter, _ *http.Request) {
 				if n < 3 {
-					http.Error(w, "busy", 503)
+					http.Error(w, "busy", http.StatusServiceUnavailable)
 					return
 				}
 				io.WriteString(w, `{"jsonrpc":"2.0","result":"kamailio 5.6.3 (x86_64/linux) ","id":1}`)
@@ -154,7 +154,7 @@ func TestClientErrors(t *testing.T) {
 			name: "basic auth",
 			handler: func(_ int32, w http.ResponseWriter, r *http.Request) {
 				if u, p, ok := r.BasicAuth(); !ok || u != "ops" || p != "s3cret" || r.Header.Get("Content-Type") != "application/json" {
-					http.Error(w, "who are you", 401)
+					http.Error(w, "who are you", http.StatusUnauthorized)
 					return
 				}
 				io.WriteString(w, `{"jsonrpc":"2.0","result":"ok","id":1}`)

@@ -69,9 +69,7 @@ func mapColumn(header string, binary bool) (c column, reason string, ok bool) {
 	name, labels := splitLabels(strings.TrimSpace(header))
 	name, mult := headerUnit(name, binary)
 	n := normalise(name)
-	if strings.HasSuffix(n, "_bytes") {
-		n = strings.TrimSuffix(n, "_bytes")
-	}
+	n = strings.TrimSuffix(n, "_bytes")
 	c, reason, ok = matchField(n, labels)
 	if !ok {
 		for _, lf := range labelFields {

@@ -450,16 +450,6 @@ func foldedWord(b []byte, off, n int) uint64 {
 	return (w | 0x2020202020202020) & (uint64(1)<<(8*uint(n)) - 1)
 }
 
-// viaParamStop ends a Via parameter name or value; Kamailio's parse_via
-// accepts any other byte (even NUL or 8-bit) inside them.
-func viaParamStop(c byte) bool {
-	switch c {
-	case ';', ',', ' ', '\t', '\r', '\n', '(':
-		return true
-	}
-	return false
-}
-
 // viaHostStop: parse_via's host state accepts any byte but its delimiters
 // (verified on 5.6.3 with '@' and 8-bit bytes).
 var viaHostStop = byteSet(" \t\r\n:;,()[]\x00")

@@ -56,13 +56,12 @@ func TestOpenUnprivileged(t *testing.T) {
 
 // capturer reads a source into a Decoder until told to stop.
 type capturer struct {
-	src   Source
-	dec   *capture.Decoder
-	byUA  map[string]int
-	n     int
-	err   error
-	done  chan struct{}
-	frags uint64
+	src  Source
+	dec  *capture.Decoder
+	byUA map[string]int
+	n    int
+	err  error
+	done chan struct{}
 }
 
 func startCapture(t *testing.T, src Source, stop <-chan struct{}) *capturer {

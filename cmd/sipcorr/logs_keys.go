@@ -80,9 +80,8 @@ type logStat struct {
 
 // logUAs counts log lines per identity, bounded.
 type logUAs struct {
-	m         map[logKey]*logStat
-	overHits  uint64
-	overFirst time.Time
+	m        map[logKey]*logStat
+	overHits uint64
 }
 
 func newLogUAs() *logUAs { return &logUAs{m: map[logKey]*logStat{}} }
