@@ -206,6 +206,14 @@ func (r *logRun) finish(ctx context.Context, a *report.Analysis, memFrom, memTo 
 	if r.uas != nil {
 		r.sig.From, r.sig.To = r.logFrom, r.logTo
 		r.uas.fill(r.sig)
+		if n := r.addrs.unlearned; n > 0 {
+			more := ""
+			if len(r.addrs.unlearnedAddrs) >= maxAddrs {
+				more = " at least"
+			}
+			r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("the capture's source addresses exceed the %d whose User-Agent is learned: %d messages from%s %d more addresses were not learned, so log lines without UA from them count as unknown UA",
+				maxAddrs, n, more, len(r.addrs.unlearnedAddrs)))
+		}
 		if r.addrs.ambiguous > 0 {
 			r.sig.Notes = append(r.sig.Notes, fmt.Sprintf("%d log lines without UA came from addresses that sent with several User-Agents: counted as unknown UA", r.addrs.ambiguous))
 		}

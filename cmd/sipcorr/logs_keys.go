@@ -166,6 +166,11 @@ type addrMap struct {
 	m         map[netip.Addr]*addrUAs
 	interned  *uaInterner
 	ambiguous int64 // log lines from addresses without a majority UA (counted by addLog)
+	// unlearned counts the captured messages from addresses beyond
+	// maxAddrs, whose UA is not learned (log lines from them stay without
+	// UA); unlearnedAddrs estimates how many such addresses there were.
+	unlearned      uint64
+	unlearnedAddrs map[netip.Addr]struct{} // bounded by maxAddrs: past it only messages are counted
 }
 
 type addrUAs struct {
@@ -194,6 +199,13 @@ func (a *addrMap) add(addr netip.Addr, ua []byte, present bool) {
 	e := a.m[addr]
 	if e == nil {
 		if len(a.m) >= maxAddrs {
+			a.unlearned++
+			if a.unlearnedAddrs == nil {
+				a.unlearnedAddrs = map[netip.Addr]struct{}{}
+			}
+			if len(a.unlearnedAddrs) < maxAddrs {
+				a.unlearnedAddrs[addr] = struct{}{}
+			}
 			return
 		}
 		e = &addrUAs{}

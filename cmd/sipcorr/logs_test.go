@@ -422,6 +422,12 @@ func TestAddrMapAttribution(t *testing.T) {
 	if len(big.m) != maxAddrs {
 		t.Errorf("%d addresses kept", len(big.m))
 	}
+	// ... and what was not learned is counted (issue 20: it stopped
+	// learning without a word).
+	big.add(netip.AddrFrom4([4]byte{10, 0, 0, 5}), []byte("x"), true) // a known one still counts
+	if big.unlearned != 10 || len(big.unlearnedAddrs) != 10 {
+		t.Errorf("unlearned %d messages from %d addresses, want 10 from 10", big.unlearned, len(big.unlearnedAddrs))
+	}
 }
 
 func TestAgreeAndRuleNames(t *testing.T) {
