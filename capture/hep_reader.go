@@ -26,9 +26,27 @@ type HEPOptions struct {
 // within microseconds, far inside 1024 messages.
 const dupRing = 1024
 
+// dupBuckets is the size of the hash index over the ring (a power of
+// two, twice the ring): the check looks only at the remembered messages
+// whose hash falls in the same bucket, not at all 1024 (1 µs a message).
+const dupBuckets = 2 * dupRing
+
+// dupEntry is one remembered message: its capture time, hash, insert
+// sequence number (1, 2, ...) and the previous entry of its bucket.
 type dupEntry struct {
 	time time.Time
 	hash uint64
+	seq  uint64
+	prev dupLink
+}
+
+// dupLink points at ring slot, valid while that slot still holds insert
+// seq (0: no entry). Entries of a bucket are linked newest first, and the
+// ring overwrites oldest first, so the first overwritten link ends the
+// chain: everything behind it is older still.
+type dupLink struct {
+	slot int32
+	seq  uint64
 }
 
 // HEPReader decodes HEP messages into Datagrams for the SIP pipeline:
@@ -41,6 +59,8 @@ type HEPReader struct {
 	msg   HEPMessage
 	seed  maphash.Seed
 	ring  [dupRing]dupEntry
+	heads [dupBuckets]dupLink
+	seq   uint64 // inserts so far
 	// agents counts the SIP messages by capture agent (bounded).
 	agents hepAgents
 	next   int
@@ -137,8 +157,12 @@ func (r *HEPReader) duplicate(dg *Datagram) bool {
 	h.Write(b[:])
 	h.Write(dg.Payload)
 	sum := h.Sum64()
-	for i := range r.ring {
-		e := &r.ring[i]
+	bucket := sum & (dupBuckets - 1)
+	for l := r.heads[bucket]; l.seq != 0; {
+		e := &r.ring[l.slot]
+		if e.seq != l.seq {
+			break // overwritten: the rest of the chain is older
+		}
 		if e.hash == sum && !e.time.IsZero() {
 			d := dg.Time.Sub(e.time)
 			if d < 0 {
@@ -148,8 +172,11 @@ func (r *HEPReader) duplicate(dg *Datagram) bool {
 				return true
 			}
 		}
+		l = e.prev
 	}
-	r.ring[r.next] = dupEntry{time: dg.Time, hash: sum}
+	r.seq++
+	r.ring[r.next] = dupEntry{time: dg.Time, hash: sum, seq: r.seq, prev: r.heads[bucket]}
+	r.heads[bucket] = dupLink{slot: int32(r.next), seq: r.seq}
 	r.next = (r.next + 1) % dupRing
 	return false
 }
