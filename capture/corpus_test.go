@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // corpusCase explains, file by file, where sipcorr's SIP message count
@@ -41,13 +43,7 @@ var corpusExpect = map[string]corpusCase{
 func corpusDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "shared", "corpus")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus directory %s missing (CI=true)", dir)
-		}
-		t.Skipf("corpus directory %s not found; skipping (set CI=true to make this fatal)", dir)
-	}
-	return dir
+	return needs.Dir(t, "corpus directory", dir)
 }
 
 // isCaptureFile decides by extension or by content (the corpus has a
@@ -104,12 +100,7 @@ type corpusResult struct {
 
 func TestCorpusAgainstTshark(t *testing.T) {
 	dir := corpusDir(t)
-	if _, err := exec.LookPath("tshark"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark not installed (CI=true); install the Debian package tshark")
-		}
-		t.Skip("tshark not installed; skipping")
-	}
+	needs.Binary(t, "tshark", "Debian package tshark")
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
 		if err != nil {

@@ -166,7 +166,7 @@ func chooseSource(tl *Timeline, mem []MemSeries, want Source, notes *[]Note) Sou
 	if want == SourceCapture || want == SourceLog {
 		return want
 	}
-	mf, ml := memSpan(mem)
+	mf, ml := MemSpan(mem)
 	st := tl.Stats()
 	overlap := func(s Source) time.Duration {
 		a, b := st.First[s], st.Last[s]
@@ -193,7 +193,7 @@ func chooseSource(tl *Timeline, mem []MemSeries, want Source, notes *[]Note) Sou
 // window intersects the memory span with the chosen source's span and
 // lays the grid over it.
 func (a *analysis) window(mem []MemSeries, notes *[]Note) (grid, bool) {
-	mf, ml := memSpan(mem)
+	mf, ml := MemSpan(mem)
 	st := a.tl.Stats()
 	ef, el := st.First[a.src], st.Last[a.src]
 	switch {

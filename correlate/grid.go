@@ -40,8 +40,10 @@ func pollInterval(mem []MemSeries) time.Duration {
 	return time.Duration(median(iv))
 }
 
-// memSpan is the earliest and latest sample over all series.
-func memSpan(mem []MemSeries) (first, last time.Time) {
+// MemSpan is the earliest and latest sample over all series (zero times
+// when there is none): the time the memory recording covers. Callers use it
+// to compare that coverage with the capture's before analysing.
+func MemSpan(mem []MemSeries) (first, last time.Time) {
 	for _, s := range mem {
 		for _, p := range s.Points {
 			if first.IsZero() || p.Time.Before(first) {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // corpusDir is the shared corpus relative to this package (repo root's
@@ -18,12 +20,7 @@ const corpusDir = "../../shared/corpus"
 // corpus the test skips, or fails under CI=true.
 func corpusMessages(t *testing.T) map[string][]byte {
 	t.Helper()
-	if st, err := os.Stat(corpusDir); err != nil || !st.IsDir() {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus %s missing (CI=true)", corpusDir)
-		}
-		t.Skipf("corpus %s not found; skipping (CI=true makes this fatal)", corpusDir)
-	}
+	needs.Dir(t, "corpus", corpusDir)
 	out := map[string][]byte{}
 	for _, d := range []string{"rfc4475-sipgo", "rfc5118-ersip", "cipango", "kamailio-test-sip"} {
 		err := filepath.WalkDir(filepath.Join(corpusDir, d), func(p string, e fs.DirEntry, err error) error {

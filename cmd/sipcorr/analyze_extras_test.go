@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/internal/needs"
 	"github.com/sipcorr/sipcorr/report"
 )
 
@@ -21,13 +22,7 @@ import (
 func leakDemo(t *testing.T) (mem, pcap string) {
 	t.Helper()
 	mem, pcap = repo("testdata", "demo", "leak", "mem.jsonl"), repo("testdata", "demo", "leak", "edge.pcapng")
-	if _, err := os.Stat(mem); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("leak demo missing: %v", err)
-		}
-		t.Skipf("leak demo missing: %v", err)
-	}
-	return mem, pcap
+	return needs.Path(t, "leak demo", mem), pcap
 }
 
 func TestAnalyzeHTMLInventory(t *testing.T) {
@@ -135,13 +130,7 @@ func TestAnalyzeEvidence(t *testing.T) {
 	}
 
 	// tshark (the second opinion) reads the same packets and comments.
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark not installed")
-		}
-		t.Skip("tshark not installed: skipping the second opinion")
-	}
+	tshark := needs.Binary(t, "tshark", "Debian package tshark; it gives the second opinion")
 	outb, err := exec.Command(tshark, "-r", ev, "-T", "fields", "-e", "frame.comment").Output()
 	if err != nil {
 		t.Fatalf("tshark: %v", err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sipcorr/sipcorr/internal/livetest"
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // liveReport is the part of the capture JSON the tests read.
@@ -333,7 +334,7 @@ func runLiveMix(t *testing.T, rate float64, total int) {
 func checkEvidenceWithTshark(t *testing.T, path string, want int) {
 	t.Helper()
 	if _, err := exec.LookPath("tshark"); err != nil {
-		if os.Getenv("CI") == "true" {
+		if needs.CI() {
 			t.Fatalf("tshark (Debian package tshark) is needed under CI=true: %v", err)
 		}
 		t.Logf("tshark not found: evidence file not cross-checked")

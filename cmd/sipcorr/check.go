@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/sipcorr/sipcorr/capture"
+	"github.com/sipcorr/sipcorr/internal/checkline"
 	"github.com/sipcorr/sipcorr/report"
 	"github.com/sipcorr/sipcorr/sipparse"
 )
@@ -18,18 +18,6 @@ import (
 // maxRawMessage bounds a raw message file: SIP over UDP tops out at 64 KiB and
 // Kamailio's TCP reader at its BUF_SIZE; anything bigger is not one message.
 const maxRawMessage = 1 << 20
-
-// checkLine is one line of `sipcorr check` output. The field set and order
-// are an interface: other tools and the Kamailio differential test read it.
-type checkLine struct {
-	Source   string   `json:"source"`
-	CoreDrop bool     `json:"core_drop"`
-	Failed   []uint32 `json:"failed"`
-	First    uint32   `json:"first"`
-	Code     int      `json:"code"`
-	Reason   string   `json:"reason"`
-	Detail   string   `json:"detail"`
-}
 
 func runCheck(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet("check", e)
@@ -61,8 +49,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	out := bufio.NewWriter(e.stdout)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
+	enc := checkline.NewEncoder(out)
 	code := exitOK
 	p := newPipeline(capture.Options{}, j)
 	for _, path := range fs.Args() {
@@ -109,7 +96,7 @@ func printVersions(w io.Writer) error {
 
 // checkInput judges one input: a capture file message by message, anything
 // else as one raw SIP message.
-func checkInput(ctx context.Context, p *pipeline, j *judge, path string, enc *json.Encoder) error {
+func checkInput(ctx context.Context, p *pipeline, j *judge, path string, enc *checkline.Encoder) error {
 	var encErr error
 	emit := func(m *judged) {
 		if encErr != nil {
@@ -154,15 +141,13 @@ func readRaw(path string) ([]byte, error) {
 	return raw, nil
 }
 
-func newCheckLine(source string, m *sipparse.Message, v *sipparse.Verdict, parseErr error) checkLine {
+// newCheckLine is the output line for one message (the format is
+// internal/checkline's, shared with the Kamailio oracle).
+func newCheckLine(source string, m *sipparse.Message, v *sipparse.Verdict, parseErr error) checkline.Line {
 	if parseErr != nil {
 		// Not SIP at all: Kamailio's core cannot parse a first line either.
-		return checkLine{Source: source, CoreDrop: true, Failed: []uint32{}, Detail: parseErr.Error()}
+		return checkline.Line{Source: source, CoreDrop: true, Failed: checkline.Bits(0), Detail: parseErr.Error()}
 	}
-	l := checkLine{Source: source, CoreDrop: v.CoreDrop, Failed: []uint32{}, First: uint32(v.First),
+	return checkline.Line{Source: source, CoreDrop: v.CoreDrop, Failed: checkline.Bits(uint32(v.Failed)), First: uint32(v.First),
 		Code: v.Code, Reason: v.Reason, Detail: v.Detail()}
-	for _, b := range v.Failed.Bits() {
-		l.Failed = append(l.Failed, uint32(b))
-	}
-	return l
 }

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sipcorr/sipcorr/internal/checkline"
 )
 
 // TestCheckOutputKeys pins the machine-readable line: exactly these keys, in
@@ -63,11 +65,11 @@ func TestCheckAgreesWithRecordedKamailio(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want := map[string]checkLine{}
+	want := map[string]checkline.Line{}
 	var inputs []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var l checkLine
+		var l checkline.Line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestCheckAgreesWithRecordedKamailio(t *testing.T) {
 	}
 	agree := 0
 	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var got checkLine
+		var got checkline.Line
 		if err := json.Unmarshal([]byte(line), &got); err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +133,7 @@ reply_route {
 		!strings.Contains(stderr, "replies judged with checks 64, uri_checks 6") {
 		t.Errorf("cfg summary: %s", stderr)
 	}
-	var l checkLine
+	var l checkline.Line
 	if err := json.Unmarshal([]byte(stdout), &l); err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (r *logRun) offenders(in *offenderInput, c *offenderCollector, a *report.An
 	}
 	mem := offenderSeries(in.set, in.live)
 	spreadOf(in.flags.receivers, in.set, in.live, j.cfg).apply(mem)
-	memFrom, memTo := seriesSpan(mem)
+	memFrom, memTo := correlate.MemSpan(mem)
 	capCov := overlapOf(memFrom, memTo, r.capFrom, r.capTo)
 	logCov := overlapOf(memFrom, memTo, r.logFrom, r.logTo)
 	if logCov <= capCov {
@@ -58,7 +58,7 @@ func (in *offenderInput) span() (from, to time.Time) {
 	if in == nil || in.set == nil {
 		return time.Time{}, time.Time{}
 	}
-	return seriesSpan(offenderSeries(in.set, nil))
+	return correlate.MemSpan(offenderSeries(in.set, nil))
 }
 
 // step is the memory history's median poll interval; 0 without one.
@@ -79,21 +79,6 @@ func (in *offenderInput) step() time.Duration {
 	}
 	slices.Sort(steps)
 	return steps[len(steps)/2]
-}
-
-// seriesSpan is the time the memory series cover.
-func seriesSpan(mem []correlate.MemSeries) (from, to time.Time) {
-	for _, s := range mem {
-		for _, p := range s.Points {
-			if from.IsZero() || p.Time.Before(from) {
-				from = p.Time
-			}
-			if p.Time.After(to) {
-				to = p.Time
-			}
-		}
-	}
-	return from, to
 }
 
 // overlapOf is the length of [a0, a1] ∩ [b0, b1]; 0 when either is unset.

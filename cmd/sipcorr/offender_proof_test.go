@@ -17,6 +17,7 @@ import (
 
 	"github.com/sipcorr/sipcorr/internal/kamtest"
 	"github.com/sipcorr/sipcorr/internal/leaktest"
+	"github.com/sipcorr/sipcorr/internal/needs"
 	"github.com/sipcorr/sipcorr/memstat"
 )
 
@@ -48,7 +49,7 @@ type proofRun struct {
 // bytes/message estimate within ±25 % of the growth the RPC shows per
 // stored item, and must not name the Grandstream.
 func TestOffenderProof(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") != "true" {
+	if testing.Short() && !needs.CI() {
 		t.Skip("about 80 s with a real Kamailio; skipped with -short")
 	}
 	began := time.Now()

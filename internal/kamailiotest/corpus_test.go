@@ -2,10 +2,11 @@ package kamailiotest
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // repoRoot is the repository root relative to this package.
@@ -19,13 +20,7 @@ var sipDir = filepath.Join(repoRoot, "testdata", "sip")
 func corpusDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(repoRoot, "..", "shared", "corpus")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus directory %s missing (CI=true)", dir)
-		}
-		t.Skipf("corpus directory %s not found; skipping (CI=true makes this fatal)", dir)
-	}
-	return dir
+	return needs.Dir(t, "corpus directory", dir)
 }
 
 // loadAll returns testdata/sip, the corpus message files and the corpus

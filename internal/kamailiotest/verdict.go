@@ -1,9 +1,10 @@
 package kamailiotest
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/sipcorr/sipcorr/internal/checkline"
 )
 
 // Verdict is Kamailio's verdict on one message for one configuration
@@ -132,21 +133,13 @@ func replyText(out Outcome) string {
 // (sipparse's tests import it).
 func checkBit(b uint32) string { return fmt.Sprintf("check %d", b) }
 
-// Line is one line of `sipcorr check` output (see the sipparse API
-// contract); the oracle writes the same shape.
-type Line struct {
-	Source   string   `json:"source"`
-	CoreDrop bool     `json:"core_drop"`
-	Failed   []uint32 `json:"failed"`
-	First    uint32   `json:"first"`
-	Code     int      `json:"code"`
-	Reason   string   `json:"reason"`
-	Detail   string   `json:"detail"`
-}
+// Line is one line of `sipcorr check` output; the oracle writes the same
+// shape, defined once in internal/checkline.
+type Line = checkline.Line
 
 // Line renders v as a check-output line for source.
 func (v Verdict) Line(source string) Line {
-	l := Line{Source: source, CoreDrop: v.CoreDrop, Failed: Bits(v.Failed), First: v.First, Code: v.Code, Reason: v.Reason}
+	l := Line{Source: source, CoreDrop: v.CoreDrop, Failed: checkline.Bits(v.Failed), First: v.First, Code: v.Code, Reason: v.Reason}
 	var d []string
 	if v.CoreDrop {
 		d = append(d, "kamailio core dropped the message")
@@ -165,17 +158,6 @@ func (v Verdict) Line(source string) Line {
 	return l
 }
 
-// MarshalLine encodes l as one JSON line without a trailing newline.
-func MarshalLine(l Line) ([]byte, error) { return json.Marshal(l) }
-
-// Bits lists the set bits of m in ascending order (never nil, so that
-// JSON shows []).
-func Bits(m uint32) []uint32 {
-	out := []uint32{}
-	for b := uint32(1); b != 0 && b <= m; b <<= 1 {
-		if m&b != 0 {
-			out = append(out, b)
-		}
-	}
-	return out
-}
+// MarshalLine encodes l as one JSON line without a trailing newline, in
+// the recorded verdict files' form (checkline.Marshal).
+func MarshalLine(l Line) ([]byte, error) { return checkline.Marshal(l) }

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // Config describes the Kamailio to start. The zero value is a server with
@@ -54,12 +56,7 @@ func Release(t testing.TB, version string) (bin, modules string) {
 	dir := filepath.Join("/opt", "kamailio-"+version)
 	bin, modules = filepath.Join(dir, "sbin", "kamailio"), filepath.Join(dir, "lib64", "kamailio", "modules")
 	for _, p := range []string{bin, filepath.Join(modules, "sanity.so")} {
-		if _, err := os.Stat(p); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("Kamailio %s is not unpacked (scripts/kamailio-releases.sh): %v", version, err)
-			}
-			t.Skipf("Kamailio %s is not unpacked (run scripts/kamailio-releases.sh as root): %v", version, err)
-		}
+		needs.Path(t, fmt.Sprintf("Kamailio %s (run scripts/kamailio-releases.sh as root to unpack it)", version), p)
 	}
 	return bin, modules
 }
@@ -137,14 +134,7 @@ event_route[xhttp:request] {
 // it is not installed.
 func Binary(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("kamailio")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("kamailio not installed (CI=true needs the Debian package kamailio): %v", err)
-		}
-		t.Skipf("kamailio not installed (apt-get install kamailio): %v", err)
-	}
-	return p
+	return needs.Binary(t, "kamailio", "apt-get install kamailio")
 }
 
 // Start runs Kamailio with cfg and stops it in t.Cleanup. It waits until

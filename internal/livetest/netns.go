@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // Addresses of a Pair, inside its own namespaces only.
@@ -30,13 +32,7 @@ const (
 // instead, because CI runs as root and must not skip.
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("live capture tests need root (CI=true: not skipping)")
-	}
-	t.Skip("live capture tests need root (network namespaces, AF_PACKET)")
+	needs.Root(t, "live capture tests (network namespaces, AF_PACKET)")
 }
 
 // Pair is two network namespaces joined by a veth link: the sender side

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // tsharkDeviation is where tshark 4.0 legitimately disagrees with the
@@ -39,14 +41,7 @@ var tsharkDeviations = map[string]tsharkDeviation{
 // missing outside CI and failing under CI=true.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (Debian package tshark): %v", name, err)
-		}
-		t.Skipf("%s not installed (Debian package tshark); skipping the second opinion", name)
-	}
-	return p
+	return needs.Binary(t, name, "Debian package tshark; it gives the second opinion")
 }
 
 // tsharkCounts returns tshark's frame count, SIP message count and

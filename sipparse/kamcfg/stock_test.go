@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/sipcorr/sipcorr/internal/needs"
 )
 
 // stockCfg is the kamailio.cfg Debian's kamailio package installs.
@@ -17,10 +19,7 @@ func needStock(t *testing.T) []byte {
 	t.Helper()
 	b, err := os.ReadFile(stockCfg)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %v (install Debian package kamailio)", err)
-		}
-		t.Skipf("skipping: %v (install Debian package kamailio)", err)
+		needs.Skip(t, "%v (install Debian package kamailio)", err)
 	}
 	return b
 }
@@ -70,13 +69,7 @@ func TestStockCfg(t *testing.T) {
 // parsing its output must give the same calls and params as parsing the
 // original. Runs every table case Kamailio accepts, plus the stock cfg.
 func TestCfgPrintAgrees(t *testing.T) {
-	bin, err := exec.LookPath("kamailio")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but kamailio not found")
-		}
-		t.Skip("skipping: kamailio not found")
-	}
+	bin := needs.Binary(t, "kamailio", "Debian package kamailio")
 	all := append([]cfgCase(nil), cases...)
 	if b, err := os.ReadFile(stockCfg); err == nil {
 		all = append(all, cfgCase{name: "debian stock", cfg: string(b), defines: []string{"WITH_AUTH", "WITH_NAT"}})
@@ -140,13 +133,7 @@ func sameSanity(a, b *Config) bool { return reflect.DeepEqual(summary(a), summar
 // `kamailio -c` must fail, and a cfg kamcfg reads without warnings must
 // pass `kamailio -c`.
 func TestRefusalsMatchKamailio(t *testing.T) {
-	bin, err := exec.LookPath("kamailio")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but kamailio not found")
-		}
-		t.Skip("skipping: kamailio not found")
-	}
+	bin := needs.Binary(t, "kamailio", "Debian package kamailio")
 	head := "#!KAMAILIO\nlisten=udp:127.0.0.1:5060\nloadmodule \"sl.so\"\nloadmodule \"pv.so\"\nloadmodule \"sanity.so\"\n"
 	for _, c := range []struct {
 		name, cfg string
