@@ -141,22 +141,7 @@ func TestOffenderProof(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("analyze exit %d: %s", code, stderr)
 	}
-	var rep struct {
-		Suspects []struct {
-			UA              string                      `json:"ua"`
-			FirstRule       uint32                      `json:"first_rule"`
-			Series          string                      `json:"series"`
-			Messages        uint64                      `json:"messages"`
-			BytesPerMessage float64                     `json:"bytes_per_message"`
-			CI              struct{ Low, High float64 } `json:"bytes_per_message_ci95"`
-			Example         struct{ Header string }     `json:"example"`
-		} `json:"suspects"`
-		Bystanders []struct {
-			UA     string `json:"ua"`
-			Reason string `json:"reason"`
-		} `json:"malformed_without_impact"`
-		Remediation []string `json:"remediation"`
-	}
+	var rep realReport
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("analyze output: %v\n%s", err, stdout)
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/sipcorr/sipcorr/internal/leaktest"
 )
 
-// realReport is what the proof reads of `analyze --format json`.
+// realReport is what the proofs (TestRealLeakProof, TestOffenderProof)
+// read of `analyze --format json`.
 type realReport struct {
 	Suspects []struct {
 		UA              string                      `json:"ua"`
@@ -18,6 +19,7 @@ type realReport struct {
 		Messages        uint64                      `json:"messages"`
 		BytesPerMessage float64                     `json:"bytes_per_message"`
 		CI              struct{ Low, High float64 } `json:"bytes_per_message_ci95"`
+		Example         struct{ Header string }     `json:"example"`
 		KnownDefect     *struct {
 			ID       string `json:"id"`
 			Affected bool   `json:"affected"`
