@@ -144,7 +144,7 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 	}
 	mem := offenderSeries(in.set, in.live)
 	spreadOf(in.flags.receivers, in.set, in.live, j.cfg).apply(mem)
-	o := &report.Offenders{Analysis: a, Notes: in.notes}
+	o := &report.Offenders{Analysis: a, Notes: in.notes, PoolSizeHint: poolSizeHint}
 	if in.set != nil {
 		var notes []report.Note
 		o.Memory, notes = memoryInput(in.set, mem)

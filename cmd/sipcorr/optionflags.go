@@ -1,0 +1,40 @@
+package main
+
+import "strings"
+
+// The libraries speak of their own options: capture's counters say
+// "outside Options.Ports", capture/live says "Options.Netns needs the
+// AF_PACKET source". sipcorr's user sets those options with flags, so what
+// sipcorr prints of that text names the flag instead. optionFlagPairs is
+// the one table of it (option, flag, option, flag, ...); TestOptionFlags
+// checks that every option named exists and every flag is defined.
+func optionFlagPairs() []string {
+	return []string{
+		"HEPOptions.Password", "--hep-password", // capture.HEPOptions
+		"Options.Netns", "--netns", // live.Options
+		"Options.Ports", "--ports", // capture.Options, live.Options
+	}
+}
+
+// poolSizeHint is report.Offenders.PoolSizeHint: how a sipcorr user gets
+// the pool sizes the projection needs.
+const poolSizeHint = "give --rpc to read the pool sizes from the server"
+
+// flagWords rewrites library text for sipcorr's user: option names become
+// the flags that set them.
+func flagWords(s string) string {
+	if !strings.Contains(s, "Options.") {
+		return s // the common case, without building the replacer
+	}
+	return strings.NewReplacer(optionFlagPairs()...).Replace(s)
+}
+
+// flagError is an error of a library as sipcorr prints it (flagWords);
+// errors.Is and errors.As see the library's error.
+type flagError struct{ err error }
+
+// Error is the library's message in sipcorr's terms.
+func (e flagError) Error() string { return flagWords(e.err.Error()) }
+
+// Unwrap returns the library's error.
+func (e flagError) Unwrap() error { return e.err }
