@@ -4,7 +4,7 @@ import "strings"
 
 // The libraries speak of their own options: capture's counters say
 // "outside Options.Ports", capture/live says "Options.Netns needs the
-// AF_PACKET source". sipcorr's user sets those options with flags, so what
+// AF_PACKET source", esquery's diagnosis says "check Query.From". sipcorr's user sets those options with flags, so what
 // sipcorr prints of that text names the flag instead. optionFlagPairs is
 // the one table of it (option, flag, option, flag, ...); TestOptionFlags
 // checks that every option named exists and every flag is defined.
@@ -13,6 +13,12 @@ func optionFlagPairs() []string {
 		"HEPOptions.Password", "--hep-password", // capture.HEPOptions
 		"Options.Netns", "--netns", // live.Options
 		"Options.Ports", "--ports", // capture.Options, live.Options
+		"Query.Indices", "--es-index", // esquery.Query
+		"Query.From", "--es-from",
+		"Query.To", "--es-to",
+		"Query.TimeField", "--es-time-field",
+		"Query.MessageField", "--es-message-field",
+		"Query.Phrases", "--es-phrase",
 	}
 }
 
@@ -23,7 +29,7 @@ const poolSizeHint = "give --rpc to read the pool sizes from the server"
 // flagWords rewrites library text for sipcorr's user: option names become
 // the flags that set them.
 func flagWords(s string) string {
-	if !strings.Contains(s, "Options.") {
+	if !strings.Contains(s, "Options.") && !strings.Contains(s, "Query.") {
 		return s // the common case, without building the replacer
 	}
 	return strings.NewReplacer(optionFlagPairs()...).Replace(s)

@@ -12,15 +12,18 @@ import (
 
 	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/capture/live"
+	"github.com/sipcorr/sipcorr/esquery"
 )
 
 // TestOptionFlags checks the table of flagWords: every option it names is
-// a field of a library's options type, and every flag is one of sipcorr's
-// (in the -h output of analyze or capture).
+// a field of a library's options type (capture, capture/live, esquery),
+// and every flag is one of sipcorr's (in the -h output of analyze or
+// capture).
 func TestOptionFlags(t *testing.T) {
 	types := map[string][]reflect.Type{
 		"Options":    {reflect.TypeFor[capture.Options](), reflect.TypeFor[live.Options]()},
 		"HEPOptions": {reflect.TypeFor[capture.HEPOptions]()},
+		"Query":      {reflect.TypeFor[esquery.Query]()},
 	}
 	_, _, analyzeHelp := runCmd(t, "analyze", "-h")
 	_, _, captureHelp := runCmd(t, "capture", "-h")
@@ -62,6 +65,8 @@ func TestLibraryTextNamesFlags(t *testing.T) {
 			"HEP messages whose auth key does not match --hep-password (skipped)"},
 		{"live error", flagError{pcapErr}.Error(), "capture on eth0: open: --netns needs the AF_PACKET source"},
 		{"errors.As through flagError", fmt.Sprint(errors.As(flagError{pcapErr}, &le) && le == pcapErr), "true"},
+		{"Elasticsearch diagnosis", flagWords("no document lies in the window (check Query.From/Query.To, or Query.TimeField)"),
+			"no document lies in the window (check --es-from/--es-to, or --es-time-field)"},
 		{"text without options", flagWords("packets read"), "packets read"},
 	} {
 		if c.got != c.want {
