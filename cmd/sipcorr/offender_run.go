@@ -241,7 +241,7 @@ func remediationConfig(j *judge, fs *flag.FlagSet) correlate.SanityConfig {
 // affect v are listed, so the affected range is v itself.
 func correlateDefects(v sipparse.Version) []correlate.KnownDefect {
 	var out []correlate.KnownDefect
-	for _, d := range sipparse.KnownDefects(v) {
+	for _, d := range knownDefects(v) {
 		if d.Crash || d.Check == 0 {
 			continue
 		}

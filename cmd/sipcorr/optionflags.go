@@ -4,7 +4,8 @@ import "strings"
 
 // The libraries speak of their own options: capture's counters say
 // "outside Options.Ports", capture/live says "Options.Netns needs the
-// AF_PACKET source", esquery's diagnosis says "check Query.From". sipcorr's user sets those options with flags, so what
+// AF_PACKET source", esquery's diagnosis says "check Query.From",
+// sipparse's known defects say "give Version.Patch". sipcorr's user sets those options with flags, so what
 // sipcorr prints of that text names the flag instead. optionFlagPairs is
 // the one table of it (option, flag, option, flag, ...); TestOptionFlags
 // checks that every option named exists and every flag is defined.
@@ -19,6 +20,9 @@ func optionFlagPairs() []string {
 		"Query.TimeField", "--es-time-field",
 		"Query.MessageField", "--es-message-field",
 		"Query.Phrases", "--es-phrase",
+		// sipparse: a defect of some patch releases of a branch asks for
+		// the patch level of the version
+		"Version.Patch", "--kamailio-version with the patch level",
 	}
 }
 
@@ -29,7 +33,7 @@ const poolSizeHint = "give --rpc to read the pool sizes from the server"
 // flagWords rewrites library text for sipcorr's user: option names become
 // the flags that set them.
 func flagWords(s string) string {
-	if !strings.Contains(s, "Options.") && !strings.Contains(s, "Query.") {
+	if !strings.Contains(s, "Options.") && !strings.Contains(s, "Query.") && !strings.Contains(s, "Version.") {
 		return s // the common case, without building the replacer
 	}
 	return strings.NewReplacer(optionFlagPairs()...).Replace(s)

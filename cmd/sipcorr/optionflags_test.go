@@ -13,6 +13,7 @@ import (
 	"github.com/sipcorr/sipcorr/capture"
 	"github.com/sipcorr/sipcorr/capture/live"
 	"github.com/sipcorr/sipcorr/esquery"
+	"github.com/sipcorr/sipcorr/sipparse"
 )
 
 // TestOptionFlags checks the table of flagWords: every option it names is
@@ -24,6 +25,7 @@ func TestOptionFlags(t *testing.T) {
 		"Options":    {reflect.TypeFor[capture.Options](), reflect.TypeFor[live.Options]()},
 		"HEPOptions": {reflect.TypeFor[capture.HEPOptions]()},
 		"Query":      {reflect.TypeFor[esquery.Query]()},
+		"Version":    {reflect.TypeFor[sipparse.Version]()},
 	}
 	_, _, analyzeHelp := runCmd(t, "analyze", "-h")
 	_, _, captureHelp := runCmd(t, "capture", "-h")
@@ -32,7 +34,11 @@ func TestOptionFlags(t *testing.T) {
 		t.Fatalf("%d entries, want option/flag pairs", len(pairs))
 	}
 	for i := 0; i < len(pairs); i += 2 {
-		option, flagName := pairs[i], pairs[i+1]
+		option, words := pairs[i], pairs[i+1]
+		flagName, _, _ := strings.Cut(words, " ")
+		if got := flagWords(option); got != words {
+			t.Errorf("flagWords(%q) = %q, want %q", option, got, words)
+		}
 		typ, field, _ := strings.Cut(option, ".")
 		found := false
 		for _, rt := range types[typ] {
@@ -67,6 +73,8 @@ func TestLibraryTextNamesFlags(t *testing.T) {
 		{"errors.As through flagError", fmt.Sprint(errors.As(flagError{pcapErr}, &le) && le == pcapErr), "true"},
 		{"Elasticsearch diagnosis", flagWords("no document lies in the window (check Query.From/Query.To, or Query.TimeField)"),
 			"no document lies in the window (check --es-from/--es-to, or --es-time-field)"},
+		{"known defect of some patch releases", patchUnknownTitle(t, "5.2"),
+			"GH1990 [only Kamailio 5.2.0-5.2.3 of the 5.2 branch; give --kamailio-version with the patch level to know]"},
 		{"text without options", flagWords("packets read"), "packets read"},
 	} {
 		if c.got != c.want {
@@ -108,4 +116,23 @@ func TestOffenderPoolSizeHint(t *testing.T) {
 	if want := "No series with a known pool size (give --rpc to read the pool sizes from the server)."; !strings.Contains(string(page), want) {
 		t.Errorf("HTML lacks %q", want)
 	}
+}
+
+// patchUnknownTitle is the ID and the bracketed end of the title of the
+// first known defect that depends on the patch level of branch.
+func patchUnknownTitle(t *testing.T, branch string) string {
+	t.Helper()
+	v, err := sipparse.ParseVersion(branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range knownDefects(v) {
+		if d.PatchUnknown {
+			if i := strings.LastIndex(d.Title, " ["); i >= 0 {
+				return d.ID + d.Title[i:]
+			}
+			return d.Title
+		}
+	}
+	return "no defect of " + branch + " depends on the patch level"
 }
