@@ -2,13 +2,14 @@ package main
 
 import "strings"
 
-// The libraries speak of their own options: capture's counters say
-// "outside Options.Ports", capture/live says "Options.Netns needs the
-// AF_PACKET source", esquery's diagnosis says "check Query.From",
-// sipparse's known defects say "give Version.Patch". sipcorr's user sets those options with flags, so what
-// sipcorr prints of that text names the flag instead. optionFlagPairs is
-// the one table of it (option, flag, option, flag, ...); TestOptionFlags
-// checks that every option named exists and every flag is defined.
+// optionFlagPairs is the one table (option, flag, option, flag, ...) of
+// the library options sipcorr sets with flags. The libraries speak of their
+// own options: capture's counters say "outside Options.Ports", capture/live
+// says "Options.Netns needs the AF_PACKET source", esquery's diagnosis says
+// "check Query.From", sipparse's known defects say "give Version.Patch".
+// What sipcorr prints of that text names the flag instead (flagWords).
+// TestOptionFlags checks that every option named exists and every flag is
+// defined.
 func optionFlagPairs() []string {
 	return []string{
 		"HEPOptions.Password", "--hep-password", // capture.HEPOptions
