@@ -10,7 +10,7 @@ import (
 
 // TestDecoderHEPPort: a HEP packet captured on a HEP port gives the SIP
 // message with the HEP time and addresses, not the carrier's; without
-// HEPPorts it is non-SIP as before.
+// HEPPorts the same packet is counted as non-SIP and nothing is emitted.
 func TestDecoderHEPPort(t *testing.T) {
 	frame := udp4Frame(t, "127.0.0.1", "127.0.0.2", 40000, 9060, string(hep3Fixture))
 	ci := gopacket.CaptureInfo{Timestamp: time.Unix(9, 0), CaptureLength: len(frame), Length: len(frame)}

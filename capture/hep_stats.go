@@ -27,7 +27,7 @@ type HEPStats struct {
 	NotSIPText uint64 `json:"hep_payload_not_sip" desc:"HEP messages typed SIP whose payload is no SIP start line (keepalives, garbage; skipped)"`
 	Compressed uint64 `json:"hep_compressed" desc:"HEP messages with a compressed payload (not decoded; skipped)"`
 	Transport  uint64 `json:"hep_other_transport" desc:"HEP SIP messages over a transport other than UDP/TCP (SCTP, ...; skipped)"`
-	AuthFailed uint64 `json:"hep_auth_mismatch" desc:"HEP messages whose auth key does not match --hep-password (skipped)"`
+	AuthFailed uint64 `json:"hep_auth_mismatch" desc:"HEP messages whose auth key does not match HEPOptions.Password (skipped)"`
 	Duplicates uint64 `json:"hep_duplicates" desc:"HEP messages identical to one seen just before (same time, addresses, payload; dropped)"`
 }
 

@@ -32,7 +32,7 @@ type Stats struct {
 	TransportErrors uint64 `json:"transport_errors" desc:"packets with a broken UDP/TCP header"`
 	OtherProtocol   uint64 `json:"other_protocol" desc:"IP packets neither UDP nor TCP (ICMP, ESP, ...)"`
 	SCTP            uint64 `json:"sctp" desc:"SCTP packets (not decoded)"`
-	PortFiltered    uint64 `json:"port_filtered" desc:"UDP/TCP packets outside --ports"`
+	PortFiltered    uint64 `json:"port_filtered" desc:"UDP/TCP packets outside Options.Ports"`
 	NonSIP          uint64 `json:"non_sip" desc:"UDP payloads that are not SIP (RTP, DNS, ...)"`
 	EmptyUDP        uint64 `json:"empty_udp" desc:"UDP datagrams without payload"`
 

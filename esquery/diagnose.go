@@ -49,7 +49,7 @@ type Diagnosis struct {
 	Fields                  []string // field names (type) the indices have, text fields first, at most maxDiagFields
 	MoreFields              int      // fields not listed
 	Sample                  string   // message (or field names) of the newest document in the window, phrase lines preferred
-	Text                    string   // one sentence for people: the cause and what to do
+	Text                    string   // one sentence for people: the cause and what to do, naming Query's fields (a program maps them to its flags)
 }
 
 const maxDiagFields = 30
@@ -263,7 +263,7 @@ func (d *Diagnosis) explain(q Query, f fieldSet) string {
 	}
 	switch d.Cause {
 	case CauseNoIndex:
-		return fmt.Sprintf("the index pattern %s matches no index (check --es-index)", q.Indices)
+		return fmt.Sprintf("the index pattern %s matches no index (check Query.Indices)", q.Indices)
 	case CauseEmpty:
 		return fmt.Sprintf("the indices %s hold no document", idx)
 	case CauseOutsideWindow:
@@ -271,18 +271,18 @@ func (d *Diagnosis) explain(q Query, f fieldSet) string {
 		if d.Phrased > 0 {
 			s += fmt.Sprintf(", their %d malformed-SIP line(s) %s", d.Phrased, span(d.PhraseFirst, d.PhraseLast))
 		}
-		return s + " (check --es-from/--es-to, or --es-time-field)"
+		return s + " (check Query.From/Query.To, or Query.TimeField)"
 	case CauseNoMessageField:
-		return fmt.Sprintf("%d document(s) in the window, but no index of %s maps the message field %q; the indices have: %s (set --es-message-field)", d.InWindow, idx, f.msg, fields)
+		return fmt.Sprintf("%d document(s) in the window, but no index of %s maps the message field %q; the indices have: %s (set Query.MessageField)", d.InWindow, idx, f.msg, fields)
 	case CauseMessageNotText:
-		return fmt.Sprintf("%d document(s) in the window, but %s is mapped as %s, not text: a phrase matches only a whole value (give --es-message-field a text field; the indices have: %s)%s",
+		return fmt.Sprintf("%d document(s) in the window, but %s is mapped as %s, not text: a phrase matches only a whole value (give Query.MessageField a text field; the indices have: %s)%s",
 			d.InWindow, f.msg, strings.Join(d.MessageTypes, "/"), fields, sample)
 	case CauseNoPhrase:
 		s := fmt.Sprintf("%d document(s) in the window, none of whose %s contains %q", d.InWindow, f.msg, q.Phrases)
 		if d.Phrased > 0 {
 			s += fmt.Sprintf(" (%d malformed-SIP line(s) outside it, %s)", d.Phrased, span(d.PhraseFirst, d.PhraseLast))
 		}
-		return s + sample + fmt.Sprintf(" (check --es-phrase or --es-message-field; the indices have: %s)", fields)
+		return s + sample + fmt.Sprintf(" (check Query.Phrases or Query.MessageField; the indices have: %s)", fields)
 	case CauseExtraFilter:
 		return fmt.Sprintf("%d malformed-SIP line(s) in the window, but the extra query %q excludes all of them%s", d.PhrasedInWindow, sanitize(q.Extra, 200), sample)
 	}

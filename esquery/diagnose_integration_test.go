@@ -45,7 +45,7 @@ func TestNodeDiagnose(t *testing.T) {
 				}
 			},
 			text: []string{"3 document(s) span 2026-11-01 08:00:00Z to 2026-11-03 08:00:00Z",
-				"2 malformed-SIP line(s) 2026-11-01 09:00:00Z to 2026-11-03 08:00:00Z", "--es-from"},
+				"2 malformed-SIP line(s) 2026-11-01 09:00:00Z to 2026-11-03 08:00:00Z", "Query.From"},
 		},
 		{
 			name:    "message under another field",
@@ -58,7 +58,7 @@ func TestNodeDiagnose(t *testing.T) {
 					t.Errorf("fields %q, in window %d", d.Fields, d.InWindow)
 				}
 			},
-			text: []string{`maps the message field "message"`, "log.text (text), @timestamp (date), level (keyword)", "--es-message-field"},
+			text: []string{`maps the message field "message"`, "log.text (text), @timestamp (date), level (keyword)", "Query.MessageField"},
 		},
 		{
 			name:    "message mapped as keyword",
@@ -83,7 +83,7 @@ func TestNodeDiagnose(t *testing.T) {
 				}
 			},
 			text: []string{"2 document(s) in the window", "Malformed SIP received", "1 malformed-SIP line(s) outside it",
-				"tcp_read: bad message", "host.name (keyword)", "--es-phrase"},
+				"tcp_read: bad message", "host.name (keyword)", "Query.Phrases"},
 		},
 		{
 			name: "extra query excludes all", mapping: textMapping, extra: "host.name:edge2",

@@ -78,6 +78,7 @@ func addOffenders(v *htmlView, r *HTMLReport, loc *time.Location, defRef map[str
 		}
 		v.Projs = append(v.Projs, pv)
 	}
+	v.PoolHint = o.PoolSizeHint
 	for _, n := range allNotes(o) {
 		v.Notes = append(v.Notes, kv{TerminalSafe(n.Kind), TerminalSafe(n.Text)})
 	}

@@ -27,6 +27,7 @@ type htmlView struct {
 	RuleChart *svgChart
 	Suspects  []suspectView
 	Projs     []projView
+	PoolHint  string // Offenders.PoolSizeHint
 	Steps     []remedyView
 	CfgLines  string
 	Bystander []bystanderView

@@ -27,6 +27,11 @@ type Offenders struct {
 	// Notes are data-quality notes about the inputs that correlate does not
 	// see (memory reader notes, version source), shown with its notes.
 	Notes []Note
+	// PoolSizeHint, shown when no series has a known pool size, tells
+	// the reader how to get one in the caller's terms (sipcorr: "give
+	// --rpc to read the pool sizes from the server"); this package knows
+	// no flags. Empty: only the fact is stated.
+	PoolSizeHint string
 }
 
 // Note is a data-quality note with a kind: "gap", "restart", "coverage",

@@ -62,7 +62,7 @@ func writeOffenderTable(w io.Writer, o *Offenders) error {
 	}
 
 	ew.printf("\nPROJECTION\n")
-	writeProjections(ew, d)
+	writeProjections(ew, d, o.PoolSizeHint)
 
 	ew.printf("\nREMEDIATION: kamailio.cfg\n")
 	writeRemediation(ew, d.Steps, d.Suspects)
@@ -134,9 +134,15 @@ func writeSuspectTable(ew *errWriter, ss []suspectDoc) {
 	}
 }
 
-func writeProjections(ew *errWriter, d offenderDoc) {
+// writeProjections writes the projection table; hint is
+// Offenders.PoolSizeHint, shown when no series has a pool size.
+func writeProjections(ew *errWriter, d offenderDoc, hint string) {
 	if len(d.Projections) == 0 {
-		ew.printf("  no series with a known pool size (give --rpc to read the pool sizes from the server)\n")
+		ew.printf("  no series with a known pool size")
+		if hint != "" {
+			ew.printf(" (%s)", TerminalSafe(hint))
+		}
+		ew.printf("\n")
 		return
 	}
 	// The soonest to run out first, then shared memory and the pkg process

@@ -148,7 +148,7 @@ func (d KnownDefect) forVersion(v Version, describe bool) (KnownDefect, bool) {
 	}
 	patches := d.affectedPatches(v)
 	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
-		" branch; give --kamailio-version with the patch level to know]"
+		" branch; give Version.Patch to know]"
 	d.Affected = patches + " (of " + v.Branch() + ".x; reference: " + d.Affected + ")"
 	return d, true
 }

@@ -163,7 +163,7 @@ func TestRegressionBareBranchHidesNoDefect(t *testing.T) {
 		if ok && d.Affected != tc.affected {
 			t.Errorf("%s: %s Affected = %q, want %q", tc.ver, tc.id, d.Affected, tc.affected)
 		}
-		if ok && v.PatchGuessed && tc.ver != "5.0" && !strings.Contains(d.Title, "give --kamailio-version with the patch level") {
+		if ok && v.PatchGuessed && tc.ver != "5.0" && !strings.Contains(d.Title, "give Version.Patch to know") {
 			t.Errorf("%s: %s Title %q does not ask for the patch level", tc.ver, tc.id, d.Title)
 		}
 	}
@@ -197,7 +197,7 @@ func TestAppendTriggeredEqualsDefectsFor(t *testing.T) {
 			if got[i].ID != want[i].ID || got[i].PatchUnknown != want[i].PatchUnknown {
 				t.Errorf("%s: defect %d = %s (patch unknown %v), want %s (%v)", ver, i, got[i].ID, got[i].PatchUnknown, want[i].ID, want[i].PatchUnknown)
 			}
-			if got[i].PatchUnknown && !strings.Contains(got[i].Title, "give --kamailio-version with the patch level") {
+			if got[i].PatchUnknown && !strings.Contains(got[i].Title, "give Version.Patch to know") {
 				t.Errorf("%s: %s Title %q does not name the affected patch releases", ver, got[i].ID, got[i].Title)
 			}
 		}

@@ -30,7 +30,7 @@ func OpenPcap(o Options) (Source, error) {
 	o = o.withDefaults()
 	fail := func(op string, err error) error { return &Error{Interface: o.Interface, Op: op, Err: err} }
 	if o.Netns != "" {
-		return nil, fail("open", errors.New("--netns needs the AF_PACKET source"))
+		return nil, fail("open", errors.New("Options.Netns needs the AF_PACKET source"))
 	}
 	in, err := pcap.NewInactiveHandle(o.Interface)
 	if err != nil {

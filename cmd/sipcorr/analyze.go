@@ -307,7 +307,7 @@ func sanityConfig(j *judge) report.SanityConfig {
 func counters(st capture.Stats) []report.Counter {
 	var out []report.Counter
 	for _, c := range st.Counters() {
-		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: c.Skip})
+		out = append(out, report.Counter{Key: c.Name, Name: flagWords(c.Desc), Value: c.Value, Skip: c.Skip})
 	}
 	return out
 }

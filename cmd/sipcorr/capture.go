@@ -327,7 +327,11 @@ func openSource(opts live.Options, kind, bpfExpr string, cfg *liveConfig) (live.
 			cfg.filterDesc = "none"
 		}
 	}
-	return open(opts)
+	src, err := open(opts)
+	if err != nil {
+		return nil, flagError{err}
+	}
+	return src, nil
 }
 
 func defaultFilterDesc(o live.Options) string {

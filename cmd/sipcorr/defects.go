@@ -7,6 +7,16 @@ import (
 	"github.com/sipcorr/sipcorr/sipparse"
 )
 
+// knownDefects is sipparse.KnownDefects(v) with the titles in sipcorr's
+// terms (flagWords: "give --kamailio-version with the patch level").
+func knownDefects(v sipparse.Version) []sipparse.KnownDefect {
+	ds := sipparse.KnownDefects(v)
+	for i := range ds {
+		ds[i].Title = flagWords(ds[i].Title)
+	}
+	return ds
+}
+
 // defectCounter counts, per known Kamailio defect, the messages of a run that
 // trigger it on the configured version.
 type defectCounter struct {
@@ -23,7 +33,7 @@ type defectCounter struct {
 
 func (d *defectCounter) add(v sipparse.Version, m *judged) {
 	if !d.tableSet || d.tableFor != v {
-		d.table, d.tableFor, d.tableSet = sipparse.KnownDefects(v), v, true
+		d.table, d.tableFor, d.tableSet = knownDefects(v), v, true
 	}
 	d.buf = sipparse.AppendTriggered(d.buf[:0], d.table, m.verdict)
 	for _, k := range d.buf {

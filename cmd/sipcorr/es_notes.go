@@ -75,5 +75,5 @@ func zeroNotes(ctx context.Context, c *esquery.Client, q esquery.Query, t *esque
 		return []string{fmt.Sprintf("Elasticsearch %s: the UA/source pattern matched none of the %d hits; newest: %q (check --es-pattern, --es-ua-field, --es-source-field)",
 			q.Indices, total, d.Sample)}
 	}
-	return []string{fmt.Sprintf("Elasticsearch %s: no malformed-SIP line: %s", q.Indices, d.Text)}
+	return []string{fmt.Sprintf("Elasticsearch %s: no malformed-SIP line: %s", q.Indices, flagWords(d.Text))}
 }

@@ -54,7 +54,7 @@ func (h *hepFlags) fileOptions(o *capture.Options) error {
 func hepCounters(st capture.HEPStats) []report.Counter {
 	var out []report.Counter
 	for _, c := range st.Counters() {
-		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: c.Skip})
+		out = append(out, report.Counter{Key: c.Name, Name: flagWords(c.Desc), Value: c.Value, Skip: c.Skip})
 	}
 	return out
 }

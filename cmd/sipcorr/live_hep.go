@@ -53,7 +53,7 @@ func (r *liveRun) hepCountersOf() []report.Counter {
 	}
 	var out []report.Counter
 	for _, c := range r.hep.Stats().Counters() {
-		out = append(out, report.Counter{Key: c.Name, Name: c.Desc, Value: c.Value, Skip: c.Skip})
+		out = append(out, report.Counter{Key: c.Name, Name: flagWords(c.Desc), Value: c.Value, Skip: c.Skip})
 	}
 	return out
 }

@@ -144,7 +144,7 @@ func (in *offenderInput) offenders(c *offenderCollector, a *report.Analysis, j *
 	}
 	mem := offenderSeries(in.set, in.live)
 	spreadOf(in.flags.receivers, in.set, in.live, j.cfg).apply(mem)
-	o := &report.Offenders{Analysis: a, Notes: in.notes}
+	o := &report.Offenders{Analysis: a, Notes: in.notes, PoolSizeHint: poolSizeHint}
 	if in.set != nil {
 		var notes []report.Note
 		o.Memory, notes = memoryInput(in.set, mem)
@@ -241,7 +241,7 @@ func remediationConfig(j *judge, fs *flag.FlagSet) correlate.SanityConfig {
 // affect v are listed, so the affected range is v itself.
 func correlateDefects(v sipparse.Version) []correlate.KnownDefect {
 	var out []correlate.KnownDefect
-	for _, d := range sipparse.KnownDefects(v) {
+	for _, d := range knownDefects(v) {
 		if d.Crash || d.Check == 0 {
 			continue
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/sipcorr/sipcorr/internal/synth"
+	"github.com/sipcorr/sipcorr/internal/pcapng"
 )
 
 // Limits bound an evidence file. Zero fields take the defaults.
@@ -47,7 +47,7 @@ type Writer struct {
 	path   string
 	f      *os.File
 	bw     *bufio.Writer
-	ng     *synth.NgWriter
+	ng     *pcapng.Writer
 	limits Limits
 	seen   map[string]map[uint32]int // UA → rule → packets written
 	keys   int
@@ -63,9 +63,9 @@ func Create(path string, link layers.LinkType, snaplen int, iface string, l Limi
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
-	ng, err := synth.NewNgWriter(bw, nil, "sipcorr capture (evidence)")
+	ng, err := pcapng.NewWriter(bw, nil, "sipcorr capture (evidence)")
 	if err == nil {
-		_, err = ng.AddInterface(synth.NgInterface{LinkType: link, Snaplen: uint32(snaplen), Name: iface, TSResol: 9})
+		_, err = ng.AddInterface(pcapng.Interface{LinkType: link, Snaplen: uint32(snaplen), Name: iface, TSResol: 9})
 	}
 	if err != nil {
 		f.Close()

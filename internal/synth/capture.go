@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/sipcorr/sipcorr/internal/pcapng"
 )
 
 // Mark describes a frame for the manifest counts.
@@ -50,7 +51,7 @@ type Capture struct {
 	Entry FileEntry
 
 	w      PacketWriter
-	ng     *NgWriter
+	ng     *pcapng.Writer
 	links  []Link
 	snap   []int
 	res    []time.Duration
@@ -150,7 +151,7 @@ func NewPcapCapture(w io.Writer, link Link, o PcapOptions, start time.Time, step
 // Description Block per link to w. tsresol[i] is interface i's if_tsresol
 // (6 or 9) and snaplen[i] its snap length (0 = unlimited).
 func NewNgCapture(w io.Writer, links []Link, tsresol []uint8, snaplen []uint32, start time.Time, step time.Duration) (*Capture, error) {
-	ng, err := NewNgWriter(w, binary.LittleEndian, "sipcorr synthcap")
+	ng, err := pcapng.NewWriter(w, binary.LittleEndian, "sipcorr synthcap")
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func NewNgCapture(w io.Writer, links []Link, tsresol []uint8, snaplen []uint32, 
 	c.Entry.Format = "pcapng"
 	c.Entry.ByteOrder = "little"
 	for i, l := range links {
-		if _, err := ng.AddInterface(NgInterface{LinkType: l.LinkType(), Snaplen: snaplen[i],
+		if _, err := ng.AddInterface(pcapng.Interface{LinkType: l.LinkType(), Snaplen: snaplen[i],
 			Name: "if" + strconv.Itoa(i) + "-" + l.String(), TSResol: tsresol[i]}); err != nil {
 			return nil, err
 		}

@@ -13,9 +13,10 @@
 //
 // The layers are built with gopacket's serialisation (layers +
 // SerializeLayers). Where gopacket has no serialiser (Linux SLL, SLL2) or
-// its writer lacks a feature (big-endian pcap, pcapng with several
-// interfaces, if_tsresol other than 9, Simple Packet Blocks), this package
-// writes the bytes itself.
+// its writer lacks a feature (big-endian pcap), this package writes the
+// bytes itself; pcapng (several interfaces, if_tsresol other than 9,
+// Simple Packet Blocks, comments) is written by internal/pcapng, which the
+// sipcorr binary's evidence writer shares.
 //
 // The package is organised by layer:
 //
@@ -23,7 +24,7 @@
 //     variants, the fixture parties and their exchanges;
 //   - ip.go, tcp.go: IPv4/IPv6, UDP, IP fragmentation, TCP connections;
 //   - link.go, tunnel.go: link-layer encapsulations and IP tunnels;
-//   - pcap.go, pcapng.go: capture file writers;
+//   - pcap.go: the classic pcap writer (pcapng is internal/pcapng);
 //   - capture.go, manifest.go: a capture under construction and its
 //     expected counts (the manifest other packages test against);
 //   - fixtures*.go: the catalogue of fixture files;

@@ -1,4 +1,15 @@
-package synth
+// Package pcapng writes pcapng files block by block: a Section Header
+// Block, Interface Description Blocks with if_name and if_tsresol,
+// Enhanced Packet Blocks with opt_comment, and Simple Packet Blocks
+// (draft-ietf-opsawg-pcapng). It is shared by the evidence writer that
+// ships in the sipcorr binary and by the test-capture generator
+// internal/synth, so the binary does not link the generator.
+//
+// gopacket's pcapgo.NgWriter fixes if_tsresol to 9, has no Simple Packet
+// Blocks and writes the host's GOARCH/GOOS into the section header, which
+// makes its files differ from machine to machine; this writer's output
+// depends only on what it is given.
+package pcapng
 
 import (
 	"encoding/binary"
@@ -34,8 +45,8 @@ type ByteOrder interface {
 	binary.AppendByteOrder
 }
 
-// NgInterface describes one pcapng Interface Description Block.
-type NgInterface struct {
+// Interface describes one Interface Description Block.
+type Interface struct {
 	LinkType layers.LinkType
 	// Snaplen is the IDB snap length; 0 means no limit. Simple Packet
 	// Blocks are truncated to interface 0's snaplen by readers.
@@ -47,24 +58,21 @@ type NgInterface struct {
 	TSResol uint8
 }
 
-// NgWriter writes pcapng files block by block. gopacket's pcapgo.NgWriter
-// fixes if_tsresol to 9, has no Simple Packet Blocks and writes the host's
-// GOARCH/GOOS into the section header (not reproducible across machines),
-// so this package has its own.
-type NgWriter struct {
+// Writer writes one pcapng section. It is not safe for concurrent use.
+type Writer struct {
 	w      io.Writer
 	bo     ByteOrder
-	ifaces []NgInterface
+	ifaces []Interface
 	buf    []byte
 }
 
-// NewNgWriter writes a Section Header Block in byte order bo (nil means
+// NewWriter writes a Section Header Block in byte order bo (nil means
 // little-endian) with shb_userappl set to app, and returns the writer.
-func NewNgWriter(w io.Writer, bo ByteOrder, app string) (*NgWriter, error) {
+func NewWriter(w io.Writer, bo ByteOrder, app string) (*Writer, error) {
 	if bo == nil {
 		bo = binary.LittleEndian
 	}
-	n := &NgWriter{w: w, bo: bo}
+	n := &Writer{w: w, bo: bo}
 	body := n.bo.AppendUint32(nil, ngByteOrderMagic)
 	body = n.bo.AppendUint16(body, 1) // major
 	body = n.bo.AppendUint16(body, 0) // minor
@@ -81,7 +89,7 @@ type opt struct {
 
 // appendOptions appends options and the end-of-options marker (none when
 // there are no options).
-func (n *NgWriter) appendOptions(b []byte, opts ...opt) []byte {
+func (n *Writer) appendOptions(b []byte, opts ...opt) []byte {
 	written := false
 	for _, o := range opts {
 		if len(o.value) == 0 {
@@ -108,7 +116,7 @@ func pad4(b []byte) []byte {
 }
 
 // block writes a block: type, total length, body (already padded), length.
-func (n *NgWriter) block(typ uint32, body []byte) error {
+func (n *Writer) block(typ uint32, body []byte) error {
 	total := uint32(12 + len(body))
 	n.buf = n.bo.AppendUint32(n.buf[:0], typ)
 	n.buf = n.bo.AppendUint32(n.buf, total)
@@ -120,7 +128,7 @@ func (n *NgWriter) block(typ uint32, body []byte) error {
 
 // AddInterface writes an Interface Description Block and returns its
 // interface ID.
-func (n *NgWriter) AddInterface(i NgInterface) (int, error) {
+func (n *Writer) AddInterface(i Interface) (int, error) {
 	body := n.bo.AppendUint16(nil, uint16(i.LinkType))
 	body = n.bo.AppendUint16(body, 0)
 	body = n.bo.AppendUint32(body, i.Snaplen)
@@ -151,22 +159,23 @@ func tsUnits(t time.Time, tsresol uint8) uint64 {
 }
 
 // WritePacket writes an Enhanced Packet Block on ci.InterfaceIndex with
-// the timestamp in that interface's resolution. It implements PacketWriter.
-func (n *NgWriter) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
+// the timestamp in that interface's resolution; it has the signature of
+// pcapgo.Writer.WritePacket so either can stand behind one interface.
+func (n *Writer) WritePacket(ci gopacket.CaptureInfo, data []byte) error {
 	return n.WriteEPB(ci, data)
 }
 
 // WriteEPB writes an Enhanced Packet Block with one opt_comment per
 // comment.
-func (n *NgWriter) WriteEPB(ci gopacket.CaptureInfo, data []byte, comments ...string) error {
+func (n *Writer) WriteEPB(ci gopacket.CaptureInfo, data []byte, comments ...string) error {
 	if ci.InterfaceIndex < 0 || ci.InterfaceIndex >= len(n.ifaces) {
-		return fmt.Errorf("synth: pcapng: no interface %d", ci.InterfaceIndex)
+		return fmt.Errorf("pcapng: no interface %d", ci.InterfaceIndex)
 	}
 	if ci.CaptureLength != len(data) || ci.CaptureLength > ci.Length {
-		return fmt.Errorf("synth: bad capture info %+v for %d bytes", ci, len(data))
+		return fmt.Errorf("pcapng: bad capture info %+v for %d bytes", ci, len(data))
 	}
 	if ci.Timestamp.IsZero() {
-		return fmt.Errorf("synth: zero timestamp")
+		return fmt.Errorf("pcapng: zero timestamp")
 	}
 	ts := tsUnits(ci.Timestamp, n.ifaces[ci.InterfaceIndex].TSResol)
 	body := n.bo.AppendUint32(nil, uint32(ci.InterfaceIndex))
@@ -185,9 +194,9 @@ func (n *NgWriter) WriteEPB(ci gopacket.CaptureInfo, data []byte, comments ...st
 // WriteSPB writes a Simple Packet Block: no interface ID (always 0), no
 // timestamp, no options. origLen is the length on the wire; data must
 // already be cut to interface 0's snaplen.
-func (n *NgWriter) WriteSPB(data []byte, origLen int) error {
+func (n *Writer) WriteSPB(data []byte, origLen int) error {
 	if len(n.ifaces) == 0 {
-		return fmt.Errorf("synth: pcapng: simple packet block before any interface")
+		return fmt.Errorf("pcapng: simple packet block before any interface")
 	}
 	body := n.bo.AppendUint32(nil, uint32(origLen))
 	return n.block(ngBlockSPB, pad4(append(body, data...)))
