@@ -178,25 +178,10 @@ func TestReadRPCLogCases(t *testing.T) {
 			if set.Averaged {
 				t.Error("answers are instantaneous readings: Averaged must be false")
 			}
-			text := notesText(set)
 			if tc.version != "" && set.Version != tc.version {
 				t.Errorf("version %q, want %q", set.Version, tc.version)
 			}
-			for k, want := range tc.want {
-				if got := values(set, k, 0); !equalFloats(got, want) {
-					t.Errorf("%s = %v, want %v\n%s", k, got, want, text)
-				}
-			}
-			for k, n := range tc.segs {
-				if got := segments(set, k); got != n {
-					t.Errorf("%s: %d segments, want %d\n%s", k, got, n, text)
-				}
-			}
-			for _, n := range tc.notes {
-				if !strings.Contains(text, n) {
-					t.Errorf("no note %q in\n%s", n, text)
-				}
-			}
+			checkExpected(t, set, tc.want, tc.segs, tc.notes)
 		})
 	}
 }
@@ -248,25 +233,10 @@ func TestReadRPCLogFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkSet(t, set)
-			text := notesText(set)
 			if set.Averaged {
 				t.Error("Averaged")
 			}
-			for k, want := range tc.want {
-				if got := values(set, k, 0); !equalFloats(got, want) {
-					t.Errorf("%s = %v, want %v\n%s", k, got, want, text)
-				}
-			}
-			for k, n := range tc.segs {
-				if got := segments(set, k); got != n {
-					t.Errorf("%s: %d segments, want %d\n%s", k, got, n, text)
-				}
-			}
-			for _, n := range tc.notes {
-				if !strings.Contains(text, n) {
-					t.Errorf("no note %q in\n%s", n, text)
-				}
-			}
+			checkExpected(t, set, tc.want, tc.segs, tc.notes)
 		})
 	}
 }
@@ -376,3 +346,26 @@ func TestDetectFormat(t *testing.T) {
 }
 
 func newPeekReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// checkExpected compares set with a case's expected values per series
+// key, segment counts per key and notes (substrings), printing the notes
+// with any mismatch.
+func checkExpected(t *testing.T, set *Set, want map[string][]float64, segs map[string]int, notes []string) {
+	t.Helper()
+	text := notesText(set)
+	for k, w := range want {
+		if got := values(set, k, 0); !equalFloats(got, w) {
+			t.Errorf("%s = %v, want %v\n%s", k, got, w, text)
+		}
+	}
+	for k, n := range segs {
+		if got := segments(set, k); got != n {
+			t.Errorf("%s: %d segments, want %d\n%s", k, got, n, text)
+		}
+	}
+	for _, n := range notes {
+		if !strings.Contains(text, n) {
+			t.Errorf("no note %q in\n%s", n, text)
+		}
+	}
+}

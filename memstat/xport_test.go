@@ -141,17 +141,7 @@ func TestReadXportCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkSet(t, set)
-			text := notesText(set)
-			for k, want := range tc.want {
-				if got := values(set, k, 0); !equalFloats(got, want) {
-					t.Errorf("%s = %v, want %v\n%s", k, got, want, text)
-				}
-			}
-			for _, n := range tc.notes {
-				if !strings.Contains(text, n) {
-					t.Errorf("no note %q in\n%s", n, text)
-				}
-			}
+			checkExpected(t, set, tc.want, nil, tc.notes)
 		})
 	}
 }
