@@ -86,7 +86,7 @@ var knownDefects = []KnownDefect{
 func KnownDefects(v Version) []KnownDefect {
 	var out []KnownDefect
 	for _, d := range knownDefects {
-		if d, ok := d.forVersion(v, true); ok {
+		if d, ok := d.forVersion(v); ok {
 			out = append(out, d)
 		}
 	}
@@ -121,10 +121,7 @@ func FixedDefects(v Version) []KnownDefect {
 // branch if it affects any of its releases, and Title and Affected then name
 // the affected patch releases and ask for the patch level, so "5.2" does not
 // silently become 5.2.8 and hide GH1990 (5.2.0-5.2.3).
-//
-// describe=false (the per-message path, which must not allocate) only sets
-// PatchUnknown; KnownDefects(v) gives the texts.
-func (d KnownDefect) forVersion(v Version, describe bool) (KnownDefect, bool) {
+func (d KnownDefect) forVersion(v Version) (KnownDefect, bool) {
 	if !v.PatchGuessed || v.Master {
 		return d, d.affects(v)
 	}
@@ -143,9 +140,6 @@ func (d KnownDefect) forVersion(v Version, describe bool) (KnownDefect, bool) {
 		return d, true // every release of the branch: nothing to ask
 	}
 	d.PatchUnknown = true
-	if !describe {
-		return d, true // no text: the per-message path must not allocate
-	}
 	patches := d.affectedPatches(v)
 	d.Title += " [only Kamailio " + patches + " of the " + v.Branch() +
 		" branch; give Version.Patch to know]"
@@ -188,34 +182,22 @@ func (d KnownDefect) affectedPatches(v Version) string {
 }
 
 // DefectsFor returns the known defects of version v that the judged message
-// triggers (e.g. a 420 Proxy-Require failure on 5.2.3 -> GH1990). It does not
-// allocate when nothing applies; AppendDefectsFor never does once dst has room.
+// triggers (e.g. a 420 Proxy-Require failure on 5.2.3 -> GH1990), as
+// KnownDefects(v) describes them. It does not allocate when nothing can
+// apply; a caller judging every message keeps KnownDefects(v) and uses
+// AppendTriggered, which never allocates once dst has room.
 func DefectsFor(v Version, verdict *Verdict) []KnownDefect {
-	return AppendDefectsFor(nil, v, verdict)
-}
-
-// AppendDefectsFor appends to dst the known defects of version v that the
-// judged message triggers, for callers that judge every message.
-func AppendDefectsFor(dst []KnownDefect, v Version, verdict *Verdict) []KnownDefect {
 	if !verdict.mayTriggerDefect() {
-		return dst // nearly every message: no need to walk the table
+		return nil // nearly every message: no need to build the table
 	}
-	for _, d := range knownDefects {
-		if !d.trigger(verdict) {
-			continue
-		}
-		if d, ok := d.forVersion(v, false); ok {
-			dst = append(dst, d)
-		}
-	}
-	return dst
+	return AppendTriggered(nil, KnownDefects(v), verdict)
 }
 
 // AppendTriggered appends to dst the defects of table (what KnownDefects
-// returned for the version judged) that the judged message triggers. Unlike
-// AppendDefectsFor it never builds the text of a bare branch's defects
-// ("only Kamailio 6.1.0-6.1.2 ..."), so a caller that keeps the table
-// counts every message without allocating.
+// returned for the version judged) that the judged message triggers. The
+// table already holds a bare branch's texts ("only Kamailio 6.1.0-6.1.2
+// ..."), so a caller that keeps it counts every message without
+// allocating.
 func AppendTriggered(dst, table []KnownDefect, verdict *Verdict) []KnownDefect {
 	if !verdict.mayTriggerDefect() {
 		return dst

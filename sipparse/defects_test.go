@@ -101,7 +101,7 @@ func TestDefectsForBrokenFromOn52(t *testing.T) {
 	}
 }
 
-// TestDefectTriggersNeedMayTrigger: AppendDefectsFor skips the table when
+// TestDefectTriggersNeedMayTrigger: DefectsFor and AppendTriggered skip the table when
 // mayTriggerDefect is false, so no trigger may fire on such a verdict; a
 // new defect with another trigger must widen mayTriggerDefect.
 func TestDefectTriggersNeedMayTrigger(t *testing.T) {
