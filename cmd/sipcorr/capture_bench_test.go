@@ -90,9 +90,27 @@ func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) dropStep {
 		}
 		defer conns[i].Close()
 	}
+	res, r := benchCapture(b, []string{"-i", p.CaptureIf, "--netns", p.Capture, "--ring-size", strconv.Itoa(ringMiB)},
+		rate, secs, 2000000, func(plan livetest.Plan) livetest.Result {
+			plan.Total /= senders
+			plan.Rate /= float64(senders)
+			return sendParallel(b, conns, dst, plan)
+		})
+	sec := res.Elapsed.Seconds()
+	// on the wire: Ethernet 14 + IPv4 20 + UDP 8 per packet (fragments add more)
+	return dropStep{rate: res.Rate(), mbps: float64(res.Bytes) * 8 / sec / 1e6,
+		wireMbps: float64(res.Bytes+42*res.Total) * 8 / sec / 1e6,
+		sent:     uint64(res.Total), captured: r.Analysis.Summary.SIPMessages, drops: r.Capture.KernelDrops}
+}
+
+// benchCapture runs `sipcorr capture` with args (plus a JSON report and a
+// CPU profile per rate when SIPCORR_BENCH_CPUPROFILE names a prefix), has
+// send deliver rate × secs messages (maxTotal when rate is 0, as fast as
+// the senders go), stops the capture as SIGINT does and returns what was
+// sent and the final report. Both live benchmarks (AF_PACKET, HEP) use it.
+func benchCapture(b *testing.B, args []string, rate float64, secs, maxTotal int, send func(livetest.Plan) livetest.Result) (livetest.Result, *liveReport) {
 	out := filepath.Join(b.TempDir(), "final.json")
-	args := []string{"-i", p.CaptureIf, "--netns", p.Capture, "--format", "json", "-o", out,
-		"--ring-size", strconv.Itoa(ringMiB), "--log-every", "1h"}
+	args = append(args, "--format", "json", "-o", out, "--log-every", "1h")
 	if prof := os.Getenv("SIPCORR_BENCH_CPUPROFILE"); prof != "" {
 		args = append(args, "--cpuprofile", fmt.Sprintf("%s.%s", prof, rateName(rate)))
 	}
@@ -100,10 +118,9 @@ func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) dropStep {
 	c.waitReady(b)
 	total := int(rate) * secs
 	if rate == 0 {
-		total = 2000000
+		total = maxTotal
 	}
-	res := sendParallel(b, conns, dst, livetest.Plan{Total: total / senders, Rate: rate / float64(senders),
-		MaxDuration: time.Duration(secs)*time.Second + 30*time.Second})
+	res := send(livetest.Plan{Total: total, Rate: rate, MaxDuration: time.Duration(secs)*time.Second + 30*time.Second})
 	time.Sleep(time.Second)
 	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		b.Fatal(err)
@@ -111,12 +128,7 @@ func liveStep(b *testing.B, rate float64, secs, ringMiB, senders int) dropStep {
 	if code := c.wait(b, time.Minute); code != 0 {
 		b.Fatalf("exit %d\n%s", code, c.log())
 	}
-	r := readLiveReport(b, out)
-	sec := res.Elapsed.Seconds()
-	// on the wire: Ethernet 14 + IPv4 20 + UDP 8 per packet (fragments add more)
-	return dropStep{rate: res.Rate(), mbps: float64(res.Bytes) * 8 / sec / 1e6,
-		wireMbps: float64(res.Bytes+42*res.Total) * 8 / sec / 1e6,
-		sent:     uint64(res.Total), captured: r.Analysis.Summary.SIPMessages, drops: r.Capture.KernelDrops}
+	return res, readLiveReport(b, out)
 }
 
 // sendParallel runs one paced sender per socket and sums their results;

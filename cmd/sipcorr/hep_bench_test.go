@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -120,27 +117,12 @@ func hepStep(b *testing.B, rate float64, secs, senders int) dropStep {
 		defer c.Close()
 		conns[i] = c
 	}
-	out := filepath.Join(b.TempDir(), "final.json")
-	args := []string{"--hep", fmt.Sprintf("udp:127.0.0.1:%d", port), "--format", "json", "-o", out, "--log-every", "1h"}
-	if prof := os.Getenv("SIPCORR_BENCH_CPUPROFILE"); prof != "" {
-		args = append(args, "--cpuprofile", fmt.Sprintf("%s.%s", prof, rateName(rate)))
-	}
-	c := startCapture(b, args...)
-	c.waitReady(b)
-	total := int(rate) * secs
-	if rate == 0 {
-		total = 1000000
-	}
-	res := hepSendParallel(b, conns, dst, livetest.Plan{Total: total / senders, Rate: rate / float64(senders),
-		MaxDuration: time.Duration(secs)*time.Second + 30*time.Second})
-	time.Sleep(time.Second)
-	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil {
-		b.Fatal(err)
-	}
-	if code := c.wait(b, time.Minute); code != 0 {
-		b.Fatalf("exit %d\n%s", code, c.log())
-	}
-	r := readLiveReport(b, out)
+	res, r := benchCapture(b, []string{"--hep", fmt.Sprintf("udp:127.0.0.1:%d", port)}, rate, secs, 1000000,
+		func(plan livetest.Plan) livetest.Result {
+			plan.Total /= senders
+			plan.Rate /= float64(senders)
+			return hepSendParallel(b, conns, dst, plan)
+		})
 	cnt := r.Analysis.Summary.Counters
 	if cnt["hep_duplicates"] != 0 {
 		b.Fatalf("%d messages taken for duplicates: the mix repeats too soon", cnt["hep_duplicates"])
