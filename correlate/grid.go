@@ -209,8 +209,22 @@ func gapLimits(pts []MemPoint) []time.Duration {
 		iv[i] = float64(pts[i].Time.Sub(pts[i-1].Time))
 	}
 	limit := make([]time.Duration, len(pts))
+	var buf [gapWindow]float64 // median's scratch: a recording of a million polls allocates nothing per poll
+	med := func(v []float64) float64 {
+		w := buf[:len(v)]
+		copy(w, v)
+		slices.Sort(w)
+		switch m := len(w) / 2; {
+		case len(w) == 0:
+			return 0
+		case len(w)%2 == 1:
+			return w[m]
+		default:
+			return (w[m-1] + w[m]) / 2
+		}
+	}
 	for i := 1; i < len(pts); i++ {
-		ref := math.Max(median(iv[max(1, i-gapWindow):i]), median(iv[i+1:min(len(iv), i+1+gapWindow)]))
+		ref := math.Max(med(iv[max(1, i-gapWindow):i]), med(iv[i+1:min(len(iv), i+1+gapWindow)]))
 		if ref <= 0 { // a two-sample series
 			ref = iv[i]
 		}
