@@ -80,17 +80,28 @@ func allAggregatable(caps elastic.FieldCapsType) bool {
 	return true
 }
 
+// forAggregation normalises q for a server-side aggregation on aggField
+// (Buckets, Histogram): an *Error of kind ErrQuery for a bad query,
+// ErrNotStructured without a field to aggregate on.
+func (q Query) forAggregation(aggField string) (Query, error) {
+	q, err := q.normalize()
+	if err != nil {
+		return q, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrQuery, Err: err}
+	}
+	if aggField == "" {
+		return q, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured}
+	}
+	return q, nil
+}
+
 // Buckets implements Searcher with a composite aggregation (terms on
 // aggField × date_histogram on the time field with a fixed interval),
 // paginated by after_key: one page of buckets in memory at a time.
 func (c *Client) Buckets(ctx context.Context, q Query, aggField string, emit func(Bucket) error) (Stats, error) {
 	var st Stats
-	q, err := q.normalize()
+	q, err := q.forAggregation(aggField)
 	if err != nil {
-		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrQuery, Err: err}
-	}
-	if aggField == "" {
-		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured}
+		return st, err
 	}
 	query := q.esQuery(docSubset{field: aggField, present: true})
 	page := func(after map[string]any) *elastic.SearchService {

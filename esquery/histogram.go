@@ -44,12 +44,9 @@ const histBucketsPerRequest = 20000
 // (Buckets) walks all of them again for every page of 1000 buckets.
 func (c *Client) Histogram(ctx context.Context, q Query, aggField string, emit func(Bucket) error) (Stats, error) {
 	var st Stats
-	q, err := q.normalize()
+	q, err := q.forAggregation(aggField)
 	if err != nil {
-		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrQuery, Err: err}
-	}
-	if aggField == "" {
-		return st, &Error{Op: "aggregate", Target: q.Indices, Kind: ErrNotStructured}
+		return st, err
 	}
 	top := q.TopUAs
 	if top <= 0 {
